@@ -1,0 +1,42 @@
+# Shortcuts only: every target is one or two commands you could type yourself.
+# `make help` lists them.
+
+SWIFT        ?= swift
+# CI builds with warnings as errors (STYLE.md, Tooling).
+ifeq ($(CI),true)
+WERROR       := -Xswiftc -warnings-as-errors
+endif
+RELEASE_PATH := .build-release
+SLUICE_DEBUG   = .build/debug/sluice
+SLUICE_RELEASE = $(RELEASE_PATH)/release/sluice
+
+.PHONY: help build release test bench bench-limiter bench-spool run clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+build: ## Debug build of everything (sluice, tests' helpers)
+	$(SWIFT) build $(WERROR)
+
+release: ## Optimised build of sluice, for benchmarks and deployment
+	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH) --product sluice $(WERROR)
+
+test: ## Build and run every test (unit and multi-process)
+	$(SWIFT) build --build-tests $(WERROR)
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+bench: bench-limiter bench-spool ## Run every benchmark (release build)
+
+bench-limiter: release ## Limiter ops/s and pacing across 1..16 processes
+	scripts/bench-limiter.sh $(SLUICE_RELEASE)
+
+bench-spool: release ## Spool durable enqueue and claim throughput
+	$(SLUICE_RELEASE) bench spool
+
+run: build ## Start the fleet locally on its embedded defaults
+	@echo "not yet: the fleet (supervisor, workers, sandbox) is issue 3 on the roadmap in README.md."
+	@echo "What runs today is the coordinator; here it paces 4 processes to 10/s together:"
+	$(SLUICE_DEBUG) bench limiter --paced --processes 4 --rate 10/s --seconds 3
+
+clean: ## Remove build products
+	rm -rf .build $(RELEASE_PATH)

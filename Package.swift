@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+// Sluice: a worker fleet for calling rate-limited HTTP APIs from many processes.
+// No SwiftPM dependencies by design (DESIGN.md): the toolchain and Glibc only.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "sluice",
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+    ],
+    targets: [
+        // Layer 0: thin, typed wrappers over Glibc (shm, mmap, clocks, spawn, signals).
+        .target(name: "CSluiceShim"),
+        .target(name: "SluicePOSIX", dependencies: ["CSluiceShim"], swiftSettings: strict),
+        // Layer 1: the shared-memory rate-limit coordinator (GCRA cells, slots, counters).
+        .target(name: "SluiceLimiter", dependencies: ["SluicePOSIX"], swiftSettings: strict),
+        // Layer 1: the durable on-disk task spool.
+        .target(name: "SluiceSpool", dependencies: ["SluicePOSIX"], swiftSettings: strict),
+        // Measurements behind `sluice bench`.
+        .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool"], swiftSettings: strict),
+        // Command-line parsing and subcommands; the executable only calls into it.
+        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool", "SluiceBench"], swiftSettings: strict),
+        .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], swiftSettings: strict),
+
+        // Test doubles and helpers shared by every test target.
+        .target(name: "SluiceTestSupport", dependencies: ["SluicePOSIX"], path: "Tests/SluiceTestSupport", swiftSettings: strict),
+        // A child process the multi-process tests spawn to act on the coordinator.
+        .executableTarget(name: "sluice-test-child", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool"], path: "Tests/SluiceTestChild", swiftSettings: strict),
+        .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
+        .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

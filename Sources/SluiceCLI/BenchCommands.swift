@@ -1,0 +1,2 @@
+/// `sluice bench …`: the measurements behind README's figures.
+let benchCommands: [Command] = []

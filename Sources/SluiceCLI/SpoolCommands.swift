@@ -1,0 +1,2 @@
+/// The spool's operator commands (`enqueue`, `queue …`, `task …`, `dead …`, `bench spool`).
+let spoolCommands: [Command] = []

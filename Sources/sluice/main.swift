@@ -1,0 +1,4 @@
+import Glibc
+import SluiceCLI
+
+exit(SluiceMain.run(Array(CommandLine.arguments.dropFirst())))

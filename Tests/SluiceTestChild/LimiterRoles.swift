@@ -1,0 +1,2 @@
+/// Coordinator actors for the multi-process limiter tests.
+let limiterRoles: [String: @Sendable ([String]) -> Int32] = [:]
