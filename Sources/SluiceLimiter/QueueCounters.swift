@@ -1,0 +1,95 @@
+import Synchronization
+
+/// A queue's fleet-wide counters and wait-time histogram, summed over shards.
+///
+/// Each process adds to its own shard (one of 16 lines, chosen by pid), so the
+/// hot path never contends on a counter; readers sum the shards. Counters
+/// only grow (Prometheus counters), wrapping at 2⁶⁴.
+public struct QueueCounters: Equatable, Sendable {
+    /// Requests granted a start instant.
+    public var reservations: UInt64 = 0
+    /// Grants whose start instant was in the future (the caller had to wait).
+    public var waits: UInt64 = 0
+    /// Total nanoseconds granted requests had to wait.
+    public var waitNanoseconds: UInt64 = 0
+    public var denials: UInt64 = 0
+    public var pausedRefusals: UInt64 = 0
+    public var costRejections: UInt64 = 0
+    public var keyTableFull: UInt64 = 0
+    public var slotsTaken: UInt64 = 0
+    public var slotsRefused: UInt64 = 0
+    public var pushBacks: UInt64 = 0
+    public var slotsReclaimed: UInt64 = 0
+    /// Grants per wait bucket; `waitBucketBounds[i]` is bucket i's upper bound
+    /// (ns, inclusive), the last bucket is +Inf. Not cumulative.
+    public var waitHistogram: [UInt64] = Array(repeating: 0, count: QueueCounters.waitBucketBounds.count + 1)
+
+    /// Upper bounds of the wait histogram's buckets, in nanoseconds:
+    /// 1 ms … 60 s, then +Inf.
+    public static let waitBucketBounds: [UInt64] = [
+        1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000,
+    ].map { $0 * 1_000_000 }
+
+    /// Word positions within a shard.
+    enum Field: Int, CaseIterable {
+        case reservations, waits, waitNanoseconds, denials, pausedRefusals, costRejections
+        case keyTableFull, slotsTaken, slotsRefused, pushBacks, slotsReclaimed
+        static let histogram = 11 // 15 words follow
+    }
+}
+
+/// This process's shard of a queue's counters.
+struct CounterShard {
+    let base: UnsafeMutableRawPointer
+
+    @inline(__always)
+    func add(_ field: QueueCounters.Field, _ amount: Int = 1) {
+        base.atomicWord(at: field.rawValue * 8).pointee.wrappingAdd(UInt64(amount), ordering: .relaxed)
+    }
+
+    /// Counts a grant that had to wait `wait` ns (0 for an immediate start).
+    @inline(__always)
+    func recordGrant(wait: UInt64) {
+        add(.reservations)
+        if wait > 0 {
+            add(.waits)
+            base.atomicWord(at: QueueCounters.Field.waitNanoseconds.rawValue * 8).pointee.wrappingAdd(wait, ordering: .relaxed)
+        }
+        var bucket = 0
+        let bounds = QueueCounters.waitBucketBounds
+        while bucket < bounds.count, wait > bounds[bucket] { bucket += 1 }
+        base.atomicWord(at: (QueueCounters.Field.histogram + bucket) * 8).pointee.wrappingAdd(1, ordering: .relaxed)
+    }
+}
+
+extension QueueHandle {
+    var counters: CounterShard { shard(coordinator.counterShard) }
+
+    private func shard(_ index: Int) -> CounterShard {
+        CounterShard(base: block + SegmentLayout.Block.counterShards + index * SegmentLayout.Block.shardSize)
+    }
+
+    /// The queue's counters summed over every process.
+    public var counterTotals: QueueCounters {
+        var totals = QueueCounters()
+        for index in 0..<SegmentLayout.counterShards {
+            let shard = shard(index).base
+            func word(_ position: Int) -> UInt64 { shard.atomicWord(at: position * 8).pointee.load(ordering: .relaxed) }
+            totals.reservations &+= word(QueueCounters.Field.reservations.rawValue)
+            totals.waits &+= word(QueueCounters.Field.waits.rawValue)
+            totals.waitNanoseconds &+= word(QueueCounters.Field.waitNanoseconds.rawValue)
+            totals.denials &+= word(QueueCounters.Field.denials.rawValue)
+            totals.pausedRefusals &+= word(QueueCounters.Field.pausedRefusals.rawValue)
+            totals.costRejections &+= word(QueueCounters.Field.costRejections.rawValue)
+            totals.keyTableFull &+= word(QueueCounters.Field.keyTableFull.rawValue)
+            totals.slotsTaken &+= word(QueueCounters.Field.slotsTaken.rawValue)
+            totals.slotsRefused &+= word(QueueCounters.Field.slotsRefused.rawValue)
+            totals.pushBacks &+= word(QueueCounters.Field.pushBacks.rawValue)
+            totals.slotsReclaimed &+= word(QueueCounters.Field.slotsReclaimed.rawValue)
+            for bucket in totals.waitHistogram.indices {
+                totals.waitHistogram[bucket] &+= word(QueueCounters.Field.histogram + bucket)
+            }
+        }
+        return totals
+    }
+}

@@ -1,0 +1,84 @@
+import Glibc
+import SluicePOSIX
+import Synchronization
+
+/// One registered queue in an attached segment: where its cells, limits,
+/// slots and counters live. Cheap to copy; valid while its coordinator lives.
+public struct QueueHandle: Sendable, Equatable {
+    public let name: QueueName
+    let coordinator: Coordinator
+    let index: Int
+
+    init(coordinator: Coordinator, name: QueueName, index: Int) {
+        self.coordinator = coordinator
+        self.name = name
+        self.index = index
+    }
+
+    public static func == (lhs: QueueHandle, rhs: QueueHandle) -> Bool {
+        lhs.coordinator === rhs.coordinator && lhs.index == rhs.index
+    }
+
+    var block: UnsafeMutableRawPointer { coordinator.base + coordinator.layout.blockOffset(index) }
+    var mainCell: UnsafeMutablePointer<Atomic<UInt64>> { block.atomicWord(at: SegmentLayout.Block.mainCell) }
+
+    func weightedCell(_ index: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        block.atomicWord(at: SegmentLayout.Block.weightedCells + index * SegmentLayout.line)
+    }
+
+    // MARK: Limits
+
+    /// The limits every process applies right now.
+    public var limits: QueueLimits { ConfigRecord.read(block: block).limits }
+
+    /// Bumps each time the limits change; lets a test or an operator see a change landed.
+    public var limitsGeneration: UInt64 { ConfigRecord.generation(block: block) }
+
+    /// Replaces the limits. After this returns, every process's next
+    /// reservation uses them: no restart, no message.
+    public func setLimits(_ limits: QueueLimits) throws(CoordinatorError) {
+        try limits.validate(for: coordinator.layout)
+        try coordinator.adminLock.withLock { () throws(CoordinatorError) in
+            ConfigRecord(limits: limits).publish(block: block)
+        }
+    }
+
+    /// Changes part of the limits atomically with respect to other admin writers.
+    public func updateLimits(_ change: (inout QueueLimits) -> Void) throws(CoordinatorError) {
+        try coordinator.adminLock.withLock { () throws(CoordinatorError) in
+            var limits = ConfigRecord.read(block: block).limits
+            change(&limits)
+            try limits.validate(for: coordinator.layout)
+            ConfigRecord(limits: limits).publish(block: block)
+        }
+    }
+
+    /// Pauses (nothing is granted) or resumes the queue, fleet-wide.
+    public func setPaused(_ paused: Bool) throws(CoordinatorError) {
+        try updateLimits { $0.paused = paused }
+    }
+
+    // MARK: Backpressure
+
+    /// Moves the queue's start times forward so no request starts before
+    /// `until` (monotonic ns), in every process. Used when a 429 gets through
+    /// anyway: the whole fleet pauses, not just the process that was told.
+    /// Never moves anything backwards.
+    public func pushBack(until: UInt64) {
+        let tolerance = ConfigRecord.read(block: block).rate.tolerance
+        // A unit request may start once max(TAT, now) − tolerance ≤ now,
+        // so TAT ≥ until + tolerance holds everything back until `until`.
+        let (target, overflow) = until.addingReportingOverflow(tolerance)
+        let floor = overflow ? UInt64.max / 2 : target
+        var current = mainCell.pointee.load(ordering: .relaxed)
+        while current < floor {
+            let (exchanged, actual) = mainCell.pointee.compareExchange(expected: current, desired: floor, ordering: .acquiringAndReleasing)
+            if exchanged { break }
+            current = actual
+        }
+        counters.add(.pushBacks)
+    }
+
+    /// The main cell's theoretical arrival time (for tests and `describe`).
+    public var theoreticalArrivalTime: UInt64 { mainCell.pointee.load(ordering: .acquiring) }
+}
