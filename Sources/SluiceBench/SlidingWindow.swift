@@ -1,3 +1,5 @@
+import SluiceLimiter
+
 /// Counts starts in sliding windows: the measure the limiter's promise is stated in.
 ///
 /// The promise: in every window of `W` nanoseconds, at most `rate·W + burst`
@@ -14,12 +16,6 @@ public enum SlidingWindow {
             best = max(best, last - first + 1)
         }
         return best
-    }
-
-    /// How many starts a window of `width` ns may hold: `floor(width / interval) + burst`.
-    public static func allowed(width: UInt64, interval: UInt64, burst: UInt64) -> Int {
-        guard interval > 0 else { return .max }
-        return Int(width / interval + burst)
     }
 
     /// Windows (by their first instant's index) holding more than `allowed` starts.

@@ -8,6 +8,11 @@ public struct Rate: Equatable, Hashable, Sendable, CustomStringConvertible {
     public let interval: UInt64
     /// The text it was parsed from (or a canonical form), for messages.
     public let text: String
+    /// The rate exactly as written: `count / 10^scale` per `per` nanoseconds.
+    /// The interval is rounded; promises are stated against this.
+    let count: UInt64
+    let scale: Int
+    let per: UInt64
 
     /// The units a rate may be written in, with their length in nanoseconds.
     public static let units: [(name: String, nanoseconds: UInt64)] = [
@@ -15,21 +20,33 @@ public struct Rate: Equatable, Hashable, Sendable, CustomStringConvertible {
     ]
 
     /// No limit.
-    public static let unlimited = Rate(interval: 0, text: "unlimited")
+    public static let unlimited = Rate(interval: 0, text: "unlimited", count: 0, scale: 0, per: 1)
 
     /// The fastest rate Sluice enforces: one per nanosecond.
     public static let maximumPerSecond: UInt64 = 1_000_000_000
 
-    private init(interval: UInt64, text: String) {
+    private init(interval: UInt64, text: String, count: UInt64, scale: Int, per: UInt64) {
         self.interval = interval
         self.text = text
+        self.count = count
+        self.scale = scale
+        self.per = per
     }
 
-    /// A rate from its interval in nanoseconds (> 0).
+    /// A rate from its interval in nanoseconds (> 0): one per `interval`.
     public init(interval: UInt64) {
         precondition(interval > 0, "use Rate.unlimited for no limit")
-        self.interval = interval
-        self.text = "\(1e9 / Double(interval))/s"
+        self.init(interval: interval, text: "\(1e9 / Double(interval))/s", count: 1, scale: 0, per: interval)
+    }
+
+    /// The most starts the promise allows in any window of `width` ns:
+    /// `floor(rate·width) + burst`, with the rate exactly as written.
+    public func allowedStarts(inWindow width: UInt64, burst: UInt64) -> Int {
+        guard interval > 0 else { return .max }
+        var power: UInt128 = 1
+        for _ in 0..<scale { power *= 10 }
+        let starts = UInt128(width) * UInt128(count) / (power * UInt128(per))
+        return Int(min(starts + UInt128(burst), UInt128(Int.max)))
     }
 
     /// Parses `text`; the error names the value and how to write it.
@@ -56,7 +73,7 @@ public struct Rate: Equatable, Hashable, Sendable, CustomStringConvertible {
             throw RateError(text, "it is faster than one per nanosecond (the most is \(Self.maximumPerSecond)/s)")
         }
         guard interval <= UInt128(UInt64.max / 2) else { throw RateError(text, "it is too slow to represent") }
-        self.init(interval: UInt64(interval), text: text)
+        self.init(interval: UInt64(interval), text: text, count: mantissa, scale: scale, per: unit.nanoseconds)
     }
 
     /// Requests per second, for display only (never for decisions).

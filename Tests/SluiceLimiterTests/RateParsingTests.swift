@@ -42,4 +42,12 @@ import Testing
             #expect(error.description == #""100/sec" is not a rate: "sec" is not a unit; write "100/s" or "6000/min" (units: s, min, h, d)"#)
         }
     }
+
+    @Test func allowedStarts_usesTheRateAsWrittenNotTheRoundedInterval() throws {
+        let rate = try Rate(parsing: "1.5/s")
+        #expect(rate.allowedStarts(inWindow: 2_000_000_000, burst: 1) == 4)   // 1.5 × 2 + 1
+        #expect(rate.allowedStarts(inWindow: 1_000_000_000, burst: 1) == 2)   // floor(1.5) + 1
+        #expect(try Rate(parsing: "100/min").allowedStarts(inWindow: 60_000_000_000, burst: 5) == 105)
+        #expect(Rate.unlimited.allowedStarts(inWindow: 1, burst: 1) == .max)
+    }
 }

@@ -1,0 +1,120 @@
+import Foundation
+import SluiceLimiter
+
+/// What `sluice bench limiter` measured, printed as text or one JSON object.
+public struct LimiterBenchReport: Encodable, Sendable {
+    public let processes: Int
+    public let seconds: Double
+    public let paced: Bool
+    // Unpaced
+    public var opsPerSec: Double?
+    public var nsP50: UInt64?
+    public var nsP99: UInt64?
+    public var timerOverheadNs: UInt64?
+    // Paced
+    public var rate: Double?
+    public var burst: UInt64?
+    public var starts: Int?
+    public var achievedRate: Double?
+    public var achievedRatio: Double?
+    public var maxIn1s: Int?
+    public var allowedIn1s: Int?
+    public var maxIn100ms: Int?
+    public var allowedIn100ms: Int?
+    public var violations: Int?
+    public var wakeLateP99Ns: UInt64?
+    var counters: QueueCounters?
+
+    enum CodingKeys: String, CodingKey {
+        case processes, seconds, paced, rate, burst, starts, violations
+        case opsPerSec = "ops_per_sec", nsP50 = "ns_p50", nsP99 = "ns_p99", timerOverheadNs = "timer_overhead_ns"
+        case achievedRate = "achieved_rate", achievedRatio = "achieved_ratio"
+        case maxIn1s = "max_in_1s", allowedIn1s = "allowed_in_1s"
+        case maxIn100ms = "max_in_100ms", allowedIn100ms = "allowed_in_100ms", wakeLateP99Ns = "wake_late_p99_ns"
+    }
+
+    mutating func addUnpaced(outputs: [String]) {
+        var operations = 0.0
+        var overheads: [UInt64] = []
+        var latencies = LatencyHistogram()
+        for output in outputs {
+            for line in output.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                switch fields.first {
+                case "ops": if let count = Double(fields[1]), let elapsed = Double(fields[2]) { operations += count / (elapsed / 1e9) }
+                case "timer": overheads.append(UInt64(fields[1]) ?? 0)
+                case "lat": latencies.add(line: line)
+                default: break
+                }
+            }
+        }
+        let overhead = overheads.sorted()[overheads.count / 2]
+        opsPerSec = operations
+        timerOverheadNs = overhead
+        nsP50 = latencies.value(at: 0.5) - min(overhead, latencies.value(at: 0.5))
+        nsP99 = latencies.value(at: 0.99) - min(overhead, latencies.value(at: 0.99))
+    }
+
+    mutating func addPaced(outputs: [String], rate: Rate, burst: UInt64, startsFile: String?) throws {
+        var actual: [UInt64] = []
+        var lateness = LatencyHistogram()
+        for output in outputs {
+            for line in output.split(separator: "\n") where line.hasPrefix("start ") {
+                let fields = line.split(separator: " ")
+                guard fields.count == 3, let granted = UInt64(fields[1]), let started = UInt64(fields[2]) else { continue }
+                actual.append(started)
+                lateness.record(started - granted)
+            }
+        }
+        actual.sort()
+        if let startsFile {
+            try (actual.map(String.init).joined(separator: "\n") + "\n").write(toFile: startsFile, atomically: true, encoding: .utf8)
+        }
+        self.rate = rate.perSecond
+        self.burst = burst
+        starts = actual.count
+        let span = actual.count > 1 ? Double(actual[actual.count - 1] - actual[0]) / 1e9 : 0
+        // Steady-state rate after the initial burst: the pace the limiter keeps.
+        achievedRate = span > 0 ? Double(actual.count - Int(burst)) / span : 0
+        achievedRatio = (achievedRate ?? 0) / rate.perSecond
+        let second: UInt64 = 1_000_000_000
+        maxIn1s = SlidingWindow.maximumCount(actual, width: second)
+        allowedIn1s = rate.allowedStarts(inWindow: second, burst: burst)
+        maxIn100ms = SlidingWindow.maximumCount(actual, width: second / 10)
+        allowedIn100ms = rate.allowedStarts(inWindow: second / 10, burst: burst)
+        violations = SlidingWindow.violations(actual, width: second, allowed: allowedIn1s ?? 0)
+            + SlidingWindow.violations(actual, width: second / 10, allowed: allowedIn100ms ?? 0)
+        wakeLateP99Ns = lateness.value(at: 0.99)
+    }
+
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    public var text: String {
+        let header = "limiter bench: \(processes) process\(processes == 1 ? "" : "es"), \(seconds) s, "
+        if !paced {
+            return header + "unpaced (tryAcquire, unlimited rate)\n"
+                + "  aggregate   \(Self.grouped(opsPerSec ?? 0)) ops/s\n"
+                + "  per call    p50 \(nsP50 ?? 0) ns   p99 \(nsP99 ?? 0) ns   (timer overhead \(timerOverheadNs ?? 0) ns subtracted)"
+        }
+        return header + "paced at \(Self.decimal(rate ?? 0))/s, burst \(burst ?? 0)\n"
+            + "  starts      \(starts ?? 0)   achieved \(Self.decimal(achievedRate ?? 0))/s (\(Self.decimal((achievedRatio ?? 0) * 100))% of the limit)\n"
+            + "  busiest 1 s window \(maxIn1s ?? 0) (allowed \(allowedIn1s ?? 0))   busiest 100 ms window \(maxIn100ms ?? 0) (allowed \(allowedIn100ms ?? 0))\n"
+            + "  violations  \(violations ?? 0)   wake-up lateness p99 \(Self.decimal(Double(wakeLateP99Ns ?? 0) / 1e3)) µs"
+    }
+
+    static func grouped(_ value: Double) -> String {
+        let digits = String(Int(value.rounded()))
+        var result = ""
+        for (index, digit) in digits.reversed().enumerated() {
+            if index > 0, index % 3 == 0 { result.append(",") }
+            result.append(digit)
+        }
+        return String(result.reversed())
+    }
+
+    static func decimal(_ value: Double) -> String { String(format: "%.2f", value) }
+}
