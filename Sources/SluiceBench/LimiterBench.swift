@@ -11,13 +11,22 @@ public struct LimiterBench: Sendable {
     public var rate: Rate?
     public var burst: UInt64 = 1
     public var paced = false
+    /// Instead of the limiter, measure a bare CAS loop on one shared word.
+    public var bareCompareAndSwap = false
     /// Where to write the merged actual start instants (paced), one per line.
     public var startsFile: String?
+    /// Repeat the measurement this many times and combine (see `combining`).
+    public var runs = 1
 
     public init() {}
 
-    /// Runs the benchmark by spawning `executable bench limiter-child …` N times.
+    /// Runs the benchmark `runs` times and combines the reports.
     public func run(executable: String) throws -> LimiterBenchReport {
+        LimiterBenchReport.combining(try (0..<max(runs, 1)).map { _ in try runOnce(executable: executable) })
+    }
+
+    /// One run: spawns `executable bench limiter-child …` N times.
+    func runOnce(executable: String) throws -> LimiterBenchReport {
         let fleet = try FleetName(validating: "bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let coordinator = try Coordinator.create(fleet: fleet)
         defer { _ = try? Coordinator.remove(fleet: fleet) }
@@ -34,7 +43,7 @@ public struct LimiterBench: Sendable {
             try ChildProcess.spawn(
                 executable: executable,
                 arguments: ["bench", "limiter-child", "--fleet", fleet.rawValue, "--queue", queueName.rawValue,
-                            "--mode", paced ? "paced" : "unpaced", "--go", "\(go)", "--end", "\(end)",
+                            "--mode", paced ? "paced" : bareCompareAndSwap ? "bare-cas" : "unpaced", "--go", "\(go)", "--end", "\(end)",
                             "--parent", "\(getpid())"],
                 standardOutput: "\(directory)/child-\(index).out",
                 standardError: "\(directory)/child-\(index).err"
@@ -49,6 +58,7 @@ public struct LimiterBench: Sendable {
         }
         let outputs = try (0..<processes).map { try String(contentsOfFile: "\(directory)/child-\($0).out", encoding: .utf8) }
         var report = LimiterBenchReport(processes: processes, seconds: seconds, paced: paced)
+        report.baseline = bareCompareAndSwap ? "bare-cas" : nil
         if paced {
             try report.addPaced(outputs: outputs, rate: effectiveRate, burst: burst, startsFile: startsFile)
         } else {

@@ -1,5 +1,6 @@
 import SluiceLimiter
 import SluicePOSIX
+import Synchronization
 
 /// What one bench child process does, between `go` and `end` (monotonic ns).
 public enum LimiterBenchChild {
@@ -26,6 +27,28 @@ public enum LimiterBenchChild {
             }
         }
         return ["ops \(operations) \(elapsed)", "timer \(timerOverhead())", latencies.serialized].joined(separator: "\n")
+    }
+
+    /// The physical ceiling to compare with: the same loop shape, but each
+    /// operation is only a load and a compare-and-swap (+1) on one shared
+    /// 64-bit word of the segment, with no clock read and no decision.
+    public static func bareCompareAndSwap(word: UnsafeMutablePointer<Atomic<UInt64>>, go: UInt64, end: UInt64) -> String {
+        MonotonicClock.sleep(until: go)
+        var operations: UInt64 = 0
+        var now = MonotonicClock.now()
+        while now < end {
+            for _ in 0..<1024 {
+                var current = word.pointee.load(ordering: .relaxed)
+                while true {
+                    let (exchanged, actual) = word.pointee.compareExchange(expected: current, desired: current &+ 1, ordering: .acquiringAndReleasing)
+                    if exchanged { break }
+                    current = actual
+                }
+            }
+            operations += 1024
+            now = MonotonicClock.now()
+        }
+        return "ops \(operations) \(now - go)"
     }
 
     /// Paced: reserve, sleep until the granted instant, record when we really

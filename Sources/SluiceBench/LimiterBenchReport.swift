@@ -6,6 +6,13 @@ public struct LimiterBenchReport: Encodable, Sendable {
     public let processes: Int
     public let seconds: Double
     public let paced: Bool
+    /// "bare-cas" when this measured the CAS ceiling instead of the limiter.
+    public var baseline: String?
+    /// How many runs this report combines (medians; worst windows).
+    public var runs = 1
+    public var opsPerSecRuns: [Double]?
+    public var nsP50Runs: [UInt64]?
+    public var achievedRatioRuns: [Double]?
     // Unpaced
     public var opsPerSec: Double?
     public var nsP50: UInt64?
@@ -26,7 +33,8 @@ public struct LimiterBenchReport: Encodable, Sendable {
     var counters: QueueCounters?
 
     enum CodingKeys: String, CodingKey {
-        case processes, seconds, paced, rate, burst, starts, violations
+        case processes, seconds, paced, rate, burst, starts, violations, runs, baseline
+        case opsPerSecRuns = "ops_per_sec_runs", nsP50Runs = "ns_p50_runs", achievedRatioRuns = "achieved_ratio_runs"
         case opsPerSec = "ops_per_sec", nsP50 = "ns_p50", nsP99 = "ns_p99", timerOverheadNs = "timer_overhead_ns"
         case achievedRate = "achieved_rate", achievedRatio = "achieved_ratio"
         case maxIn1s = "max_in_1s", allowedIn1s = "allowed_in_1s"
@@ -48,8 +56,9 @@ public struct LimiterBenchReport: Encodable, Sendable {
                 }
             }
         }
-        let overhead = overheads.sorted()[overheads.count / 2]
         opsPerSec = operations
+        guard !overheads.isEmpty else { return } // the bare-CAS baseline times no single call
+        let overhead = overheads.sorted()[overheads.count / 2]
         timerOverheadNs = overhead
         nsP50 = latencies.value(at: 0.5) - min(overhead, latencies.value(at: 0.5))
         nsP99 = latencies.value(at: 0.99) - min(overhead, latencies.value(at: 0.99))
@@ -94,7 +103,12 @@ public struct LimiterBenchReport: Encodable, Sendable {
     }
 
     public var text: String {
-        let header = "limiter bench: \(processes) process\(processes == 1 ? "" : "es"), \(seconds) s, "
+        let header = "limiter bench: \(processes) process\(processes == 1 ? "" : "es"), \(seconds) s"
+            + (runs > 1 ? " × \(runs) runs (medians; worst windows)" : "") + ", "
+        if baseline != nil {
+            return header + "bare CAS loop on one shared word (the ceiling)\n"
+                + "  aggregate   \(Self.grouped(opsPerSec ?? 0)) ops/s"
+        }
         if !paced {
             return header + "unpaced (tryAcquire, unlimited rate)\n"
                 + "  aggregate   \(Self.grouped(opsPerSec ?? 0)) ops/s\n"

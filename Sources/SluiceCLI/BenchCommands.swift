@@ -10,7 +10,7 @@ private let benchLimiter = Command(
     ["bench", "limiter"],
     summary: "Measure the limiter across real processes (ops/s, ns/call, pacing)",
     usage: """
-        sluice bench limiter [--processes N] [--seconds S] [--rate R] [--burst B] [--paced] [--json] [--starts-file F]
+        sluice bench limiter [--processes N] [--seconds S] [--rate R] [--burst B] [--paced | --bare-cas] [--runs K] [--json] [--starts-file F]
 
           --processes N    worker processes on one queue of a fresh segment (default 1)
           --seconds S      how long to measure (default 5)
@@ -18,6 +18,9 @@ private let benchLimiter = Command(
                            without it, tryAcquire in a tight loop at an unlimited rate
           --rate R         the queue's rate, e.g. 100/s or 1.5/s (paced default 100/s)
           --burst B        the queue's burst (default 1)
+          --bare-cas       measure a bare load+CAS loop on one shared word instead: the
+                           physical ceiling the limiter's ops/s is compared with
+          --runs K         repeat K times; report medians, the worst windows, all violations
           --json           print one JSON object instead of text
           --starts-file F  (paced) write every actual start instant, sorted, to F
         """
@@ -33,6 +36,10 @@ private let benchLimiter = Command(
     bench.burst = try arguments.option("--burst", as: { UInt64($0).flatMap { $0 >= 1 ? $0 : nil } },
                                        expected: "a whole number ≥ 1") ?? 1
     bench.paced = arguments.flag("--paced")
+    bench.bareCompareAndSwap = arguments.flag("--bare-cas")
+    if bench.paced && bench.bareCompareAndSwap { throw UsageError("--paced and --bare-cas measure different things; pick one") }
+    bench.runs = try arguments.option("--runs", as: { Int($0).flatMap { (1...100).contains($0) ? $0 : nil } },
+                                      expected: "a run count in 1…100") ?? 1
     bench.startsFile = try arguments.option("--starts-file")
     let json = arguments.flag("--json")
     try arguments.finish()
@@ -59,6 +66,8 @@ private let benchLimiterChild = Command(
     let queue = try Coordinator.attach(fleet: FleetName(validating: fleet)).queue(QueueName(validating: queueName))
     switch mode {
     case "paced": terminal.out(LimiterBenchChild.paced(queue: queue, go: go, end: end))
+    case "bare-cas":
+        terminal.out(LimiterBenchChild.bareCompareAndSwap(word: queue.baselineWord, go: go, end: end))
     case "unpaced": terminal.out(LimiterBenchChild.unpaced(queue: queue, go: go, end: end, latencyPhase: 1_000_000_000))
     default: throw UsageError("--mode: \"\(mode)\" is not paced or unpaced")
     }

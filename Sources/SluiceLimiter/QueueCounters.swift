@@ -6,8 +6,9 @@ import Synchronization
 /// hot path never contends on a counter; readers sum the shards. Counters
 /// only grow (Prometheus counters), wrapping at 2⁶⁴.
 public struct QueueCounters: Equatable, Sendable {
-    /// Requests granted a start instant.
-    public var reservations: UInt64 = 0
+    /// Requests granted a start instant: every grant lands in one histogram
+    /// bucket, so this is their sum (not stored twice).
+    public var reservations: UInt64 { waitHistogram.reduce(0, &+) }
     /// Grants whose start instant was in the future (the caller had to wait).
     public var waits: UInt64 = 0
     /// Total nanoseconds granted requests had to wait.
@@ -32,9 +33,9 @@ public struct QueueCounters: Equatable, Sendable {
 
     /// Word positions within a shard.
     enum Field: Int, CaseIterable {
-        case reservations, waits, waitNanoseconds, denials, pausedRefusals, costRejections
+        case waits, waitNanoseconds, denials, pausedRefusals, costRejections
         case keyTableFull, slotsTaken, slotsRefused, pushBacks, slotsReclaimed
-        static let histogram = 11 // 15 words follow
+        static let histogram = 10 // 15 words follow
     }
 }
 
@@ -50,7 +51,6 @@ struct CounterShard {
     /// Counts a grant that had to wait `wait` ns (0 for an immediate start).
     @inline(__always)
     func recordGrant(wait: UInt64) {
-        add(.reservations)
         if wait > 0 {
             add(.waits)
             base.atomicWord(at: QueueCounters.Field.waitNanoseconds.rawValue * 8).pointee.wrappingAdd(wait, ordering: .relaxed)
@@ -75,7 +75,6 @@ extension QueueHandle {
         for index in 0..<SegmentLayout.counterShards {
             let shard = shard(index).base
             func word(_ position: Int) -> UInt64 { shard.atomicWord(at: position * 8).pointee.load(ordering: .relaxed) }
-            totals.reservations &+= word(QueueCounters.Field.reservations.rawValue)
             totals.waits &+= word(QueueCounters.Field.waits.rawValue)
             totals.waitNanoseconds &+= word(QueueCounters.Field.waitNanoseconds.rawValue)
             totals.denials &+= word(QueueCounters.Field.denials.rawValue)

@@ -79,6 +79,12 @@ public struct QueueHandle: Sendable, Equatable {
         counters.add(.pushBacks)
     }
 
+    /// A spare word on the queue's last weighted cell line, for the bench's
+    /// bare-CAS baseline. Never read by the limiter.
+    public var baselineWord: UnsafeMutablePointer<Atomic<UInt64>> {
+        block.atomicWord(at: SegmentLayout.Block.weightedCells + (SegmentLayout.weightedCapacity - 1) * SegmentLayout.line + 64)
+    }
+
     /// The main cell's theoretical arrival time (for tests and `describe`).
     public var theoreticalArrivalTime: UInt64 { mainCell.pointee.load(ordering: .acquiring) }
 }
