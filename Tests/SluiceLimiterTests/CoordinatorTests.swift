@@ -161,11 +161,12 @@ import Testing
 
     @Test func acquire_whenCancelled_givesTheReservationBack() async throws {
         let real = try Coordinator.create(fleet: FleetName(validating: scratch.name))
-        let queue = try real.register(queue: QueueName(validating: "q"), limits: QueueLimits(rate: limit("1/s")))
-        #expect(queue.tryAcquire() != .paused) // takes the only immediate start
+        // One a minute: the waiter below sleeps ~60 s, so it is surely asleep when cancelled.
+        let queue = try real.register(queue: QueueName(validating: "q"), limits: QueueLimits(rate: limit("1/min")))
+        guard case .granted = queue.tryAcquire() else { Issue.record("the first start was refused"); return }
         let tatBefore = queue.theoreticalArrivalTime
-        let waiter = Task { try await queue.acquire(maxWait: 10 * Self.second) }
-        #expect(ChildProcessRunner.waitUntil(seconds: 5) { queue.theoreticalArrivalTime > tatBefore })
+        let waiter = Task { try await queue.acquire(maxWait: 120 * Self.second) }
+        #expect(ChildProcessRunner.waitUntil(seconds: 30) { queue.theoreticalArrivalTime > tatBefore }, "the waiter reserved")
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         #expect(queue.theoreticalArrivalTime == tatBefore, "the cancelled reservation was given back")
