@@ -1,5 +1,3 @@
-import SluiceLimiter
-
 /// Counts starts in sliding windows: the measure the limiter's promise is stated in.
 ///
 /// The promise: in every window of `W` nanoseconds, at most `rate·W + burst`
