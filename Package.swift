@@ -16,10 +16,14 @@ let package = Package(
         // Layer 0: thin, typed wrappers over Glibc (shm, mmap, clocks, spawn, signals).
         .target(name: "CSluiceShim"),
         .target(name: "SluicePOSIX", dependencies: ["CSluiceShim"], swiftSettings: strict),
+        // Strict JSON: exact numbers, ordered members, duplicate keys refused.
+        .target(name: "SluiceJSON", swiftSettings: strict),
         // Layer 1: the shared-memory rate-limit coordinator (GCRA cells, slots, counters).
         .target(name: "SluiceLimiter", dependencies: ["SluicePOSIX"], swiftSettings: strict),
         // Layer 1: the durable on-disk task spool.
         .target(name: "SluiceSpool", dependencies: ["SluicePOSIX"], swiftSettings: strict),
+        // The configuration file, decoded once into typed, validated structs.
+        .target(name: "SluiceConfig", dependencies: ["SluiceJSON", "SluiceLimiter"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
         .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
@@ -31,6 +35,7 @@ let package = Package(
         // A child process the multi-process tests spawn to act on the coordinator.
         .executableTarget(name: "sluice-test-child", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool"], path: "Tests/SluiceTestChild", swiftSettings: strict),
         .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
+        .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceConfig", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,51 @@
+import SluiceJSON
+import SluiceLimiter
+
+/// The whole configuration file, decoded once and validated at start.
+public struct FleetConfig: Equatable, Sendable {
+    public var fleet: FleetName
+    /// Spool root; nil means the default state directory.
+    public var spoolRoot: String?
+    public var listen = ListenAddress.defaultAddress
+    /// How long in-flight work may take to finish on SIGTERM, in nanoseconds.
+    public var shutdownTimeout: UInt64 = 30_000_000_000
+    /// Queues in the order the file lists them.
+    public var queues: [QueueConfig]
+
+    /// The queue called `name`, if configured.
+    public func queue(_ name: String) -> QueueConfig? { queues.first { $0.name.rawValue == name } }
+
+    /// Parses and validates a configuration file's bytes. Nothing is applied
+    /// unless the whole file is valid; the first problem is the error.
+    public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> FleetConfig {
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            throw ConfigError("", "\(error)")
+        }
+        var root = try ObjectReader(document, path: "")
+        let fleetText = try root.string("fleet") ?? "default"
+        let fleet: FleetName
+        do { fleet = try FleetName(validating: fleetText) } catch { throw ConfigError("fleet", "\(error)") }
+        var config = FleetConfig(fleet: fleet, queues: [])
+        config.spoolRoot = try root.string("spool")
+        if let text = try root.string("listen") {
+            guard let address = ListenAddress(parsing: text) else {
+                throw ConfigError("listen", "\"\(text)\" is not an address; write \"127.0.0.1:9464\" (IPv4 literal and port)")
+            }
+            config.listen = address
+        }
+        config.shutdownTimeout = try root.duration("shutdownTimeout", atLeast: 1_000_000) ?? config.shutdownTimeout
+        guard var queues = try root.object("queues"), !queues.keys.isEmpty else {
+            throw ConfigError("queues", "is required: an object with at least one queue, e.g. {\"stripe-api\": {\"provider\": \"stripe\", \"rate\": \"90/s\"}}")
+        }
+        for name in queues.keys {
+            guard let value = queues.value(name) else { throw ConfigError(queues.field(name), "must be an object, not null") }
+            config.queues.append(try QueueConfig.parse(name: name, value, path: queues.field(name)))
+        }
+        try queues.finish()
+        try root.finish()
+        return config
+    }
+}
