@@ -24,6 +24,8 @@ let package = Package(
         .target(name: "SluiceSpool", dependencies: ["SluicePOSIX"], swiftSettings: strict),
         // The configuration file, decoded once into typed, validated structs.
         .target(name: "SluiceConfig", dependencies: ["SluiceJSON", "SluiceLimiter"], swiftSettings: strict),
+        // Pure providers: task → request, answer → outcome; the shared status rules.
+        .target(name: "SluiceProviders", dependencies: ["SluiceConfig", "SluiceJSON"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
         .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
@@ -36,6 +38,7 @@ let package = Package(
         .executableTarget(name: "sluice-test-child", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool"], path: "Tests/SluiceTestChild", swiftSettings: strict),
         .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
         .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceConfig", "SluiceTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceProviders", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,60 @@
+import SluiceConfig
+import SluiceJSON
+
+/// Any HTTP API: `http` tasks name a method, a path, headers and a body; the
+/// request goes to the queue's base URL. The task cannot set the host, the
+/// credentials or the framing headers.
+public struct HTTPProvider: Provider {
+    let baseURL: String
+
+    static let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    /// Headers only Sluice sets: routing, framing and credentials.
+    static let reservedHeaders: Set<String> = [
+        "host", "authorization", "proxy-authorization", "content-length", "transfer-encoding", "connection",
+        "upgrade", "te", "trailer", "expect", "keep-alive", "cookie",
+    ]
+
+    public func request(for task: ProviderTask, credential: Secret?) throws(TaskRejected) -> OutgoingRequest {
+        try task.require(kind: ["http"])
+        guard case .string(let path)? = task.payload["path"] else { throw TaskRejected("payload.path: is required, a string like \"/v1/things\"") }
+        let method = try Self.method(task.payload["method"])
+        var headers = bearer(credential)
+        var body: [UInt8] = []
+        switch task.payload["body"] {
+        case nil, .null?: break
+        case .string(let text)?: body = Array(text.utf8)
+        case let structured?:
+            body = JSONWriter.bytes(structured)
+            headers.append(("Content-Type", "application/json"))
+        }
+        headers += try Self.taskHeaders(task.payload["headers"])
+        return OutgoingRequest(method: method, url: try RequestPath.join(base: baseURL, path: path), headers: headers, body: body)
+    }
+
+    private static func method(_ value: JSONValue?) throws(TaskRejected) -> String {
+        guard let value else { return "POST" }
+        guard case .string(let method) = value, methods.contains(method) else {
+            throw TaskRejected("payload.method: must be one of \(methods.sorted().joined(separator: ", "))")
+        }
+        return method
+    }
+
+    private static func taskHeaders(_ value: JSONValue?) throws(TaskRejected) -> [(name: String, value: String)] {
+        guard let value else { return [] }
+        guard case .object(let object) = value else { throw TaskRejected("payload.headers: must be an object of strings") }
+        return try object.members.map { member throws(TaskRejected) -> (name: String, value: String) in
+            guard case .string(let text) = member.value else { throw TaskRejected("payload.headers.\(member.key): must be a string") }
+            let name = member.key
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                throw TaskRejected("payload.headers: \"\(name)\" is not a header name")
+            }
+            guard !reservedHeaders.contains(name.lowercased()) else {
+                throw TaskRejected("payload.headers.\(name): is set by Sluice, not by tasks")
+            }
+            guard !text.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+                throw TaskRejected("payload.headers.\(name): may not contain line breaks")
+            }
+            return (name, text)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// What an HTTP answer (or its absence) means for the task.
+public enum Outcome: Equatable, Sendable {
+    /// Done: the task is complete.
+    case success
+    /// Try again. `delay` is what the server asked for (`Retry-After`), or
+    /// nil for the policy's backoff. `spendsAttempt` is false for a 429 that
+    /// said when to come back within the policy's bound: being told to wait
+    /// is not a failure of the task.
+    case retry(delay: UInt64?, reason: String, spendsAttempt: Bool)
+    /// Never going to work as it is: dead at once, with the reason.
+    case fail(reason: String)
+}
+
+/// An outcome plus what the answer tells the whole queue.
+public struct Classification: Equatable, Sendable {
+    public var outcome: Outcome
+    /// Hold every process on the queue back this long (a 429, or a provider
+    /// saying its budget is spent until a reset), in nanoseconds.
+    public var pushBack: UInt64?
+    /// Cost units the request really used (OpenAI `usage.total_tokens`), to
+    /// reconcile with the estimate charged before sending.
+    public var costUsed: UInt64?
+
+    public init(_ outcome: Outcome, pushBack: UInt64? = nil, costUsed: UInt64? = nil) {
+        self.outcome = outcome
+        self.pushBack = pushBack
+        self.costUsed = costUsed
+    }
+}
+
+/// An answer from the server, as plain values.
+public struct ProviderResponse: Sendable, Equatable {
+    public var status: Int
+    /// Header names lowercased.
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [String: String], body: [UInt8]) {
+        self.status = status
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// The start of the body, printable, for a task's `lastError`.
+    public var bodySnippet: String {
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        return String(text.map { $0.isNewline ? " " : $0 })
+    }
+}

@@ -1,0 +1,55 @@
+import SluiceConfig
+import SluiceJSON
+
+/// How one API's tasks become requests and its answers become outcomes.
+/// Pure: no I/O, no clock but the one passed in, so each is tested as data.
+public protocol Provider: Sendable {
+    /// The request for `task`. Throws for a task that can never be sent.
+    func request(for task: ProviderTask, credential: Secret?) throws(TaskRejected) -> OutgoingRequest
+    /// Units charged to the queue's weighted limits before sending.
+    func estimatedCost(of task: ProviderTask) -> UInt64
+    /// What the answer means. `retryBound` and `wallClockNow` as in `StatusRules`.
+    func classify(_ response: ProviderResponse, retryBound: UInt64, wallClockNow: Int) -> Classification
+}
+
+extension Provider {
+    public func estimatedCost(of task: ProviderTask) -> UInt64 { 1 }
+
+    public func classify(_ response: ProviderResponse, retryBound: UInt64, wallClockNow: Int) -> Classification {
+        StatusRules.classify(response, retryBound: retryBound, wallClockNow: wallClockNow)
+    }
+}
+
+/// The built-in providers.
+public enum Providers {
+    /// The provider a queue is configured with.
+    public static func make(for queue: QueueConfig) -> any Provider {
+        switch queue.provider {
+        case .sendgrid: SendGridProvider(baseURL: queue.baseURL)
+        case .stripe: StripeProvider(baseURL: queue.baseURL)
+        case .openai: OpenAIProvider(baseURL: queue.baseURL)
+        case .twilio: TwilioProvider(baseURL: queue.baseURL, accountSID: queue.accountSID ?? "")
+        case .http: HTTPProvider(baseURL: queue.baseURL)
+        }
+    }
+}
+
+extension ProviderTask {
+    /// Refuses a kind the provider does not know, naming the ones it does.
+    func require(kind allowed: [String]) throws(TaskRejected) {
+        guard allowed.contains(kind) else {
+            throw TaskRejected("kind: \"\(kind)\" is not a kind this queue's provider sends; use \(allowed.joined(separator: " or "))")
+        }
+    }
+
+    /// Refuses a payload without the fields the API needs.
+    func require(fields: [String]) throws(TaskRejected) {
+        for field in fields where payload[field] == nil {
+            throw TaskRejected("payload.\(field): is required for \(kind)")
+        }
+    }
+}
+
+func bearer(_ credential: Secret?) -> [(name: String, value: String)] {
+    credential.map { [("Authorization", "Bearer \($0.reveal())")] } ?? []
+}
