@@ -82,3 +82,5 @@ public final class SpoolQueue: Sendable {
         try spoolIO("expand pending batches of queue \"\(name)\"") { try expander.expandAll().tasks }
     }
 }
+
+extension SpoolQueue: TaskStore {}
