@@ -57,16 +57,18 @@ public final class SpoolQueue: Sendable {
 
     /// A name for a file in `tmp/` unique across processes and calls:
     /// `<pid>-<serial>-<random>`. The pid prefix lets recovery remove the
-    /// leftovers of writers that died.
+    /// leftovers of writers that died; the random part keeps two queue
+    /// values in one process apart.
     func tmpName() -> String {
         let count = serial.add(1, ordering: .relaxed).newValue
-        return "\(pid)-\(count)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        return "\(pid)-\(count)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
     }
 
-    /// A batch's base name: commit time first, so names sort oldest first.
+    /// A batch's base name, `<time>-<pid>-<random>`: commit time first, so
+    /// names sort oldest first; the pid lets recovery tell whether the
+    /// committer is gone.
     func batchBase(now: UInt64) -> String {
-        let count = serial.add(1, ordering: .relaxed).newValue
-        return "\(String(now).leftPadded(to: SpoolNames.dueDigits))-\(pid)-\(count)"
+        "\(String(now).leftPadded(to: SpoolNames.dueDigits))-\(pid)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
     }
 
     var expander: JournalExpander {
