@@ -11,4 +11,6 @@ let spoolCommands: [Command] = [
     spoolTaskResetCommand,
     spoolDeadListCommand,
     spoolDeadReplayCommand,
+    spoolBenchCommand,
+    spoolBenchWorkerCommand,
 ]

@@ -38,13 +38,27 @@ extension Directory {
         }
     }
 
-    private func writeAll(_ fileFD: Int32, _ bytes: [UInt8], path full: String) throws(SystemError) {
+    /// Replaces the content of the existing file `name` in place: writes
+    /// `bytes` from offset 0, then cuts the file to their length. Reuses the
+    /// file's blocks (no allocation, no freeing). Not atomic: only for files
+    /// no reader can see (in `tmp/`).
+    func overwriteFile(_ name: String, bytes: [UInt8]) throws(SystemError) {
+        let full = file(name)
+        let fileFD = try syscall("open(\(full))") { openat(fd, name, O_WRONLY | O_CLOEXEC) }
+        defer { close(fileFD) }
+        try writeAll(fileFD, bytes, path: full, positioned: true)
+        try syscall("ftruncate(\(full))") { ftruncate(fileFD, off_t(bytes.count)) }
+    }
+
+    private func writeAll(_ fileFD: Int32, _ bytes: [UInt8], path full: String, positioned: Bool = false) throws(SystemError) {
         var offset = 0
         while offset < bytes.count {
             try faults.check("write", full)
             let written = bytes.withUnsafeBytes { buffer -> Int in
                 guard let base = buffer.baseAddress else { return 0 }
-                return write(fileFD, base + offset, buffer.count - offset)
+                return positioned
+                    ? pwrite(fileFD, base + offset, buffer.count - offset, off_t(offset))
+                    : write(fileFD, base + offset, buffer.count - offset)
             }
             if written < 0, errno == EINTR { continue }
             if written < 0 { throw SystemError(call: "write(\(full))", errno: errno) }

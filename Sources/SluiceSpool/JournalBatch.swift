@@ -26,8 +26,9 @@ enum JournalBatch {
         let originTmp = tmpName + ".origin"
         let batchTmp = tmpName + ".ndjson"
         do throws(SystemError) {
-            // The origin file is the inode every id marker of this batch links to.
-            try folders.tmp.createFile(originTmp, bytes: Array(base.utf8), sync: false)
+            // The origin file is the inode every id marker of this batch links
+            // to. Empty: it owns no block, so dropping its last link is cheap.
+            try folders.tmp.createFile(originTmp, bytes: [], sync: false)
             try folders.tmp.createFile(batchTmp, bytes: bytes, sync: true)
             let lock = try JournalLock.lockNew(in: folders.tmp, name: batchTmp, base: base)
             try place(originTmp, as: base + ".origin", folders: folders)

@@ -71,12 +71,13 @@ struct JournalExpander {
     private func prepare(_ lines: [ArraySlice<UInt8>], base: String) throws(SystemError) -> Count {
         let originName = base + ".origin"
         if !folders.journal.exists(originName) {
-            try folders.journal.createFile(originName, bytes: Array(base.utf8), sync: false)
+            try folders.journal.createFile(originName, bytes: [], sync: false)
         }
         guard let origin = folders.journal.identity(of: originName) else {
             throw SystemError(call: "stat(\(folders.journal.file(originName)))", errno: ENOENT)
         }
         var count = Count()
+        var spares = SpareFiles(folders: folders)
         for (line, bytes) in lines.enumerated() {
             guard let record = parse(bytes, base: base, line: line, quarantining: true) else { continue }
             let key = record.id.fileKey
@@ -86,8 +87,11 @@ struct JournalExpander {
                 continue
             }
             let tmpName = Self.tmpName(base: base, line: line)
-            _ = try folders.tmp.unlink(tmpName)  // left by an interrupted earlier expansion
-            try folders.tmp.createFile(tmpName, bytes: Array(bytes), sync: false)
+            if folders.tmp.exists(tmpName) {
+                try folders.tmp.overwriteFile(tmpName, bytes: Array(bytes))  // left by an interrupted expansion
+            } else {
+                try spares.place(Array(bytes), as: tmpName)
+            }
         }
         // Every per-task file (and marker) must be durable before the batch
         // says "prepared": after that, phase 2 treats a missing file as published.

@@ -28,4 +28,5 @@ struct QueueFolders: Sendable {
     var done: Directory { self[.done] }
     var quarantine: Directory { self[.quarantine] }
     var ids: Directory { self[.ids] }
+    var spare: Directory { self[.spare] }
 }

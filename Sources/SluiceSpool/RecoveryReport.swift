@@ -10,6 +10,8 @@ public struct RecoveryReport: Sendable, Equatable {
     public var donePurged = 0
     /// Files moved to `quarantine/` because their names or contents do not parse.
     public var quarantined = 0
+    /// Spare files beyond the limit, unlinked.
+    public var sparesTrimmed = 0
 
     public init() {}
 }

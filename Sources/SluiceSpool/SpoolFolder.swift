@@ -20,6 +20,9 @@ public enum SpoolFolder: String, CaseIterable, Sendable {
     /// One marker per task id ever accepted and not yet finished: `<key>`.
     /// Creating it (`link(2)`, which fails if it exists) is what makes enqueue idempotent.
     case ids
+    /// Files of finished tasks kept for reuse by new tasks (`SpareFiles`);
+    /// never read as tasks.
+    case spare
 }
 
 /// A file in a queue: its folder and name.

@@ -9,6 +9,8 @@ public struct SpoolOptions: Sendable {
     public var maximumBatchCount = 10_000
     /// The most bytes of tasks one `enqueue` call accepts.
     public var maximumBatchBytes = 64 << 20
+    /// How many finished task files to keep in `spare/` for reuse (see `SpareFiles`).
+    public var maximumSpareFiles = 20_000
     /// Test seam: injected write failures. Always `.none` in production.
     public var faults: SpoolFaults = .none
 

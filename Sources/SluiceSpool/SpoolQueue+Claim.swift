@@ -107,6 +107,8 @@ extension SpoolQueue {
         for name in rejected {
             quarantine(SpoolPath(.ready, name), reason: "the name is not <due-ns, 20 digits>-<key>")
         }
+        // A bounded share of the spare trimming each time, so a claim never stalls long.
+        _ = try? SpareFiles.trim(folders: folders, keeping: options.maximumSpareFiles, limit: 2000)
         state.lastScan = now
     }
 }

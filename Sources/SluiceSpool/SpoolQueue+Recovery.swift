@@ -9,7 +9,8 @@ extension SpoolQueue {
     /// - files in `tmp/` of writers that are gone are removed (they were
     ///   never acknowledged);
     /// - acknowledged batches are expanded into `ready/`;
-    /// - finished tasks past the retention period leave `done/`.
+    /// - finished tasks past the retention period leave `done/`;
+    /// - spare files beyond `maximumSpareFiles` are unlinked.
     ///
     /// With `includingOwnLeases`, leases carrying this process's pid are
     /// returned too: right for a process that has just started (a previous
@@ -23,6 +24,7 @@ extension SpoolQueue {
             report.tasksExpanded = try expander.expandAll().tasks
             try removeStaleOrigins(includingOwn: includingOwnLeases)
             try purgeDone(into: &report)
+            report.sparesTrimmed = try SpareFiles.trim(folders: folders, keeping: options.maximumSpareFiles, limit: .max)
         }
         return report
     }
@@ -62,7 +64,7 @@ extension SpoolQueue {
             } else {
                 stale = false
             }
-            if stale, try folders.tmp.unlink(name) { report.scratchRemoved += 1 }
+            if stale, try SpareFiles.retire(SpoolPath(.tmp, name), folders: folders, as: tmpName()) { report.scratchRemoved += 1 }
         }
     }
 
@@ -85,7 +87,7 @@ extension SpoolQueue {
         let cutoff = clock.now() &- options.doneRetention
         for key in try folders.done.names() {
             guard let finished = folders.done.modificationTime(of: key), finished < cutoff else { continue }
-            if try folders.done.unlink(key) {
+            if try SpareFiles.retire(SpoolPath(.done, key), folders: folders, as: tmpName()) {
                 _ = try folders.ids.unlink(key)
                 report.donePurged += 1
             }

@@ -27,7 +27,7 @@ extension SpoolQueue {
             try rewrite(from, with: record, doing: doing)
             try rename(from, to, doing: doing)
         case .delete(let path):
-            let removed = try spoolIO(doing) { try folders[path.folder].unlink(path.name) }
+            let removed = try spoolIO(doing) { try SpareFiles.retire(path, folders: folders, as: tmpName()) }
             guard removed else { throw SpoolError("\(doing): \(path) is gone; another process moved it; nothing was changed") }
             // The file first, then the marker: a crash between leaves the id
             // taken by a finished task (a re-enqueue is refused), never a

@@ -49,7 +49,8 @@ public enum FileMove: Equatable, Sendable {
     /// Write the updated task to a new file and rename it over `from` (atomic:
     /// `from` holds the old or the new content, never a mix), then rename to `to`.
     case rewriteThenRename(from: SpoolPath, to: SpoolPath)
-    /// Unlink the file, then the id's marker: the task is finished and forgotten.
+    /// The task is finished and forgotten: its file leaves the task folders
+    /// (recycled into `spare/`, see `SpareFiles`), then the id's marker is unlinked.
     case delete(SpoolPath)
     /// Nothing to do (e.g. resetting a task that is already due).
     case none

@@ -26,7 +26,8 @@ import Testing
         let lease = try #require(try queue.claim())
         #expect(spool.files(.leased) == [lease.fileName])
         try queue.complete(lease)
-        for folder in SpoolFolder.allCases { #expect(spool.files(folder).isEmpty, "\(folder) is empty") }
+        for folder in SpoolFolder.holdingTasks { #expect(spool.files(folder).isEmpty, "\(folder) is empty") }
+        #expect(spool.files(.spare).count == 1, "the file is kept for reuse")
     }
 
     @Test func retry_spendsTheAttemptRecordsTheErrorAndWaitsUntilDue() throws {
@@ -82,7 +83,7 @@ import Testing
         } catch {
             #expect(error.description.contains("is gone"))
         }
-        for folder in SpoolFolder.allCases { #expect(spool.files(folder).isEmpty, "\(folder) is empty") }
+        for folder in SpoolFolder.holdingTasks { #expect(spool.files(folder).isEmpty, "\(folder) is empty") }
     }
 
     @Test func doneRetention_keepsFinishedTasksUntilRecoveryPurgesThem() throws {
@@ -98,6 +99,23 @@ import Testing
         let purger = try SpoolQueue(root: spool.root, name: queue.name, clock: ManualWallClock(SystemWallClock().now() + 61 * second), options: options)
         #expect(try purger.recover().donePurged == 1)
         #expect(spool.files(.done).isEmpty && spool.files(.ids).isEmpty)
+    }
+
+    @Test func spareFiles_areReusedForNewTasksAndTrimmedBeyondTheLimit() throws {
+        let spool = try SpoolFixture()
+        var options = SpoolOptions()
+        options.maximumSpareFiles = 2
+        let queue = try spool.queue(options: options)
+        try queue.enqueueNow((0..<5).map { try request("s\($0)") })
+        for lease in try queue.claimAll() { try queue.complete(lease) }
+        #expect(spool.files(.spare).count == 5)
+        try queue.enqueueNow((0..<3).map { try request("n\($0)") })
+        #expect(spool.files(.spare).count == 2, "three spares were reused")
+        let reused = try queue.claimAll()
+        #expect(reused.map(\.task.id.rawValue).sorted() == ["n0", "n1", "n2"], "reused files hold the new tasks, whole")
+        for lease in reused { try queue.complete(lease) }
+        #expect(try queue.recover().sparesTrimmed == 3)
+        #expect(spool.files(.spare).count == 2)
     }
 
     @Test func claim_ofACorruptFile_quarantinesItAndReturnsTheNextTask() throws {

@@ -55,7 +55,7 @@ import Testing
         #expect(Set(claimed).count == 5000, "each task exactly once")
         #expect(claimers.filter { $0.lines.contains { $0.hasPrefix("claimed ") } }.count > 1, "the processes really raced")
         let inventory = SpoolInventory(spool)
-        for folder in SpoolFolder.allCases { #expect(inventory.count(folder) == 0, "\(folder) is empty") }
+        for folder in SpoolFolder.holdingTasks { #expect(inventory.count(folder) == 0, "\(folder) is empty") }
     }
 
     @Test func workerKilledHoldingLeases_recoveryReturnsThemWithTheAttemptUnchanged() throws {

@@ -52,3 +52,8 @@ extension SpoolQueue {
         return leases
     }
 }
+
+extension SpoolFolder {
+    /// Every folder but `spare/`, whose files are retired ones kept for reuse.
+    static let holdingTasks = allCases.filter { $0 != .spare }
+}
