@@ -26,7 +26,7 @@ let spoolDeadListCommand = Command(
             [status.id.rawValue, status.record.map { String($0.attempt) } ?? "?",
              SpoolFormat.time(ofHistoryLine: status.record?.history.last), status.record?.lastError ?? status.problem ?? ""]
         }
-        terminal.out(SpoolFormat.table(rows))
+        terminal.out(SpoolFormat.table(rows, numeric: [1]))
     }
     return ExitCode.success
 }

@@ -28,14 +28,14 @@ enum SpoolFormat {
 
     static func number(_ value: Int) -> JSONValue { .number(String(value)) }
 
-    /// Rows as aligned columns (left-aligned first column, right-aligned numbers).
-    static func table(_ rows: [[String]], numericFrom: Int = 1) -> String {
+    /// Rows as aligned columns; the columns in `numeric` are right-aligned.
+    static func table(_ rows: [[String]], numeric: Set<Int>) -> String {
         guard let columns = rows.map(\.count).max() else { return "" }
         let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { column, cell in
                 let pad = String(repeating: " ", count: widths[column] - cell.count)
-                return column >= numericFrom && column < columns - 1 ? pad + cell : cell + pad
+                return numeric.contains(column) ? pad + cell : cell + pad
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }.joined(separator: "\n")
     }

@@ -93,7 +93,7 @@ let spoolQueueListCommand = Command(
     } else if rows.count == 1 {
         terminal.out("no queues in \(location.root.path)")
     } else {
-        terminal.out(SpoolFormat.table(rows))
+        terminal.out(SpoolFormat.table(rows, numeric: [1, 2, 3, 4]))
     }
     return ExitCode.success
 }

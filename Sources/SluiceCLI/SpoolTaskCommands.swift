@@ -114,7 +114,7 @@ private func showText(_ status: TaskStatus, now: UInt64) -> String {
     row("enqueued", Timestamp.format(record.enqueuedAt))
     if let lastError = record.lastError { row("last error", lastError) }
     if !record.history.isEmpty {
-        row("history", "")
+        lines.append("  history")
         lines += record.history.map { "    " + $0 }
     }
     row("payload", JSONWriter.string(.object(record.payload)))

@@ -9,6 +9,7 @@ let spoolRoles: [String: @Sendable ([String]) -> Int32] = [
     "spool-enqueuer": { spoolEnqueuer($0) },
     "spool-claimer": { spoolClaimer($0) },
     "spool-holder": { spoolHolder($0) },
+    "spool-settle": { spoolSettle($0) },
 ]
 
 /// `spool-enqueuer <root> <queue> <id-prefix>`: enqueues batches of 1…20
@@ -73,6 +74,35 @@ private func spoolHolder(_ arguments: [String]) -> Int32 {
         return 1
     }
     while true { sleep(60) }
+}
+
+/// `spool-settle <root> <queue> <id> (retry <seconds> | dead) <error…>`: claims
+/// task `id` (releasing any other it claims on the way) and settles it as a
+/// worker would after a failed attempt. Prints `settled <id> <attempt>`.
+private func spoolSettle(_ arguments: [String]) -> Int32 {
+    guard arguments.count >= 5, let queue = openQueue(arguments[0], arguments[1]) else {
+        return usage("spool-settle <root> <queue> <id> (retry <seconds> | dead) <error…>")
+    }
+    do {
+        var passed: [Lease] = []
+        defer { for lease in passed { try? queue.release(lease) } }
+        while let lease = try queue.claim() {
+            guard lease.task.id.rawValue == arguments[2] else { passed.append(lease); continue }
+            let error = arguments.dropFirst(arguments[3] == "retry" ? 5 : 4).joined(separator: " ")
+            if arguments[3] == "retry", let seconds = UInt64(arguments[4]) {
+                try queue.retry(lease, at: SystemWallClock().now() + seconds * 1_000_000_000, error: error)
+            } else {
+                try queue.deadLetter(lease, reason: error)
+            }
+            StandardStream.output.line("settled \(lease.task.id) \(lease.task.attempt)")
+            return 0
+        }
+        StandardStream.error.line("spool-settle: task \(arguments[2]) is not due in queue \(arguments[1])")
+        return 1
+    } catch {
+        StandardStream.error.line("spool-settle: \(error)")
+        return 1
+    }
 }
 
 private func openQueue(_ root: String, _ name: String) -> SpoolQueue? {
