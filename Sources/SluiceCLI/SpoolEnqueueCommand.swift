@@ -92,7 +92,7 @@ private struct SpoolEnqueuer {
         guard !pending.isEmpty else { return }
         defer { pending = []; pendingBytes = 0 }
         do {
-            let outcomes = try queue.enqueue(pending.map(\.request))
+            let outcomes = try queue.enqueue(pending.map(\.request), expandingNow: true)
             for (index, outcome) in outcomes.enumerated() {
                 terminal.out(outcome.id.rawValue)
                 if case .existing(let id, let status) = outcome {

@@ -29,11 +29,12 @@ struct JournalExpander {
         public var duplicates = 0
     }
 
-    /// Expands every pending batch that no other process holds, oldest first.
-    func expandAll() throws(SystemError) -> Count {
+    /// Expands every pending batch, oldest first. A batch another process
+    /// holds for longer than `waiting` ns is left to it.
+    func expandAll(waiting: UInt64 = 0) throws(SystemError) -> Count {
         var count = Count()
         for base in try pendingBatches() {
-            guard let lock = JournalLock.tryLock(in: folders.journal, base: base) else { continue }
+            guard let lock = JournalLock.tryLock(in: folders.journal, base: base, waiting: waiting) else { continue }
             let one = try expand(lock)
             count.batches += 1
             count.tasks += one.tasks

@@ -29,14 +29,18 @@ final class JournalLock {
         return JournalLock(base: base, prepared: false, fd: fd)
     }
 
-    /// Locks the pending batch `base` if no other process holds it; nil if
-    /// one does, or if the batch is gone (expanded meanwhile).
-    static func tryLock(in journal: Directory, base: String) -> JournalLock? {
+    /// Locks the pending batch `base`; nil if another holder keeps it past
+    /// `waiting` nanoseconds, or if the batch is gone (expanded meanwhile).
+    ///
+    /// Why wait at all: a `posix_spawn` in any thread briefly duplicates
+    /// every descriptor of the process (close-on-exec ones close only at
+    /// exec), so a lock just released can look held for a moment.
+    static func tryLock(in journal: Directory, base: String, waiting: UInt64 = 0) -> JournalLock? {
         for (suffix, prepared) in [(".ndjson", false), (".prepared", true)] {
             let name = base + suffix
             let fd = openat(journal.fd, name, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
-            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); return nil }
+            guard lock(fd, waiting: waiting) else { close(fd); return nil }
             // Another expander may have finished (or advanced) the batch between
             // our open and our lock: only proceed if the name still is this file.
             var held = stat()
@@ -47,6 +51,15 @@ final class JournalLock {
             close(fd)
         }
         return nil
+    }
+
+    private static func lock(_ fd: Int32, waiting: UInt64) -> Bool {
+        let deadline = MonotonicClock.now() + waiting
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, MonotonicClock.now() < deadline else { return false }
+            usleep(1000)
+        }
+        return true
     }
 
     /// The whole batch file.

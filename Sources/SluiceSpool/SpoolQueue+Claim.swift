@@ -74,7 +74,7 @@ extension SpoolQueue {
         if now >= state.lastScan &+ options.rescanInterval { return try rebuild(&state, now: now) }
         if state.batchArrived {
             state.batchArrived = false
-            try expandPendingBatches()
+            try expandBatchesNotBusy()
             _ = drain(&state)
         }
     }
@@ -98,9 +98,16 @@ extension SpoolQueue {
         quarantine(SpoolPath(.ready, String(decoding: name, as: UTF8.self)), reason: "the name is not <due-ns, 20 digits>-<key>")
     }
 
+    /// The claim path does not wait for a batch another process is
+    /// expanding: that process publishes its tasks into ready/ and inotify
+    /// brings them here.
+    private func expandBatchesNotBusy() throws(SpoolError) {
+        _ = try spoolIO("expand pending batches of queue \"\(name)\"") { try expander.expandAll(waiting: 0) }
+    }
+
     private func rebuild(_ state: inout ClaimState, now: UInt64) throws(SpoolError) {
         state.batchArrived = false
-        try expandPendingBatches()
+        try expandBatchesNotBusy()
         let rejected = try spoolIO("scan queue \"\(name)\"") { () throws(SystemError) -> [String] in
             try state.index.rebuild { (body) throws(SystemError) in try folders.ready.forEachName(body) }
         }

@@ -8,9 +8,10 @@ extension SpoolQueue {
     /// in the spool (in any state, or earlier in `requests`) is not written
     /// again: its outcome is `.existing` with the task found. On a throw,
     /// nothing was accepted and nothing is left behind. New tasks become
-    /// claimable when their batch is expanded (`expandPendingBatches`,
-    /// which every claimer does when it sees a new batch).
-    public func enqueue(_ requests: [TaskRequest]) throws(SpoolError) -> [EnqueueOutcome] {
+    /// claimable when their batch is expanded: at once with
+    /// `expandingNow` (a failure there leaves the batch, accepted, to the
+    /// next expander), else by the next claimer that sees the batch.
+    public func enqueue(_ requests: [TaskRequest], expandingNow: Bool = false) throws(SpoolError) -> [EnqueueOutcome] {
         try checkBatch(requests)
         let now = clock.now()
         let records = requests.map { TaskRecord(request: $0, id: $0.id ?? TaskID.generate(), now: now) }
@@ -30,7 +31,7 @@ extension SpoolQueue {
             }
         }
         if !fresh.isEmpty {
-            let accepted = try commit(fresh.map { records[$0] }, now: now)
+            let accepted = try commit(fresh.map { records[$0] }, now: now, expandingNow: expandingNow)
             for (position, index) in fresh.enumerated() {
                 if accepted[position] { outcomes[index] = .accepted(records[index].id) } else { taken.append(index) }
             }
@@ -47,7 +48,7 @@ extension SpoolQueue {
     /// Commits `records` as one batch and links their id markers. Returns,
     /// per record, whether it was accepted (false: a concurrent enqueue of
     /// the same id linked its marker first; expansion will drop this copy).
-    private func commit(_ records: [TaskRecord], now: UInt64) throws(SpoolError) -> [Bool] {
+    private func commit(_ records: [TaskRecord], now: UInt64, expandingNow: Bool) throws(SpoolError) -> [Bool] {
         let lines = records.map { $0.jsonBytes() }
         let bytes = lines.reduce(0) { $0 + $1.count + 1 }
         guard bytes <= options.maximumBatchBytes else {
@@ -67,6 +68,8 @@ extension SpoolQueue {
             let linked = (try? folders.journal.link(originName, to: folders.ids, as: key)) ?? .done
             return linked != .targetExists || folders.ids.identity(of: key) == origin
         }
+        // Still holding the lock: no other expander can have started on it.
+        if expandingNow { _ = try? expander.expand(lock) }
         withExtendedLifetime(lock) {}
         return accepted
     }

@@ -21,7 +21,7 @@ extension SpoolQueue {
         try spoolIO("recover queue \"\(name)\"") {
             try returnLeases(includingOwn: includingOwnLeases, into: &report)
             try removeScratch(includingOwn: includingOwnLeases, into: &report)
-            report.tasksExpanded = try expander.expandAll().tasks
+            report.tasksExpanded = try expander.expandAll(waiting: 5_000_000_000).tasks
             try removeStaleOrigins(includingOwn: includingOwnLeases)
             try purgeDone(into: &report)
             report.sparesTrimmed = try SpareFiles.trim(folders: folders, keeping: options.maximumSpareFiles, limit: .max)

@@ -78,10 +78,12 @@ public final class SpoolQueue: Sendable {
     }
 
     /// Expands every acknowledged batch into per-task files in `ready/`
-    /// (see `JournalExpander`); batches another process is expanding are skipped.
+    /// (see `JournalExpander`). A batch another process is expanding is
+    /// waited for (up to 5 s each), so when this returns, every batch that
+    /// was pending has been expanded, unless an expander hangs.
     @discardableResult
     public func expandPendingBatches() throws(SpoolError) -> Int {
-        try spoolIO("expand pending batches of queue \"\(name)\"") { try expander.expandAll().tasks }
+        try spoolIO("expand pending batches of queue \"\(name)\"") { try expander.expandAll(waiting: 5_000_000_000).tasks }
     }
 }
 

@@ -8,7 +8,7 @@ public protocol TaskStore: Sendable {
     var name: QueueName { get }
 
     /// Durably accepts tasks; an id already present is not written again.
-    func enqueue(_ requests: [TaskRequest]) throws(SpoolError) -> [EnqueueOutcome]
+    func enqueue(_ requests: [TaskRequest], expandingNow: Bool) throws(SpoolError) -> [EnqueueOutcome]
 
     /// Claims the earliest-due task that is due now, or nil if none is.
     /// Exactly one caller, across all processes, gets each task.

@@ -28,7 +28,7 @@ private func spoolEnqueuer(_ arguments: [String]) -> Int32 {
         do {
             let outcomes = try queue.enqueue(requests)
             StandardStream.output.write(outcomes.map { "accepted \($0.id)\n" }.joined())
-            try queue.expandPendingBatches()
+            try queue.expandPendingBatches()  // as a separate step, so kills also land between the two
         } catch {
             StandardStream.error.line("spool-enqueuer: \(error)")
             return 1
