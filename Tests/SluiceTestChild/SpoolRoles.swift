@@ -1,2 +1,121 @@
-/// Spool actors for the multi-process spool tests (owned by the spool work).
-let spoolRoles: [String: @Sendable ([String]) -> Int32] = [:]
+import Glibc
+import SluicePOSIX
+import SluiceSpool
+
+/// Spool actors for the multi-process spool tests. Each prints what it did,
+/// one line per event, with one `write` per line, so a test can trust every
+/// complete line even when the child is SIGKILLed mid-run.
+let spoolRoles: [String: @Sendable ([String]) -> Int32] = [
+    "spool-enqueuer": { spoolEnqueuer($0) },
+    "spool-claimer": { spoolClaimer($0) },
+    "spool-holder": { spoolHolder($0) },
+    "spool-settle": { spoolSettle($0) },
+]
+
+/// `spool-enqueuer <root> <queue> <id-prefix>`: enqueues batches of 1…20
+/// tasks with ids `<prefix>-<n>` forever, printing `accepted <id>` for each
+/// after its batch is durable, then expanding the batch itself, as
+/// `sluice enqueue` does. Made to be killed at any instant.
+private func spoolEnqueuer(_ arguments: [String]) -> Int32 {
+    guard arguments.count == 3, let queue = openQueue(arguments[0], arguments[1]) else { return usage("spool-enqueuer <root> <queue> <id-prefix>") }
+    var serial = 0
+    while true {
+        let size = Int.random(in: 1...20)
+        let requests = (0..<size).compactMap { _ -> TaskRequest? in
+            serial += 1
+            return try? TaskRequest(id: TaskID(validating: "\(arguments[2])-\(serial)"), queue: queue.name, kind: "send_email")
+        }
+        do {
+            let outcomes = try queue.enqueue(requests)
+            StandardStream.output.write(outcomes.map { "accepted \($0.id)\n" }.joined())
+            try queue.expandPendingBatches()  // as a separate step, so kills also land between the two
+        } catch {
+            StandardStream.error.line("spool-enqueuer: \(error)")
+            return 1
+        }
+    }
+}
+
+/// `spool-claimer <root> <queue> [go-file]`: builds its index, prints
+/// `ready`, waits for `go-file` to exist (if given), then claims and
+/// completes until nothing is due, printing `claimed <id>` for each.
+private func spoolClaimer(_ arguments: [String]) -> Int32 {
+    guard arguments.count >= 2, let queue = openQueue(arguments[0], arguments[1]) else { return usage("spool-claimer <root> <queue> [go-file]") }
+    do {
+        _ = try queue.nextDueAt()
+        StandardStream.output.line("ready")
+        if arguments.count > 2 { while access(arguments[2], F_OK) != 0 { usleep(1000) } }
+        while let lease = try queue.claim() {
+            StandardStream.output.line("claimed \(lease.task.id)")
+            try queue.complete(lease)
+        }
+        StandardStream.output.line("finished")
+        return 0
+    } catch {
+        StandardStream.error.line("spool-claimer: \(error)")
+        return 1
+    }
+}
+
+/// `spool-holder <root> <queue> <count>`: claims `count` tasks, prints
+/// `leased <id> <attempt>` for each and `holding`, then sleeps until killed.
+private func spoolHolder(_ arguments: [String]) -> Int32 {
+    guard arguments.count == 3, let count = Int(arguments[2]), let queue = openQueue(arguments[0], arguments[1]) else {
+        return usage("spool-holder <root> <queue> <count>")
+    }
+    do {
+        for _ in 0..<count {
+            guard let lease = try queue.claim() else { break }
+            StandardStream.output.line("leased \(lease.task.id) \(lease.task.attempt)")
+        }
+        StandardStream.output.line("holding")
+    } catch {
+        StandardStream.error.line("spool-holder: \(error)")
+        return 1
+    }
+    while true { sleep(60) }
+}
+
+/// `spool-settle <root> <queue> <id> (retry <seconds> | dead) <error…>`: claims
+/// task `id` (releasing any other it claims on the way) and settles it as a
+/// worker would after a failed attempt. Prints `settled <id> <attempt>`.
+private func spoolSettle(_ arguments: [String]) -> Int32 {
+    guard arguments.count >= 5, let queue = openQueue(arguments[0], arguments[1]) else {
+        return usage("spool-settle <root> <queue> <id> (retry <seconds> | dead) <error…>")
+    }
+    do {
+        var passed: [Lease] = []
+        defer { for lease in passed { try? queue.release(lease) } }
+        while let lease = try queue.claim() {
+            guard lease.task.id.rawValue == arguments[2] else { passed.append(lease); continue }
+            let error = arguments.dropFirst(arguments[3] == "retry" ? 5 : 4).joined(separator: " ")
+            if arguments[3] == "retry", let seconds = UInt64(arguments[4]) {
+                try queue.retry(lease, at: SystemWallClock().now() + seconds * 1_000_000_000, error: error)
+            } else {
+                try queue.deadLetter(lease, reason: error)
+            }
+            StandardStream.output.line("settled \(lease.task.id) \(lease.task.attempt)")
+            return 0
+        }
+        StandardStream.error.line("spool-settle: task \(arguments[2]) is not due in queue \(arguments[1])")
+        return 1
+    } catch {
+        StandardStream.error.line("spool-settle: \(error)")
+        return 1
+    }
+}
+
+private func openQueue(_ root: String, _ name: String) -> SpoolQueue? {
+    do {
+        try CurrentProcess.dieWithParent(signal: SIGKILL, expectedParent: getppid())
+        return try SpoolQueue(root: root, name: QueueName(validating: name))
+    } catch {
+        StandardStream.error.line("cannot open queue \(name) in \(root): \(error)")
+        return nil
+    }
+}
+
+private func usage(_ text: String) -> Int32 {
+    StandardStream.error.line("usage: sluice-test-child \(text)")
+    return 2
+}

@@ -1,0 +1,44 @@
+/// How a worker finishes with a task it leased.
+public enum Settlement: Sendable, Equatable {
+    /// The work succeeded: the task is done.
+    case complete
+    /// The attempt failed and may be tried again at `dueAt` (wall-clock ns):
+    /// the attempt is spent (`attempt + 1`) and `error` is recorded.
+    case retry(dueAt: UInt64, error: String)
+    /// The task will not be tried again (attempts exhausted, or an answer
+    /// that retrying cannot fix): it moves to `dead/` with `reason`.
+    case deadLetter(reason: String)
+    /// Give the task back untouched, attempt not spent (used on shutdown,
+    /// for work that did not start).
+    case release
+}
+
+extension TaskRecord {
+    /// Updates the record for `settlement`, made at `now`.
+    ///
+    /// Invariant: only `retry` spends an attempt; `release` changes nothing.
+    public mutating func apply(_ settlement: Settlement, now: UInt64) {
+        switch settlement {
+        case .complete:
+            appendHistory(at: now, "attempt \(attempt) done")
+        case .retry(let due, let error):
+            lastError = Self.oneLine(error)
+            appendHistory(at: now, "attempt \(attempt) failed, retry at \(Timestamp.format(due)): \(error)")
+            attempt += 1
+            dueAt = due
+        case .deadLetter(let reason):
+            lastError = Self.oneLine(reason)
+            appendHistory(at: now, "attempt \(attempt) dead: \(reason)")
+        case .release:
+            break
+        }
+    }
+
+    /// Updates the record for a replay from `dead/` at `now`: attempts start
+    /// again from 1, due at once; the history and last error stay for context.
+    public mutating func replay(now: UInt64) {
+        appendHistory(at: now, "replayed from dead after attempt \(attempt); attempts reset")
+        attempt = 1
+        dueAt = now
+    }
+}

@@ -1,0 +1,18 @@
+/// How a queue's spool behaves; defaults suit production.
+public struct SpoolOptions: Sendable {
+    /// How long finished tasks stay in `done/` (ns); 0 deletes them at once.
+    public var doneRetention: UInt64 = 0
+    /// How often a claimer rebuilds its index from a full directory scan, as
+    /// a safety net behind inotify (ns).
+    public var rescanInterval: UInt64 = 120 * 1_000_000_000
+    /// The most tasks one `enqueue` call accepts (one batch file).
+    public var maximumBatchCount = 10_000
+    /// The most bytes of tasks one `enqueue` call accepts.
+    public var maximumBatchBytes = 64 << 20
+    /// How many finished task files to keep in `spare/` for reuse (see `SpareFiles`).
+    public var maximumSpareFiles = 20_000
+    /// Test seam: injected write failures. Always `.none` in production.
+    public var faults: SpoolFaults = .none
+
+    public init() {}
+}

@@ -1,0 +1,90 @@
+import Glibc
+import SluicePOSIX
+import Synchronization
+
+/// One queue's spool: a directory of folders (see `SpoolFolder`) where every
+/// accepted task is a durable file and every state change is a `rename(2)`.
+///
+/// Many processes may open the same queue at once; the file system is the
+/// only shared state. Within a process the value is safe to share between
+/// threads. The clock and the pid are passed in so tests control them.
+public final class SpoolQueue: Sendable {
+    public let name: QueueName
+    /// The queue's directory: `<spool root>/<queue name>`.
+    public let path: String
+    /// The process that leases claimed tasks (normally this process).
+    public let pid: Int32
+    let folders: QueueFolders
+    let clock: any WallClock
+    let options: SpoolOptions
+    let claimer = Mutex(ClaimState())
+    private let serial = Atomic<UInt64>(0)
+
+    /// Opens the queue `name` under the spool root `root`.
+    ///
+    /// With `create`, missing directories are made (owner-only, 0700) and the
+    /// queue must belong to the calling user: files written by anyone else
+    /// would be unreadable to the fleet. Without it, a missing queue is an error.
+    public init(
+        root: String, name: QueueName, create: Bool = true,
+        clock: any WallClock = SystemWallClock(), pid: Int32 = getpid(), options: SpoolOptions = SpoolOptions()
+    ) throws(SpoolError) {
+        self.name = name
+        let path = root.hasSuffix("/") ? root + name.rawValue : "\(root)/\(name)"
+        self.path = path
+        self.pid = pid
+        self.clock = clock
+        self.options = options
+        if !create, access(path, F_OK) != 0 {
+            throw SpoolError("queue \"\(name)\": no directory \(path); nothing was ever enqueued to it "
+                             + "(check the queue name and the spool root, --spool)")
+        }
+        folders = try spoolIO("open queue \"\(name)\" at \(path)") {
+            try QueueFolders(path: path, create: create, faults: options.faults)
+        }
+        if create { try checkOwner() }
+    }
+
+    private func checkOwner() throws(SpoolError) {
+        let owner = try spoolIO("open queue \"\(name)\"") { try folders.queue.ownerUID() }
+        let me = geteuid()
+        guard owner == me else {
+            throw SpoolError("queue \"\(name)\": \(path) belongs to uid \(owner), not to you (uid \(me)); "
+                             + "files you write there would be unreadable to the fleet: run this as its owner "
+                             + "(e.g. sudo -u '#\(owner)' sluice …)")
+        }
+    }
+
+    /// A name for a file in `tmp/` unique across processes and calls:
+    /// `<pid>-<serial>-<random>`. The pid prefix lets recovery remove the
+    /// leftovers of writers that died; the random part keeps two queue
+    /// values in one process apart.
+    func tmpName() -> String {
+        let count = serial.add(1, ordering: .relaxed).newValue
+        return "\(pid)-\(count)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+    }
+
+    /// A batch's base name, `<time>-<pid>-<random>`: commit time first, so
+    /// names sort oldest first; the pid lets recovery tell whether the
+    /// committer is gone.
+    func batchBase(now: UInt64) -> String {
+        "\(String(now).leftPadded(to: SpoolNames.dueDigits))-\(pid)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+    }
+
+    var expander: JournalExpander {
+        JournalExpander(folders: folders) { [self] name, content, reason in
+            quarantineContent(name, content: content, reason: reason)
+        }
+    }
+
+    /// Expands every acknowledged batch into per-task files in `ready/`
+    /// (see `JournalExpander`). A batch another process is expanding is
+    /// waited for (up to 5 s each), so when this returns, every batch that
+    /// was pending has been expanded, unless an expander hangs.
+    @discardableResult
+    public func expandPendingBatches() throws(SpoolError) -> Int {
+        try spoolIO("expand pending batches of queue \"\(name)\"") { try expander.expandAll(waiting: 5_000_000_000).tasks }
+    }
+}
+
+extension SpoolQueue: TaskStore {}

@@ -1,0 +1,46 @@
+/// The task store a worker and the operator commands use, whatever keeps
+/// the tasks: the on-disk spool today (`SpoolQueue`), a Redis-backed one later.
+///
+/// One value serves one queue. Delivery is at least once: a task whose
+/// worker dies is delivered again, so work must be idempotent (Stripe calls
+/// carry the task id as Idempotency-Key).
+public protocol TaskStore: Sendable {
+    var name: QueueName { get }
+
+    /// Durably accepts tasks; an id already present is not written again.
+    func enqueue(_ requests: [TaskRequest], expandingNow: Bool) throws(SpoolError) -> [EnqueueOutcome]
+
+    /// Claims the earliest-due task that is due now, or nil if none is.
+    /// Exactly one caller, across all processes, gets each task.
+    func claim() throws(SpoolError) -> Lease?
+    /// The earliest due time of a ready task, for sleeping until then.
+    func nextDueAt() throws(SpoolError) -> UInt64?
+
+    /// Settles a lease: complete, retry later (attempt spent), dead-letter, or release (attempt not spent).
+    /// Requires: the caller holds `lease`.
+    func settle(_ lease: Lease, _ settlement: Settlement) throws(SpoolError)
+
+    /// Returns leases of processes that are gone to ready (attempt not spent),
+    /// removes their half-written files, expands pending batches.
+    func recover(includingOwnLeases: Bool) throws(SpoolError) -> RecoveryReport
+
+    func counts() throws(SpoolError) -> QueueCounts
+    func status(of id: TaskID) throws(SpoolError) -> TaskStatus?
+    /// Makes one ready task due now.
+    func reset(_ id: TaskID) throws(SpoolError) -> ResetOutcome
+    /// Makes every waiting retry (ready, not yet due, attempt > 1) due now; returns how many.
+    func resetWaitingRetries() throws(SpoolError) -> [TaskID]
+    /// Dead tasks, oldest first.
+    func deadTasks() throws(SpoolError) -> [TaskStatus]
+    /// Moves dead tasks (all, or the one with `id`) back to ready, due now, attempts reset.
+    func replayDead(_ id: TaskID?) throws(SpoolError) -> [TaskID]
+}
+
+extension TaskStore {
+    public func complete(_ lease: Lease) throws(SpoolError) { try settle(lease, .complete) }
+    public func retry(_ lease: Lease, at dueAt: UInt64, error: String) throws(SpoolError) {
+        try settle(lease, .retry(dueAt: dueAt, error: error))
+    }
+    public func deadLetter(_ lease: Lease, reason: String) throws(SpoolError) { try settle(lease, .deadLetter(reason: reason)) }
+    public func release(_ lease: Lease) throws(SpoolError) { try settle(lease, .release) }
+}
