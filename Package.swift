@@ -16,30 +16,32 @@ let package = Package(
         // Layer 0: thin, typed wrappers over Glibc (shm, mmap, clocks, spawn, signals).
         .target(name: "CSluiceShim"),
         .target(name: "SluicePOSIX", dependencies: ["CSluiceShim"], swiftSettings: strict),
+        // Names every part shares (queue names).
+        .target(name: "SluiceCore", swiftSettings: strict),
         // Strict JSON: exact numbers, ordered members, duplicate keys refused.
         .target(name: "SluiceJSON", swiftSettings: strict),
         // Layer 1: the shared-memory rate-limit coordinator (GCRA cells, slots, counters).
-        .target(name: "SluiceLimiter", dependencies: ["SluicePOSIX"], swiftSettings: strict),
+        .target(name: "SluiceLimiter", dependencies: ["SluicePOSIX", "SluiceCore"], swiftSettings: strict),
         // Layer 1: the durable on-disk task spool.
-        .target(name: "SluiceSpool", dependencies: ["SluicePOSIX"], swiftSettings: strict),
+        .target(name: "SluiceSpool", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON"], swiftSettings: strict),
         // The configuration file, decoded once into typed, validated structs.
-        .target(name: "SluiceConfig", dependencies: ["SluiceJSON", "SluiceLimiter"], swiftSettings: strict),
+        .target(name: "SluiceConfig", dependencies: ["SluiceCore", "SluiceJSON", "SluiceLimiter"], swiftSettings: strict),
         // Pure providers: task → request, answer → outcome; the shared status rules.
         .target(name: "SluiceProviders", dependencies: ["SluiceConfig", "SluiceJSON"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
-        .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool"], swiftSettings: strict),
+        .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
-        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool", "SluiceBench"], swiftSettings: strict),
+        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceBench"], swiftSettings: strict),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], swiftSettings: strict),
 
         // Test doubles and helpers shared by every test target.
         .target(name: "SluiceTestSupport", dependencies: ["SluicePOSIX"], path: "Tests/SluiceTestSupport", swiftSettings: strict),
         // A child process the multi-process tests spawn to act on the coordinator.
-        .executableTarget(name: "sluice-test-child", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool"], path: "Tests/SluiceTestChild", swiftSettings: strict),
-        .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
-        .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceConfig", "SluiceTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceProviders", "SluiceTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
+        .executableTarget(name: "sluice-test-child", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceSpool"], path: "Tests/SluiceTestChild", swiftSettings: strict),
+        .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceCore", "SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
+        .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceJSON", "SluiceProviders", "SluiceTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

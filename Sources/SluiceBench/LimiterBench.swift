@@ -1,6 +1,7 @@
 import Foundation
 import SluiceLimiter
 import SluicePOSIX
+import SluiceCore
 
 /// `sluice bench limiter`: N real processes on one queue of a fresh segment.
 public struct LimiterBench: Sendable {

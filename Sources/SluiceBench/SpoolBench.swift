@@ -1,6 +1,8 @@
 import Glibc
 import SluicePOSIX
 import SluiceSpool
+import SluiceCore
+import SluiceJSON
 
 /// `sluice bench spool`: durable enqueue (one task per sync, and batched),
 /// expansion, claim+complete across processes, and a worker starting on a

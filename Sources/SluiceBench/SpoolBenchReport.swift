@@ -1,4 +1,5 @@
 import SluiceSpool
+import SluiceJSON
 
 /// The figures `sluice bench spool` measures.
 public struct SpoolBenchReport: Sendable {

@@ -1,6 +1,7 @@
 import Glibc
 import SluicePOSIX
 import SluiceSpool
+import SluiceCore
 
 /// The worker processes `sluice bench spool` spawns (`sluice bench spool worker …`).
 /// Each prints one line per event with a `CLOCK_MONOTONIC` timestamp, which

@@ -2,6 +2,7 @@ import Foundation
 import SluiceBench
 import SluiceLimiter
 import SluicePOSIX
+import SluiceCore
 
 /// `sluice bench …`: the measurements behind README's figures.
 let benchCommands: [Command] = [benchLimiter, benchLimiterChild]

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceSpool
+import SluiceCore
 
 /// The part of Sluice's configuration file the spool commands read: the
 /// spool root and the names of the queues.

@@ -1,4 +1,5 @@
 import SluiceSpool
+import SluiceJSON
 
 /// `sluice dead list <queue>`
 let spoolDeadListCommand = Command(

@@ -1,4 +1,5 @@
 import SluiceSpool
+import SluiceJSON
 
 /// How the spool commands show durations, times, tables and JSON.
 enum SpoolFormat {

@@ -1,5 +1,6 @@
 import Glibc
 import SluiceSpool
+import SluiceCore
 
 /// Which spool a command works on, and which queue names it accepts, from
 /// `--spool DIR` or `--config FILE` (or the default root).

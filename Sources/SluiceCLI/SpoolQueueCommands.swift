@@ -1,4 +1,6 @@
 import SluiceSpool
+import SluiceCore
+import SluiceJSON
 
 /// `sluice queue describe <queue> [--json]`
 let spoolQueueDescribeCommand = Command(

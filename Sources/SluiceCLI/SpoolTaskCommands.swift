@@ -1,4 +1,5 @@
 import SluiceSpool
+import SluiceJSON
 
 /// `sluice task show <id>`
 let spoolTaskShowCommand = Command(

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceJSON
 import SluiceLimiter
+import SluiceCore
 
 extension QueueConfig {
     /// Decodes one queue; every error names the field's path.

@@ -1,4 +1,5 @@
 import SluiceLimiter
+import SluiceCore
 
 /// One queue of the fleet, decoded and validated.
 public struct QueueConfig: Equatable, Sendable {

@@ -1,6 +1,7 @@
 import Glibc
 import SluicePOSIX
 import Synchronization
+import SluiceCore
 
 /// A fleet's shared-memory rate-limit coordinator, attached in this process.
 ///

@@ -1,7 +1,6 @@
 /// Why the coordinator refused. Each description names what is wrong and the fix.
 public enum CoordinatorError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidFleetName(String)
-    case invalidQueueName(String)
     /// No segment exists for the fleet (nothing created it yet).
     case segmentNotFound(fleet: String)
     /// The segment exists but this user may not open it.
@@ -31,8 +30,6 @@ public enum CoordinatorError: Error, Equatable, CustomStringConvertible, Sendabl
         switch self {
         case .invalidFleetName(let name):
             "fleet name \"\(name)\" is not valid: use 1–64 letters, digits, '.', '_' or '-', not starting with '.' or '-'"
-        case .invalidQueueName(let name):
-            "queue name \"\(name)\" is not valid: use 1–64 lowercase letters, digits or '-'"
         case .segmentNotFound(let fleet):
             "no shared-memory segment for fleet \"\(fleet)\" (/dev/shm/sluice.\(fleet)): start the fleet with `sluice run` first"
         case .permissionDenied(let fleet):

@@ -33,28 +33,3 @@ public struct FleetName: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
-
-/// The name of a queue, e.g. `stripe-api`.
-///
-/// Invariant: 1…64 characters from `a–z 0–9 -`, so it is also a safe
-/// directory name for the spool and a safe Prometheus label value.
-public struct QueueName: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let rawValue: String
-
-    public static let maximumLength = 64
-
-    public init(validating text: String) throws(CoordinatorError) {
-        let bytes = Array(text.utf8)
-        guard !bytes.isEmpty, bytes.count <= Self.maximumLength, bytes.allSatisfy({
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-")
-        }) else {
-            throw .invalidQueueName(text)
-        }
-        rawValue = text
-    }
-
-    public var description: String { rawValue }
-
-    public static func < (lhs: QueueName, rhs: QueueName) -> Bool { lhs.rawValue < rhs.rawValue }
-}

@@ -1,6 +1,7 @@
 import Glibc
 import SluicePOSIX
 import Synchronization
+import SluiceCore
 
 /// One registered queue in an attached segment: where its cells, limits,
 /// slots and counters live. Cheap to copy; valid while its coordinator lives.

@@ -1,4 +1,5 @@
 import SluicePOSIX
+import SluiceJSON
 
 extension SpoolQueue {
     /// Makes the ready task `id` due now (attempt unchanged): for a task

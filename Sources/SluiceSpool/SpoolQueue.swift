@@ -1,6 +1,7 @@
 import Glibc
 import SluicePOSIX
 import Synchronization
+import SluiceCore
 
 /// One queue's spool: a directory of folders (see `SpoolFolder`) where every
 /// accepted task is a durable file and every state change is a `rename(2)`.

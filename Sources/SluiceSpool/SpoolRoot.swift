@@ -1,5 +1,6 @@
 import Glibc
 import SluicePOSIX
+import SluiceCore
 
 /// The spool root: the directory holding one directory per queue.
 public struct SpoolRoot: Sendable {

@@ -1,3 +1,4 @@
+import SluiceJSON
 /// The rule for each task field, with the error that names it.
 enum TaskFieldRules {
     static let maximumKindLength = 64

@@ -1,3 +1,5 @@
+import SluiceCore
+import SluiceJSON
 extension TaskRecord {
     /// The task as one line of JSON (no trailing newline).
     public func jsonBytes() -> [UInt8] {

@@ -1,3 +1,5 @@
+import SluiceCore
+import SluiceJSON
 /// A task as the spool keeps it: the client's fields plus the spool's own.
 ///
 /// The spool adds `attempt` (the number of the attempt the next claim makes,

@@ -1,3 +1,5 @@
+import SluiceCore
+import SluiceJSON
 /// A task as a client submits it, validated: what `enqueue` accepts.
 ///
 /// The client's JSON fields are `id` (optional; generated when absent),

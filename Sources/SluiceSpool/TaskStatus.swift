@@ -1,3 +1,4 @@
+import SluiceCore
 /// What the spool knows of one task: where it is and what it holds.
 public struct TaskStatus: Sendable, Equatable {
     public let id: TaskID

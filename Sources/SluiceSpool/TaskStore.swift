@@ -1,3 +1,4 @@
+import SluiceCore
 /// The task store a worker and the operator commands use, whatever keeps
 /// the tasks: the on-disk spool today (`SpoolQueue`), a Redis-backed one later.
 ///

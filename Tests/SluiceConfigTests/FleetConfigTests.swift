@@ -72,7 +72,7 @@ import Testing
         (#"{"queues": {"q": {"provider": "stripe", "rate": "1/s", "requestTimeout": "30"}}}"#,
          #"config: queues.q.requestTimeout: "30" is not a duration; write e.g. "30s", "10m", "1m30s" or "250ms""#),
         (#"{"queues": {"Q": {"provider": "stripe", "rate": "1/s"}}}"#,
-         #"config: queues.Q: queue name "Q" is not valid: use 1–64 lowercase letters, digits or '-'"#),
+         #"config: queues.Q: queue: "Q" is not a queue name; use only lowercase letters, digits and "-""#),
         (#"{"queues": {"q": {"provider": "twilio", "rate": "1/s"}}}"#,
          "config: queues.q.accountSid: is required for twilio (the AC… account SID in the Messages URL)"),
         (#"{"queues": {}}"#,

@@ -3,6 +3,7 @@ import SluicePOSIX
 import SluiceTestSupport
 import Testing
 @testable import SluiceLimiter
+import SluiceCore
 
 /// The coordinator in one process, on a manual clock: its decisions as events.
 @Suite struct CoordinatorTests {

@@ -4,6 +4,7 @@ import SluicePOSIX
 import SluiceTestSupport
 import Testing
 @testable import SluiceLimiter
+import SluiceCore
 
 /// The limiter's promises, proven with real processes sharing one segment.
 @Suite(.serialized) struct MultiProcessLimiterTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import SluiceSpool
+import SluiceJSON
 
 @Suite struct FormatTests {
     @Test(arguments: [

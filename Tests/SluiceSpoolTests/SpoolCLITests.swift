@@ -4,6 +4,7 @@ import SluicePOSIX
 import SluiceTestSupport
 import Testing
 @testable import SluiceSpool
+import SluiceCore
 
 /// `sluice` spool commands as a black box: spawn the built binary, read exit codes and output.
 @Suite struct SpoolCLITests {

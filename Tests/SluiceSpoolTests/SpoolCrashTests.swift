@@ -4,6 +4,7 @@ import SluicePOSIX
 import SluiceTestSupport
 import Testing
 @testable import SluiceSpool
+import SluiceCore
 
 /// The five crash tests: real processes, real signals, real files.
 @Suite(.serialized) struct SpoolCrashTests {

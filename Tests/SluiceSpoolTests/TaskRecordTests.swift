@@ -1,5 +1,7 @@
 import Testing
 @testable import SluiceSpool
+import SluiceCore
+import SluiceJSON
 
 @Suite struct TaskRecordTests {
     @Test func record_roundTripsThroughItsJSONLine() throws {

@@ -1,5 +1,6 @@
 import Testing
 @testable import SluiceSpool
+import SluiceCore
 
 @Suite struct TaskRequestTests {
     let emails = try! QueueName(validating: "emails")

@@ -1,6 +1,7 @@
 import Glibc
 import SluiceLimiter
 import SluicePOSIX
+import SluiceCore
 
 /// Coordinator actors for the multi-process limiter tests. Each prints one
 /// line per event on standard output.

@@ -1,6 +1,7 @@
 import Glibc
 import SluicePOSIX
 import SluiceSpool
+import SluiceCore
 
 /// Spool actors for the multi-process spool tests. Each prints what it did,
 /// one line per event, with one `write` per line, so a test can trust every

@@ -2,6 +2,8 @@ import Foundation
 import Glibc
 import SluiceSpool
 import SluiceTestSupport
+import SluiceCore
+import SluiceJSON
 
 /// A scratch spool root for one test, with a manual clock, removed afterwards.
 final class SpoolFixture: Sendable {
