@@ -28,10 +28,14 @@ let package = Package(
         .target(name: "SluiceConfig", dependencies: ["SluiceCore", "SluiceJSON", "SluiceLimiter"], swiftSettings: strict),
         // Pure providers: task → request, answer → outcome; the shared status rules.
         .target(name: "SluiceProviders", dependencies: ["SluiceConfig", "SluiceJSON"], swiftSettings: strict),
+        // One worker process: claim, reserve, send, classify, settle; graceful drain.
+        .target(name: "SluiceWorker", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders"], swiftSettings: strict),
+        // `sluice run`: prepares segment and spool, runs and restarts the workers.
+        .target(name: "SluiceSupervisor", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceSpool", "SluiceConfig"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
         .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
-        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceBench"], swiftSettings: strict),
+        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceBench", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceSupervisor"], swiftSettings: strict),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], swiftSettings: strict),
 
         // Test doubles and helpers shared by every test target.

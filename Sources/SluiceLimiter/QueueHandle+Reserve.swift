@@ -62,6 +62,22 @@ extension QueueHandle {
         }
     }
 
+    /// Reserves like `reserve`, but not before `notBefore` (monotonic ns), and
+    /// returns a ticket that can give the capacity back if the request will
+    /// not start after all (shutdown, no concurrency slot). Never sleeps.
+    ///
+    /// Used by workers that combine the shared cells with a limit of their
+    /// own: they charge their own cell at the same instant.
+    public func reserveTicket(cost: UInt64 = 1, key: String? = nil, maxWait: UInt64, notBefore: UInt64 = 0) -> (Reservation, ReservationTicket) {
+        let config = ConfigRecord.read(block: block)
+        if config.paused {
+            counters.add(.pausedRefusals)
+            return (.paused, ReservationTicket(commits: Commits()))
+        }
+        let attempt = reserveCells(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: notBefore)
+        return (attempt.reservation, ReservationTicket(commits: attempt.commits))
+    }
+
     /// The single-cell case every queue without keys or weights takes: read
     /// TAT, decide, compare-and-swap. No allocation, no lock.
     @inline(__always)
@@ -98,7 +114,9 @@ extension QueueHandle {
     /// CAS loses a race, the cells already charged are given back (only where
     /// no one has charged after us) and the whole decision is made again, so a
     /// request is never charged in one cell at an instant other than its start.
-    func reserveCells(config: ConfigRecord, cost: UInt64, key: String?, maxWait: UInt64) -> (reservation: Reservation, commits: Commits) {
+    func reserveCells(
+        config: ConfigRecord, cost: UInt64, key: String?, maxWait: UInt64, notBefore: UInt64 = 0
+    ) -> (reservation: Reservation, commits: Commits) {
         while true {
             let now = coordinator.clock.now()
             var targets = [CellTarget(storage: .word(mainCell), limit: config.rate, cost: 1)]
@@ -114,7 +132,7 @@ extension QueueHandle {
                 targets.append(CellTarget(storage: .keyed(entry, hash: hash), limit: config.perKey, cost: 1))
             }
             var observed: [UInt64] = []
-            var start = now
+            var start = max(now, notBefore)
             for target in targets {
                 guard let tat = target.load() else { break } // a keyed cell was reused: start over
                 switch GCRA.reserve(tat: tat, now: now, cost: target.cost, limit: target.limit, maxWait: .max) {
@@ -187,8 +205,20 @@ struct CellTarget {
     }
 }
 
+/// A granted reservation that can still be given back.
+public struct ReservationTicket: Sendable {
+    let commits: Commits
+
+    /// A ticket for nothing (a refused reservation).
+    public static let none = ReservationTicket(commits: Commits())
+
+    /// Gives the capacity back where no one has reserved after it; otherwise
+    /// it stays spent (conservative: never over-admits).
+    public func giveBack() { commits.rollBack() }
+}
+
 /// The cells one reservation charged, so they can be given back.
-struct Commits {
+struct Commits: @unchecked Sendable {
     var entries: [(target: CellTarget, old: UInt64, new: UInt64)] = []
 
     /// Restores each cell whose TAT is still the one we wrote; a cell someone

@@ -80,6 +80,25 @@ public struct QueueHandle: Sendable, Equatable {
         counters.add(.pushBacks)
     }
 
+    /// Charges `extra` more units to every weighted cell, at once: the cost a
+    /// request really had beyond the estimate it was admitted with (OpenAI's
+    /// `usage.total_tokens`). Later requests wait for it; none is undone.
+    public func chargeWeighted(extra: UInt64) {
+        let config = ConfigRecord.read(block: block)
+        for index in 0..<Int(config.weightedCount) {
+            let cell = weightedCell(index)
+            let (increment, overflow) = extra.multipliedReportingOverflow(by: config.weighted(index).interval)
+            var tat = cell.pointee.load(ordering: .relaxed)
+            while true {
+                let now = coordinator.clock.now()
+                let target = overflow ? UInt64.max / 2 : max(tat, now) &+ increment
+                let (exchanged, actual) = cell.pointee.compareExchange(expected: tat, desired: target, ordering: .acquiringAndReleasing)
+                if exchanged { break }
+                tat = actual
+            }
+        }
+    }
+
     /// A spare word on the queue's last weighted cell line, for the bench's
     /// bare-CAS baseline. Never read by the limiter.
     public var baselineWord: UnsafeMutablePointer<Atomic<UInt64>> {

@@ -52,14 +52,28 @@ public struct ChildProcess: Sendable {
         }
         let argv = [executable] + arguments
         let envp = environment.map { $0.map { "\($0.key)=\($0.value)" } }
+        // A child starts with no signal blocked and default dispositions, whatever
+        // the parent blocks or ignores (a supervisor blocks SIGTERM to read it
+        // synchronously; its workers must still die of it).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE, SIGQUIT, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let result = withCStrings(argv) { argvPointers in
             if let envp {
                 return withCStrings(envp) { envPointers in
-                    posix_spawn(&pid, executable, &actions, nil, argvPointers, envPointers)
+                    posix_spawn(&pid, executable, &actions, &attributes, argvPointers, envPointers)
                 }
             }
-            return posix_spawn(&pid, executable, &actions, nil, argvPointers, environ)
+            return posix_spawn(&pid, executable, &actions, &attributes, argvPointers, environ)
         }
         // posix_spawn returns the error number instead of setting errno.
         guard result == 0 else { throw SystemError(call: "posix_spawn(\(executable))", errno: result) }
@@ -85,8 +99,12 @@ public struct ChildProcess: Sendable {
         kill(pid, signal)
     }
 
-    /// Decodes a `waitpid` status word (the W* macros are not importable).
-    static func decode(_ status: Int32) -> ExitStatus {
+    static func decode(_ status: Int32) -> ExitStatus { ChildProcessStatus.decode(status) }
+}
+
+/// Decoding `waitpid` status words (the W* macros are not importable).
+public enum ChildProcessStatus {
+    public static func decode(_ status: Int32) -> ExitStatus {
         let signal = status & 0x7f
         return signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
     }

@@ -5,6 +5,10 @@ public enum Settlement: Sendable, Equatable {
     /// The attempt failed and may be tried again at `dueAt` (wall-clock ns):
     /// the attempt is spent (`attempt + 1`) and `error` is recorded.
     case retry(dueAt: UInt64, error: String)
+    /// Not this attempt's fault (a 429 that said when to come back): try
+    /// again at `dueAt` (wall-clock ns) without spending an attempt; `error`
+    /// is recorded.
+    case postpone(dueAt: UInt64, error: String)
     /// The task will not be tried again (attempts exhausted, or an answer
     /// that retrying cannot fix): it moves to `dead/` with `reason`.
     case deadLetter(reason: String)
@@ -25,6 +29,10 @@ extension TaskRecord {
             lastError = Self.oneLine(error)
             appendHistory(at: now, "attempt \(attempt) failed, retry at \(Timestamp.format(due)): \(error)")
             attempt += 1
+            dueAt = due
+        case .postpone(let due, let error):
+            lastError = Self.oneLine(error)
+            appendHistory(at: now, "attempt \(attempt) postponed to \(Timestamp.format(due)), not spent: \(error)")
             dueAt = due
         case .deadLetter(let reason):
             lastError = Self.oneLine(reason)

@@ -73,6 +73,7 @@ extension Settlement {
         switch self {
         case .complete: "complete"
         case .retry: "retry"
+        case .postpone: "postpone"
         case .deadLetter: "dead-letter"
         case .release: "release"
         }

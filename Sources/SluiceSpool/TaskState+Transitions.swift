@@ -16,7 +16,7 @@ extension TaskState {
             let file = path(key: key)
             self = .done
             return file.map { .delete($0) } ?? .none
-        case .retry(let later, _): return try move(to: .ready(dueAt: later), key: key, rewrite: true)
+        case .retry(let later, _), .postpone(let later, _): return try move(to: .ready(dueAt: later), key: key, rewrite: true)
         case .deadLetter: return try move(to: .dead, key: key, rewrite: true)
         case .release: return try move(to: .ready(dueAt: due), key: key, rewrite: false)
         }

@@ -16,8 +16,12 @@ public protocol TaskStore: Sendable {
     func claim() throws(SpoolError) -> Lease?
     /// The earliest due time of a ready task, for sleeping until then.
     func nextDueAt() throws(SpoolError) -> UInt64?
+    /// Blocks up to `milliseconds` or until new tasks may have arrived;
+    /// true if something changed. Lets an idle worker sleep without polling.
+    func waitForArrivals(milliseconds: Int32) -> Bool
 
-    /// Settles a lease: complete, retry later (attempt spent), dead-letter, or release (attempt not spent).
+    /// Settles a lease: complete, retry later (attempt spent), postpone (attempt not spent),
+    /// dead-letter, or release (attempt not spent).
     /// Requires: the caller holds `lease`.
     func settle(_ lease: Lease, _ settlement: Settlement) throws(SpoolError)
 

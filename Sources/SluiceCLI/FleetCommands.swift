@@ -1,0 +1,106 @@
+import Foundation
+import Glibc
+import SluiceConfig
+import SluiceLimiter
+import SluicePOSIX
+import SluiceProviders
+import SluiceSpool
+import SluiceSupervisor
+import SluiceWorker
+
+/// `sluice run` and `sluice worker`: the fleet itself.
+let fleetCommands: [Command] = [runCommand, workerCommand]
+
+private let runCommand = Command(
+    ["run"],
+    summary: "Run the fleet: a supervisor and each queue's worker processes",
+    usage: """
+        sluice run --config FILE [--reset-shm]
+
+          --config FILE   the fleet's configuration (see examples/sluice.json)
+          --reset-shm     replace an existing shared-memory segment that is stale,
+                          foreign or from another version (only when the fleet is stopped)
+
+        SIGTERM or SIGINT drains gracefully (in-flight requests get shutdownTimeout);
+        a second SIGINT stops at once. Exit codes: 0 stopped cleanly, 1 failed, 2 bad usage or config.
+        """
+) { arguments, terminal in
+    // Block the signals before anything can start a thread (see SignalQueue).
+    let signals = SignalQueue([SIGTERM, SIGINT, SIGCHLD, SIGHUP])
+    guard let path = try arguments.option("--config") else { throw UsageError("--config FILE is required") }
+    let reset = arguments.flag("--reset-shm")
+    try arguments.finish()
+    let config = try loadChecked(path, terminal: terminal)
+    let supervisor = try Supervisor(
+        config: config, configPath: absolute(path), executable: try CurrentProcess.executablePath(),
+        resetSharedMemory: reset, log: EventLog(component: "supervisor")
+    )
+    return supervisor.run(signals: signals)
+}
+
+private let workerCommand = Command(
+    ["worker"],
+    summary: "Run one worker process for one queue (the supervisor starts these)",
+    usage: """
+        sluice worker --config FILE --queue QUEUE [--parent PID]
+
+          Claims the queue's tasks and sends them within its limits until SIGTERM,
+          then drains. With --parent (as the supervisor starts it), it dies with
+          that process and expects the segment to exist; without, it creates or
+          attaches the segment itself (for a worker-only systemd unit).
+        """
+) { arguments, terminal in
+    guard let path = try arguments.option("--config"), let name = try arguments.option("--queue") else {
+        throw UsageError("--config FILE and --queue QUEUE are required")
+    }
+    let parent = try arguments.option("--parent", as: { pid_t($0) }, expected: "a process id")
+    try arguments.finish()
+    if let parent { try CurrentProcess.dieWithParent(signal: SIGTERM, expectedParent: parent) }
+    let stop = SignalFlag([SIGTERM, SIGINT])
+    let config = try loadChecked(path, terminal: terminal)
+    guard let queue = config.queue(name) else {
+        throw UsageError("--queue: \"\(name)\" is not a queue in \(path) (queues: \(config.queues.map(\.name.rawValue).joined(separator: ", ")))")
+    }
+    let credential = try queue.credential.map { source throws -> Secret in
+        try source.resolve(environment: ProcessInfo.processInfo.environment, readFile: readSmallFile)
+    }
+    let coordinator = parent == nil ? try Coordinator.open(fleet: config.fleet) : try Coordinator.attach(fleet: config.fleet)
+    // Supervised, the supervisor registered the queue; alone, register it if
+    // no one has (never overwriting limits an operator changed at runtime).
+    let existing = try? coordinator.queue(queue.name)
+    let limiter = try existing ?? coordinator.register(queue: queue.name, limits: queue.limits)
+    let worker = Worker(queue: queue, parts: Worker.Parts(
+        store: try SpoolQueue(root: config.spoolRoot ?? SpoolRoot.defaultPath(), name: queue.name),
+        limiter: limiter, provider: Providers.make(for: queue),
+        executor: HTTPExecutor(maximumConnections: queue.maxConcurrentPerWorker, requestTimeout: queue.requestTimeout),
+        credential: credential,
+        log: EventLog(component: "worker", context: [("queue", queue.name.rawValue), ("pid", "\(getpid())")])
+    ))
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        await worker.run(shutdownTimeout: config.shutdownTimeout) { stop.lastSignal != 0 }
+        done.signal()
+    }
+    done.wait()
+    return ExitCode.success
+}
+
+/// Loads a config and checks its credentials; config errors exit with 2.
+private func loadChecked(_ path: String, terminal: Terminal) throws -> FleetConfig {
+    do {
+        let config = try FleetConfig.load(path: path)
+        try config.checkCredentials(environment: ProcessInfo.processInfo.environment, readFile: readSmallFile)
+        return config
+    } catch {
+        throw UsageError("\(error)")
+    }
+}
+
+@Sendable func readSmallFile(_ path: String) -> String? {
+    guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else { return nil }
+    return String(decoding: data, as: UTF8.self)
+}
+
+private func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+}

@@ -1,0 +1,71 @@
+import Glibc
+import SluicePOSIX
+
+/// One worker process the supervisor keeps running: `queue` worker number `ordinal`.
+///
+/// Lifecycle: `waiting(until)` → `running(pid)` → (exit) → `waiting` again
+/// after a backoff, or `gaveUp` after too many crashes in a row; on drain,
+/// `running` → `stopping(pid)` → `stopped`.
+struct WorkerProcess {
+    enum State: Equatable {
+        /// Not running; start at the instant (monotonic ns).
+        case waiting(until: UInt64)
+        case running(pid: pid_t, since: UInt64)
+        /// Sent SIGTERM at shutdown; waiting for it to exit.
+        case stopping(pid: pid_t)
+        case stopped
+        /// Crashed too often too fast: left stopped until an operator acts.
+        case gaveUp
+    }
+
+    let queue: String
+    let ordinal: Int
+    var state: State
+    /// Monotonic instants of recent unexpected exits, for the crash-loop limit.
+    var recentCrashes: [UInt64] = []
+    var restarts = 0
+
+    var pid: pid_t? {
+        switch state {
+        case .running(let pid, _), .stopping(let pid): pid
+        default: nil
+        }
+    }
+
+    /// The process exited on its own. Returns the delay before restarting it,
+    /// or nil if it crashed too often (more than `RestartPolicy.crashLimit`
+    /// in `crashWindow`) and is given up on.
+    mutating func exited(at now: UInt64, policy: RestartPolicy) -> UInt64? {
+        guard case .running(_, let since) = state else {
+            state = .stopped
+            return nil
+        }
+        // A process that ran long enough is healthy again: forget old crashes.
+        if now - since > policy.crashWindow { recentCrashes.removeAll() }
+        recentCrashes = recentCrashes.filter { now - $0 <= policy.crashWindow } + [now]
+        guard recentCrashes.count <= policy.crashLimit else {
+            state = .gaveUp
+            return nil
+        }
+        let delay = policy.backoff(consecutiveCrashes: recentCrashes.count)
+        state = .waiting(until: now + delay)
+        restarts += 1
+        return delay
+    }
+}
+
+/// How the supervisor restarts crashed workers.
+struct RestartPolicy {
+    /// First restart delay, doubled per consecutive crash up to `maximumDelay`.
+    var initialDelay: UInt64 = 500_000_000
+    var maximumDelay: UInt64 = 30_000_000_000
+    /// More than this many crashes within `crashWindow` is a crash loop.
+    var crashLimit = 5
+    var crashWindow: UInt64 = 60_000_000_000
+
+    func backoff(consecutiveCrashes: Int) -> UInt64 {
+        var delay = initialDelay
+        for _ in 1..<max(consecutiveCrashes, 1) where delay < maximumDelay { delay *= 2 }
+        return min(delay, maximumDelay)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import SluiceConfig
+import SluiceLimiter
+import SluicePOSIX
+import SluiceProviders
+import SluiceSpool
+
+extension Worker {
+    /// Classifies an attempt's result, tells the queue what it learnt
+    /// (push-back, real cost), and settles the task.
+    func conclude(_ lease: Lease, result: HTTPExecutor.Result, cost: UInt64, elapsed: UInt64, log: EventLog) {
+        let classification: Classification
+        var status = "none"
+        switch result {
+        case .answered(let response):
+            status = "\(response.status)"
+            classification = parts.provider.classify(
+                response, retryBound: queue.retry.maximumInterval, wallClockNow: Int(parts.wallClock.now() / 1_000_000_000))
+        case .transportFailure(let reason):
+            classification = Classification(.retry(delay: nil, reason: reason, spendsAttempt: true))
+        }
+        if let pushBack = classification.pushBack {
+            parts.limiter.pushBack(until: MonotonicClock.now() + pushBack)
+            log.warn("queue.pushed_back", ("status", status), ("for_ms", "\(pushBack / 1_000_000)"))
+        }
+        if let used = classification.costUsed, used > cost {
+            parts.limiter.chargeWeighted(extra: used - cost)
+        }
+        let record = lease.task
+        let settlement = AttemptPlan.settlement(
+            for: classification.outcome, attempt: record.attempt,
+            maximumAttempts: record.maxAttempts ?? queue.retry.maximumAttempts, policy: queue.retry,
+            now: parts.wallClock.now(), jitterUnit: Double.random(in: 0..<1)
+        )
+        let event = switch settlement {
+        case .complete: "task.done"
+        case .deadLetter: "task.dead"
+        case .release: "task.released"
+        default: "task.retry"
+        }
+        settle(lease, settlement, log: log.with([("status", status), ("ms", "\(elapsed / 1_000_000)")]), event: event)
+    }
+
+    /// Settles and logs; a spool failure is logged, and the lease stays for
+    /// recovery to return (at least once, never lost).
+    func settle(_ lease: Lease, _ settlement: Settlement, log: EventLog, event: String) {
+        do {
+            try parts.store.settle(lease, settlement)
+        } catch {
+            log.error("spool.settle_failed", ("error", "\(error)"))
+            return
+        }
+        switch settlement {
+        case .deadLetter(let reason): log.warn(event, ("reason", reason))
+        case .retry(let due, let error), .postpone(let due, let error):
+            let seconds = due > parts.wallClock.now() ? Double(due - parts.wallClock.now()) / 1e9 : 0
+            log.info(event, ("reason", error), ("retry_in_s", String(format: "%.3f", seconds)))
+        default: log.info(event)
+        }
+    }
+}

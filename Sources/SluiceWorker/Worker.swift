@@ -1,0 +1,130 @@
+import Dispatch
+import Foundation
+import Glibc
+import SluiceConfig
+import SluiceLimiter
+import SluicePOSIX
+import SluiceProviders
+import SluiceSpool
+import Synchronization
+
+/// One worker process's engine for one queue: claim → reserve → sleep until
+/// the instant → take a fleet-wide slot → send → classify → settle → release.
+///
+/// Up to `maxConcurrentPerWorker` attempts are in flight at once. A task
+/// never waits for rate capacity while holding a concurrency slot: the slot
+/// is taken only at the reserved instant, and if none is free the
+/// reservation is given back and the attempt waits without holding either.
+public final class Worker: Sendable {
+    public struct Parts: Sendable {
+        public var store: any TaskStore
+        public var limiter: QueueHandle
+        public var provider: any Provider
+        public var executor: HTTPExecutor
+        public var credential: Secret?
+        public var log: EventLog
+        public var wallClock: any WallClock
+
+        public init(store: any TaskStore, limiter: QueueHandle, provider: any Provider, executor: HTTPExecutor,
+                    credential: Secret?, log: EventLog, wallClock: any WallClock = SystemWallClock()) {
+            self.store = store
+            self.limiter = limiter
+            self.provider = provider
+            self.executor = executor
+            self.credential = credential
+            self.log = log
+            self.wallClock = wallClock
+        }
+    }
+
+    let queue: QueueConfig
+    let parts: Parts
+    let localLimiter: LocalLimiter?
+    let attempts = AttemptRegistry()
+    let permits: DispatchSemaphore
+    let stopping = Atomic<Bool>(false)
+    let dispatcherDone = Atomic<Bool>(false)
+
+    /// How far ahead a reservation may be before the attempt gives it back
+    /// and asks again later (a long push-back, a paused queue).
+    static let maximumReservationAhead: UInt64 = 60_000_000_000
+
+    public init(queue: QueueConfig, parts: Parts) {
+        self.queue = queue
+        self.parts = parts
+        self.localLimiter = queue.perWorkerRate.map { LocalLimiter(limit: GCRA.Limit(rate: $0, burst: queue.perWorkerBurst)) }
+        self.permits = DispatchSemaphore(value: queue.maxConcurrentPerWorker)
+    }
+
+    /// Works until `stopRequested()` turns true, then drains: attempts that
+    /// have not started are released at once; attempts sending get until
+    /// `shutdownTimeout` ns, then are cancelled and released. Returns when
+    /// nothing is in flight.
+    public func run(shutdownTimeout: UInt64, stopRequested: @escaping @Sendable () -> Bool) async {
+        parts.log.info("worker.started", ("concurrency", "\(queue.maxConcurrentPerWorker)"))
+        let dispatcher = Thread { [self] in
+            dispatchLoop()
+            dispatcherDone.store(true, ordering: .releasing)
+        }
+        dispatcher.start()
+        while !stopRequested() { try? await Task.sleep(nanoseconds: 20_000_000) }
+        await drain(timeout: shutdownTimeout)
+    }
+
+    private func drain(timeout: UInt64) async {
+        stopping.store(true, ordering: .releasing)
+        parts.log.info("worker.stopping", ("in_flight", "\(attempts.count)"), ("sending", "\(attempts.sendingCount)"))
+        while !dispatcherDone.load(ordering: .acquiring) { try? await Task.sleep(nanoseconds: 5_000_000) }
+        attempts.cancel(.waiting)
+        let deadline = MonotonicClock.now() + timeout
+        while attempts.count > 0, MonotonicClock.now() < deadline { try? await Task.sleep(nanoseconds: 10_000_000) }
+        if attempts.count > 0 {
+            parts.log.warn("worker.shutdown_timeout", ("cancelled", "\(attempts.count)"))
+            attempts.cancel(nil)
+            while attempts.count > 0 { try? await Task.sleep(nanoseconds: 10_000_000) }
+        }
+        parts.executor.close()
+        parts.log.info("worker.stopped")
+    }
+
+    /// Claims due tasks while there is room, on its own thread: the spool's
+    /// waits block, and blocking the cooperative pool would stall attempts.
+    private func dispatchLoop() {
+        while !stopping.load(ordering: .acquiring) {
+            if parts.limiter.limits.paused {
+                usleep(100_000)
+                continue
+            }
+            guard permits.wait(timeout: .now() + .milliseconds(200)) == .success else { continue }
+            if stopping.load(ordering: .acquiring) {
+                permits.signal()
+                break
+            }
+            let lease: Lease?
+            do {
+                lease = try parts.store.claim()
+            } catch {
+                parts.log.error("spool.claim_failed", ("error", "\(error)"))
+                permits.signal()
+                usleep(200_000)
+                continue
+            }
+            guard let lease else {
+                permits.signal()
+                _ = parts.store.waitForArrivals(milliseconds: 200)
+                continue
+            }
+            start(lease)
+        }
+    }
+
+    private func start(_ lease: Lease) {
+        let id = attempts.begin()
+        let task = Task { [self] in
+            await attempt(lease, id: id)
+            attempts.end(id)
+            permits.signal()
+        }
+        attempts.attach(task, to: id)
+    }
+}
