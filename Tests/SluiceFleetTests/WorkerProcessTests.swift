@@ -1,0 +1,46 @@
+import Testing
+@testable import SluiceSupervisor
+
+/// The supervisor's restart decisions, as events on fixed instants.
+@Suite struct WorkerProcessTests {
+    static let second: UInt64 = 1_000_000_000
+    let policy = RestartPolicy()
+
+    @Test func crash_restartsWithDoublingBackoff() {
+        var worker = WorkerProcess(queue: "q", ordinal: 0, state: .running(pid: 42, since: 0))
+        var delays: [UInt64] = []
+        var now: UInt64 = Self.second
+        for _ in 0..<4 {
+            delays.append(worker.exited(at: now, policy: policy) ?? 0)
+            worker.state = .running(pid: 43, since: now)
+            now += Self.second
+        }
+        #expect(delays == [500, 1_000, 2_000, 4_000].map { $0 * 1_000_000 })
+        #expect(worker.restarts == 4)
+    }
+
+    @Test func crashLoop_isGivenUpOn() {
+        var worker = WorkerProcess(queue: "q", ordinal: 0, state: .running(pid: 42, since: 0))
+        for index in 0..<5 {
+            #expect(worker.exited(at: UInt64(index + 1) * Self.second, policy: policy) != nil)
+            worker.state = .running(pid: 42, since: UInt64(index + 1) * Self.second)
+        }
+        #expect(worker.exited(at: 6 * Self.second, policy: policy) == nil)
+        #expect(worker.state == .gaveUp)
+    }
+
+    @Test func aWorkerThatRanLongEnough_startsAfreshCount() {
+        var worker = WorkerProcess(queue: "q", ordinal: 0, state: .running(pid: 42, since: 0))
+        for index in 0..<5 {
+            _ = worker.exited(at: UInt64(index + 1) * Self.second, policy: policy)
+            worker.state = .running(pid: 42, since: UInt64(index + 1) * Self.second)
+        }
+        // Healthy for two minutes, then one crash: back to the first delay.
+        worker.state = .running(pid: 42, since: 10 * Self.second)
+        #expect(worker.exited(at: 130 * Self.second, policy: policy) == 500_000_000)
+    }
+
+    @Test func backoff_isCappedAtTheMaximum() {
+        #expect(policy.backoff(consecutiveCrashes: 30) == policy.maximumDelay)
+    }
+}
