@@ -65,7 +65,18 @@ public struct QueueHandle: Sendable, Equatable {
     /// `until` (monotonic ns), in every process. Used when a 429 gets through
     /// anyway: the whole fleet pauses, not just the process that was told.
     /// Never moves anything backwards.
+    ///
+    /// Reservations granted before the push-back keep their instants; a
+    /// caller about to start must check `pushedBackUntil` and, if it is
+    /// ahead, reserve again (the worker does).
     public func pushBack(until: UInt64) {
+        let held = block.atomicWord(at: SegmentLayout.Block.pushedBackUntil)
+        var heldUntil = held.pointee.load(ordering: .relaxed)
+        while heldUntil < until {
+            let (exchanged, actual) = held.pointee.compareExchange(expected: heldUntil, desired: until, ordering: .acquiringAndReleasing)
+            if exchanged { break }
+            heldUntil = actual
+        }
         let tolerance = ConfigRecord.read(block: block).rate.tolerance
         // A unit request may start once max(TAT, now) − tolerance ≤ now,
         // so TAT ≥ until + tolerance holds everything back until `until`.
@@ -103,6 +114,12 @@ public struct QueueHandle: Sendable, Equatable {
     /// bare-CAS baseline. Never read by the limiter.
     public var baselineWord: UnsafeMutablePointer<Atomic<UInt64>> {
         block.atomicWord(at: SegmentLayout.Block.weightedCells + (SegmentLayout.weightedCapacity - 1) * SegmentLayout.line + 64)
+    }
+
+    /// The latest instant (monotonic ns) a push-back holds the queue until;
+    /// in the past when the queue is not held.
+    public var pushedBackUntil: UInt64 {
+        block.atomicWord(at: SegmentLayout.Block.pushedBackUntil).pointee.load(ordering: .acquiring)
     }
 
     /// The main cell's theoretical arrival time (for tests and `describe`).

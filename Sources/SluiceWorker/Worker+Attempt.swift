@@ -79,6 +79,13 @@ extension Worker {
                         return .cancelled
                     }
                 }
+                // A 429 elsewhere since our reservation holds the whole queue:
+                // reserve again, behind the push-back.
+                if parts.limiter.pushedBackUntil > MonotonicClock.now() {
+                    ticket.giveBack()
+                    localTicket?.giveBack()
+                    continue
+                }
                 if let slot = parts.limiter.takeSlot() { return .admitted(slot) }
                 // No slot at our instant: give the instant back rather than start late.
                 ticket.giveBack()

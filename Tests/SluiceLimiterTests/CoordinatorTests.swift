@@ -60,7 +60,9 @@ import SluiceCore
         #expect(queue.reserve(maxWait: 10 * Self.second) == .granted(startAt: until))
         // No burst right after the push-back: the next start is one interval later.
         #expect(queue.reserve(maxWait: 10 * Self.second) == .granted(startAt: until + Self.second / 100))
+        #expect(queue.pushedBackUntil == until, "callers holding earlier grants can see the hold")
         queue.pushBack(until: clock.now()) // never moves anything backwards
+        #expect(queue.pushedBackUntil == until)
         #expect(queue.reserve(maxWait: 10 * Self.second) == .granted(startAt: until + 2 * Self.second / 100))
     }
 
