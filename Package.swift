@@ -20,6 +20,8 @@ let package = Package(
         .target(name: "SluiceLimiter", dependencies: ["SluicePOSIX"], swiftSettings: strict),
         // Layer 1: the durable on-disk task spool.
         .target(name: "SluiceSpool", dependencies: ["SluicePOSIX"], swiftSettings: strict),
+        // Layer 1: an HTTP/1.1 server on POSIX sockets (epoll), for the control plane and the sandbox.
+        .target(name: "SluiceHTTP", dependencies: ["SluicePOSIX", "CSluiceShim"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
         .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
@@ -31,6 +33,7 @@ let package = Package(
         // A child process the multi-process tests spawn to act on the coordinator.
         .executableTarget(name: "sluice-test-child", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool"], path: "Tests/SluiceTestChild", swiftSettings: strict),
         .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
+        .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluicePOSIX", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
