@@ -22,10 +22,12 @@ let package = Package(
         .target(name: "SluiceSpool", dependencies: ["SluicePOSIX"], swiftSettings: strict),
         // Layer 1: an HTTP/1.1 server on POSIX sockets (epoll), for the control plane and the sandbox.
         .target(name: "SluiceHTTP", dependencies: ["SluicePOSIX", "CSluiceShim"], swiftSettings: strict),
+        // `sluice sandbox`: a local stand-in for SendGrid, Stripe, OpenAI and Twilio, with their limits.
+        .target(name: "SluiceSandbox", dependencies: ["SluiceHTTP", "SluiceLimiter", "SluicePOSIX"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
         .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
-        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool", "SluiceBench"], swiftSettings: strict),
+        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool", "SluiceBench", "SluiceSandbox"], swiftSettings: strict),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], swiftSettings: strict),
 
         // Test doubles and helpers shared by every test target.
@@ -34,6 +36,7 @@ let package = Package(
         .executableTarget(name: "sluice-test-child", dependencies: ["SluicePOSIX", "SluiceLimiter", "SluiceSpool"], path: "Tests/SluiceTestChild", swiftSettings: strict),
         .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluicePOSIX", "SluiceTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SluiceSandboxTests", dependencies: ["SluiceSandbox", "SluiceTestSupport", "sluice"], swiftSettings: strict),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
