@@ -38,7 +38,7 @@ struct JSONObjectReader {
 
     mutating func number(_ key: String, in range: ClosedRange<Double>) throws(SandboxConfigurationError) -> Double? {
         guard let raw = value(key) else { return nil }
-        guard let number = (raw as? NSNumber)?.doubleValue, !(raw is Bool), range.contains(number) else {
+        guard let number = JSONNumber.double(raw), range.contains(number) else {
             throw SandboxConfigurationError(field: field(key), value: "\(raw)", fix: "it must be a number in \(range.lowerBound)…\(range.upperBound)")
         }
         return number
@@ -90,5 +90,26 @@ public struct SandboxConfigurationError: Error, Equatable, CustomStringConvertib
     /// The same error, under `field`.
     func at(_ field: String) -> SandboxConfigurationError {
         SandboxConfigurationError(field: field, value: value, fix: fix)
+    }
+}
+
+/// Numbers as JSONSerialization hands them over. On Linux a JSON `1` is an
+/// NSNumber that also casts to Bool, and `true` one that casts to Int, so
+/// the two are told apart by the number's stored type.
+enum JSONNumber {
+    static func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return String(cString: number.objCType) == "c"
+    }
+
+    static func double(_ value: Any) -> Double? {
+        guard let number = value as? NSNumber, !isBoolean(value) else { return nil }
+        return number.doubleValue
+    }
+
+    /// A whole number (not 1.5, not true).
+    static func integer(_ value: Any) -> Int? {
+        guard let number = double(value), number == number.rounded(), abs(number) < 1e15 else { return nil }
+        return Int(number)
     }
 }

@@ -63,7 +63,7 @@ enum OpenAIAPI: ProviderAPI {
         var completion = defaultCompletionTokens
         for name in ["max_completion_tokens", "max_tokens"] {
             guard let raw = body[name] else { continue }
-            guard let value = raw as? Int, !(raw is Bool), value >= 1 else {
+            guard let value = JSONNumber.integer(raw), value >= 1 else {
                 return .failure(HTTPResponseError(invalid("Invalid '\(name)': integer below minimum value. Expected a value >= 1, but got \(raw) instead.",
                                                           param: name, code: "integer_below_min_value")))
             }

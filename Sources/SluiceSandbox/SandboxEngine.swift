@@ -63,6 +63,7 @@ public struct SandboxEngine {
                                  faulty: Bool, now: UInt64) -> HTTPResponse {
         guard let api = endpoint.api else { return echo(request) }
         if let retryAfter = faults.takeForced429(for: endpoint) {
+            shared.headroom = limits.peek(endpoint.sharedLimits, now: now)
             return counted(api.tooManyRequests(retryAfterSeconds: retryAfter, refused: nil, context: shared), endpoint)
         }
         let call: ProviderCall
@@ -134,6 +135,16 @@ extension SandboxEndpoint {
         case .openaiChatCompletions: OpenAIAPI.self
         case .twilioMessages: TwilioAPI.self
         case .echo: nil
+        }
+    }
+
+    /// The limits every request of this endpoint is charged to (not per-key ones).
+    var sharedLimits: [SandboxLimitName] {
+        switch self {
+        case .sendgridMailSend: [.sendgridRequests]
+        case .stripePaymentIntents, .stripeRefunds: [.stripeRequests]
+        case .openaiChatCompletions: [.openaiRequests, .openaiTokens]
+        case .twilioMessages, .echo: []
         }
     }
 }

@@ -56,6 +56,18 @@ struct SandboxLimits {
         return .admitted(headroom)
     }
 
+    /// The headroom of the shared limits, charging nothing (for a forced 429's headers).
+    mutating func peek(_ names: [SandboxLimitName], now: UInt64) -> [SandboxLimitName: Headroom] {
+        var headroom: [SandboxLimitName: Headroom] = [:]
+        for name in names {
+            guard var log = logs[name] else { continue }
+            let (remaining, resetAfter) = log.headroom(now: now)
+            headroom[name] = Headroom(limit: log.limit, remaining: remaining, resetAfter: resetAfter)
+            logs[name] = log
+        }
+        return headroom
+    }
+
     private mutating func store(_ log: SlidingLog, as name: SandboxLimitName, twilioNumber: String?, now: UInt64) {
         guard name == .twilioPerNumber, let number = twilioNumber else {
             logs[name] = log

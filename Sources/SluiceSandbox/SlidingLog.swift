@@ -1,8 +1,9 @@
 /// One limit's recent history: what it admitted and what arrived, each as
 /// (instant, cost) inside the trailing window.
 ///
-/// A window is closed, `[now − width, now]`, the stricter reading (as
-/// `SlidingWindow` in the limiter). Invariant: the admitted cost in the window
+/// A request at `t` counts in the window until `t + width` (the window
+/// ending now is `(now − width, now]`), so "Retry-After: 1" after a burst at
+/// `t` is exactly right at `t + 1 s`. Invariant: the admitted cost in the window
 /// never exceeds `limit.allowed`. `worstArrivals` is the most cost that
 /// *arrived* (admitted or refused) in any window so far: ≤ allowed means the
 /// client kept to the limit.
@@ -20,13 +21,13 @@ struct SlidingLog {
     /// is larger than the whole window allows).
     mutating func wait(forCost cost: UInt64, now: UInt64) -> UInt64? {
         guard cost <= limit.allowed else { return nil }
-        admitted.dropEntries(before: cutoff(now))
+        admitted.dropEntries(atOrBefore: cutoff(now))
         return admitted.waitUntilFits(cost, allowed: limit.allowed, window: limit.window, now: now)
     }
 
     /// Notes a request that reached this limit, admitted or not.
     mutating func recordArrival(cost: UInt64, now: UInt64) {
-        arrivals.dropEntries(before: cutoff(now))
+        arrivals.dropEntries(atOrBefore: cutoff(now))
         arrivals.append(now, cost)
         totalArrived &+= cost
         worstArrivals = max(worstArrivals, arrivals.sum)
@@ -40,21 +41,22 @@ struct SlidingLog {
     /// Units still allowed now, and nanoseconds until the oldest admitted
     /// entry leaves the window (0 when nothing is in it).
     mutating func headroom(now: UInt64) -> (remaining: UInt64, resetAfter: UInt64) {
-        admitted.dropEntries(before: cutoff(now))
+        admitted.dropEntries(atOrBefore: cutoff(now))
         let remaining = limit.allowed > admitted.sum ? limit.allowed - admitted.sum : 0
         guard let oldest = admitted.oldest else { return (remaining, 0) }
-        return (remaining, oldest + limit.window + 1 > now ? oldest + limit.window + 1 - now : 0)
+        return (remaining, oldest + limit.window > now ? oldest + limit.window - now : 0)
     }
 
     /// The admitted cost in the window ending now.
     mutating func current(now: UInt64) -> UInt64 {
-        admitted.dropEntries(before: cutoff(now))
+        admitted.dropEntries(atOrBefore: cutoff(now))
         return admitted.sum
     }
 
     /// True when nothing admitted is left in the window: the log can be forgotten.
-    mutating func isEmpty(now: UInt64) -> Bool { current(now: now) == 0 && arrivals.oldest.map { $0 < cutoff(now) } ?? true }
+    mutating func isEmpty(now: UInt64) -> Bool { current(now: now) == 0 && arrivals.oldest.map { $0 <= cutoff(now) } ?? true }
 
+    /// Entries at or before this instant have left the window.
     private func cutoff(_ now: UInt64) -> UInt64 { now > limit.window ? now - limit.window : 0 }
 }
 
@@ -74,9 +76,9 @@ struct InstantLog {
         sum += cost
     }
 
-    /// Drops entries older than `cutoff` (an entry exactly at it stays).
-    mutating func dropEntries(before cutoff: UInt64) {
-        while head < instants.count, instants[head] < cutoff {
+    /// Drops entries at or before `cutoff`.
+    mutating func dropEntries(atOrBefore cutoff: UInt64) {
+        while head < instants.count, instants[head] <= cutoff {
             sum -= costs[head]
             head += 1
         }
@@ -88,13 +90,13 @@ struct InstantLog {
     }
 
     /// Nanoseconds from `now` until `cost` more fits under `allowed`, as the
-    /// oldest entries leave the window (an entry at `t` leaves at `t + window + 1`).
+    /// oldest entries leave the window (an entry at `t` leaves at `t + window`).
     func waitUntilFits(_ cost: UInt64, allowed: UInt64, window: UInt64, now: UInt64) -> UInt64 {
         var remaining = sum
         var index = head
         while remaining + cost > allowed, index < instants.count {
             remaining -= costs[index]
-            let leaves = instants[index] + window + 1
+            let leaves = instants[index] + window
             if remaining + cost <= allowed { return leaves > now ? leaves - now : 0 }
             index += 1
         }
