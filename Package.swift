@@ -32,10 +32,14 @@ let package = Package(
         .target(name: "SluiceWorker", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders"], swiftSettings: strict),
         // `sluice run`: prepares segment and spool, runs and restarts the workers.
         .target(name: "SluiceSupervisor", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceSpool", "SluiceConfig"], swiftSettings: strict),
+        // Layer 1: an HTTP/1.1 server on POSIX sockets (epoll), for the control plane and the sandbox.
+        .target(name: "SluiceHTTP", dependencies: ["SluicePOSIX", "CSluiceShim"], swiftSettings: strict),
+        // `sluice sandbox`: a local stand-in for SendGrid, Stripe, OpenAI and Twilio, with their limits.
+        .target(name: "SluiceSandbox", dependencies: ["SluiceHTTP", "SluiceLimiter", "SluicePOSIX"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
         .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
-        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceBench", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceSupervisor"], swiftSettings: strict),
+        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceBench", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceSupervisor", "SluiceSandbox"], swiftSettings: strict),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], swiftSettings: strict),
 
         // Test doubles and helpers shared by every test target.
@@ -46,6 +50,8 @@ let package = Package(
         .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceJSON", "SluiceProviders", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceFleetTests", dependencies: ["SluicePOSIX", "SluiceConfig", "SluiceProviders", "SluiceSpool", "SluiceWorker", "SluiceSupervisor", "SluiceTestSupport", "sluice", "sluice-test-child"], swiftSettings: strict),
+        .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluicePOSIX", "SluiceTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SluiceSandboxTests", dependencies: ["SluiceSandbox", "SluiceTestSupport", "sluice"], swiftSettings: strict),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

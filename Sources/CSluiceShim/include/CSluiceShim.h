@@ -1,9 +1,21 @@
 // The only C in Sluice: calls Swift cannot make because their C declarations
-// are variadic. Each function is a one-line, non-variadic forwarder.
+// are variadic (each function is a one-line, non-variadic forwarder), and
+// system headers the Glibc module leaves out.
 #ifndef CSLUICE_SHIM_H
 #define CSLUICE_SHIM_H
 
 #include <sys/prctl.h>
+
+// Linux headers Swift's Glibc module does not export; included here so Swift
+// sees their declarations (no functions of ours): the HTTP server's event loop.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+/// accept(2) with flags, so an accepted socket is non-blocking and close-on-exec
+/// from birth (no window in which a spawned child could inherit it). glibc
+/// declares it only under _GNU_SOURCE, which the Glibc module is built without.
+extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 
 /// Asks the kernel to send `signal` to the calling process when its parent
 /// thread exits (prctl(2), PR_SET_PDEATHSIG). Returns 0 or -1 with errno set.

@@ -1,0 +1,51 @@
+/// Where the server listens and what it tolerates from clients.
+///
+/// Every timeout exists so that a client cannot hold a connection (and so a
+/// slot under `maxConnections`) without making progress.
+public struct HTTPServerConfiguration: Sendable, Equatable {
+    /// Loopback by default: only this host can connect.
+    public var address: SocketAddress
+    public var limits: HTTPLimits
+    /// Most connections open at once. Over it, a new connection is answered
+    /// `503` with `Retry-After: 1` and closed.
+    public var maxConnections: Int
+    /// How long a kept-alive connection may wait for its next request.
+    public var idleTimeout: Duration
+    /// How long a whole request (head and body) may take to arrive, counted
+    /// from its first byte; a client trickling bytes cannot extend it. Over it: 408.
+    public var readTimeout: Duration
+    /// How long an answer may take to be taken by the client.
+    public var writeTimeout: Duration
+    /// How long `stop()` lets requests in hand finish before closing everything.
+    public var shutdownGracePeriod: Duration
+    /// The kernel's queue of connections not yet accepted (listen(2)).
+    public var backlog: Int32
+
+    public init(address: SocketAddress = SocketAddress(host: "127.0.0.1", port: 0),
+                limits: HTTPLimits = .standard,
+                maxConnections: Int = 1024,
+                idleTimeout: Duration = .seconds(30),
+                readTimeout: Duration = .seconds(10),
+                writeTimeout: Duration = .seconds(10),
+                shutdownGracePeriod: Duration = .seconds(10),
+                backlog: Int32 = 511) {
+        self.address = address
+        self.limits = limits
+        self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+        self.readTimeout = readTimeout
+        self.writeTimeout = writeTimeout
+        self.shutdownGracePeriod = shutdownGracePeriod
+        self.backlog = backlog
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating; negative durations are zero.
+    var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : whole &+ UInt64(attoseconds / 1_000_000_000)
+    }
+}

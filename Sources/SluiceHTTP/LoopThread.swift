@@ -1,0 +1,27 @@
+import Glibc
+
+/// A dedicated POSIX thread for the event loop: it blocks in `epoll_wait`,
+/// which must never happen on a thread of Swift's cooperative pool.
+struct LoopThread: @unchecked Sendable {
+    private let thread: pthread_t
+
+    /// Starts `body` on a new thread. Traps only if the system cannot create a
+    /// thread at all (pthread_create's EAGAIN), which no caller can recover from.
+    static func start(_ body: @escaping @Sendable () -> Void) -> LoopThread {
+        final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
+        let context = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { context in
+            guard let context else { return nil }
+            Unmanaged<Box>.fromOpaque(context).takeRetainedValue().body()
+            return nil
+        }, context)
+        precondition(result == 0, "pthread_create failed with \(result)")
+        return LoopThread(thread: thread)
+    }
+
+    /// Waits for the thread's body to return.
+    func join() {
+        pthread_join(thread, nil)
+    }
+}

@@ -1,0 +1,113 @@
+/// Faults the sandbox injects, set at start (`faults` in the configuration)
+/// and replaced at run time with `POST /__sandbox/faults`.
+///
+/// Ratios and latency apply to the endpoints listed (all provider endpoints
+/// when the list is absent; the echo route only when named). Forced 429s
+/// apply to the next `count` requests of their endpoint, then expire.
+public struct FaultPlan: Equatable, Sendable {
+    /// Share of requests answered with `errorStatus` in the provider's error shape (0…1).
+    public var errorRatio: Double = 0
+    /// 500, 502, 503 or 504.
+    public var errorStatus: Int = 500
+    /// Share of requests whose connection is closed without an answer (0…1).
+    public var dropRatio: Double = 0
+    /// Added before every answer (and before a drop), in nanoseconds.
+    public var latency: UInt64 = 0
+    /// The endpoints the ratios and latency apply to; nil means every provider endpoint.
+    public var endpoints: Set<SandboxEndpoint>?
+    /// "Answer 429 with Retry-After: N to the next K requests on endpoint E."
+    public var forced429: [Forced429] = []
+
+    public struct Forced429: Equatable, Sendable {
+        public var endpoint: SandboxEndpoint
+        public var count: Int
+        public var retryAfterSeconds: Int
+
+        public init(endpoint: SandboxEndpoint, count: Int, retryAfterSeconds: Int) {
+            self.endpoint = endpoint
+            self.count = count
+            self.retryAfterSeconds = retryAfterSeconds
+        }
+    }
+
+    public init() {}
+
+    /// No faults at all.
+    public static let none = FaultPlan()
+
+    func applies(to endpoint: SandboxEndpoint) -> Bool {
+        endpoints.map { $0.contains(endpoint) } ?? (endpoint != .echo)
+    }
+
+    /// Takes one forced 429 for `endpoint`, if any are left: its Retry-After in seconds.
+    mutating func takeForced429(for endpoint: SandboxEndpoint) -> Int? {
+        guard let index = forced429.firstIndex(where: { $0.endpoint == endpoint && $0.count > 0 }) else { return nil }
+        forced429[index].count -= 1
+        let retryAfter = forced429[index].retryAfterSeconds
+        forced429.removeAll { $0.count <= 0 }
+        return retryAfter
+    }
+}
+
+extension FaultPlan {
+    /// Parses the JSON form, e.g.
+    /// `{"errorRatio": 0.1, "errorStatus": 503, "dropRatio": 0.05, "latency": "200ms",
+    ///   "endpoints": ["stripe.refunds"], "force429": [{"endpoint": "openai.chat_completions", "count": 3, "retryAfter": 2}]}`.
+    init(reading reader: JSONObjectReader) throws(SandboxConfigurationError) {
+        var reader = reader
+        self.init()
+        errorRatio = try reader.number("errorRatio", in: 0...1) ?? 0
+        errorStatus = try reader.integer("errorStatus", in: 500...504) ?? 500
+        guard [500, 502, 503, 504].contains(errorStatus) else {
+            throw SandboxConfigurationError(field: reader.field("errorStatus"), value: "\(errorStatus)", fix: "use 500, 502, 503 or 504")
+        }
+        dropRatio = try reader.number("dropRatio", in: 0...1) ?? 0
+        if let text = try reader.string("latency") {
+            guard let nanoseconds = DurationText.parse(text), nanoseconds <= 600_000_000_000 else {
+                throw SandboxConfigurationError(field: reader.field("latency"), value: text, fix: "write a duration up to 10m, like \"250ms\" or \"2s\"")
+            }
+            latency = nanoseconds
+        }
+        if let names = try reader.array("endpoints") {
+            endpoints = Set(try names.enumerated().map { (index, name) throws(SandboxConfigurationError) in
+                try Self.endpoint(name, field: reader.field("endpoints[\(index)]"))
+            })
+        }
+        for (index, entry) in (try reader.array("force429") ?? []).enumerated() {
+            forced429.append(try Self.forced(entry, field: reader.field("force429[\(index)]")))
+        }
+        try reader.finish()
+    }
+
+    private static func endpoint(_ name: Any, field: String) throws(SandboxConfigurationError) -> SandboxEndpoint {
+        guard let text = name as? String, let endpoint = SandboxEndpoint(rawValue: text) else {
+            throw SandboxConfigurationError(field: field, value: "\(name)",
+                                            fix: "name an endpoint: " + SandboxEndpoint.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return endpoint
+    }
+
+    private static func forced(_ entry: Any, field: String) throws(SandboxConfigurationError) -> Forced429 {
+        guard let object = entry as? [String: Any] else {
+            throw SandboxConfigurationError(field: field, value: "\(entry)", fix: "write {\"endpoint\": \"stripe.refunds\", \"count\": 3, \"retryAfter\": 2}")
+        }
+        var reader = JSONObjectReader(object, path: field)
+        let endpoint = try Self.endpoint(reader.value("endpoint") ?? "", field: reader.field("endpoint"))
+        let count = try reader.integer("count", in: 1...1_000_000) ?? 1
+        let retryAfter = try reader.integer("retryAfter", in: 0...86_400) ?? 1
+        try reader.finish()
+        return Forced429(endpoint: endpoint, count: count, retryAfterSeconds: retryAfter)
+    }
+
+    /// The JSON form, with the forced 429s still pending.
+    var json: JSONValue {
+        .object([
+            ("errorRatio", .double(errorRatio)), ("errorStatus", .int(errorStatus)), ("dropRatio", .double(dropRatio)),
+            ("latency", .string(DurationText.goStyle(latency))),
+            ("endpoints", endpoints.map { .array($0.map(\.rawValue).sorted().map(JSONValue.string)) } ?? .null),
+            ("force429", .array(forced429.map {
+                .object([("endpoint", .string($0.endpoint.rawValue)), ("count", .int($0.count)), ("retryAfter", .int($0.retryAfterSeconds))])
+            })),
+        ])
+    }
+}

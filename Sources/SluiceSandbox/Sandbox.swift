@@ -1,0 +1,78 @@
+import SluiceHTTP
+import SluicePOSIX
+import Synchronization
+
+/// The sandbox as an HTTP handler: routes to the engine under a lock, holds
+/// answers for the latency fault, and serves its own `/__sandbox/…` routes:
+///
+/// - `GET /__sandbox/stats`: per endpoint and per limit, JSON;
+/// - `GET /__sandbox/faults`, `POST /__sandbox/faults` (a `FaultPlan` as JSON; replaces the plan);
+/// - `POST /__sandbox/reset`: counters, windows, keys and faults back to the start;
+/// - `GET|POST|PUT /__sandbox/echo`: unlimited, unauthenticated echo.
+public final class Sandbox: Sendable {
+    private let engine: Mutex<SandboxEngine>
+    private let clock: any InstantSource
+    private let start: (monotonic: UInt64, epochSeconds: Int)
+
+    /// `clock` drives the limits (tests pass a `ManualClock`); wall-clock
+    /// seconds in answers count from `epochSecondsAtStart` on the same clock.
+    public init(configuration: SandboxConfiguration = SandboxConfiguration(), clock: any InstantSource = SystemInstantSource(),
+                epochSecondsAtStart: Int = HTTPDate.currentEpochSeconds()) {
+        self.clock = clock
+        let now = clock.now()
+        start = (now, epochSecondsAtStart)
+        engine = Mutex(SandboxEngine(configuration: configuration, now: now))
+    }
+
+    /// The handler to give an `HTTPServer`.
+    public var handler: HTTPHandler {
+        let router = makeRouter()
+        return { request in await router.respond(to: request) }
+    }
+
+    private func instant() -> SandboxInstant {
+        let now = clock.now()
+        return SandboxInstant(monotonic: now, epochSeconds: start.epochSeconds + Int((now - min(now, start.monotonic)) / 1_000_000_000))
+    }
+
+    private func makeRouter() -> HTTPRouter {
+        var router = HTTPRouter()
+        for endpoint in SandboxEndpoint.allCases where endpoint != .echo {
+            router.add(endpoint.route.method, endpoint.route.pattern) { request, parameters in
+                await self.serve(request, endpoint: endpoint, parameters: parameters)
+            }
+        }
+        for method in ["GET", "POST", "PUT"] {
+            router.add(method, SandboxEndpoint.echo.route.pattern) { request, _ in await self.serve(request, endpoint: .echo, parameters: [:]) }
+        }
+        router.add("GET", "/__sandbox/stats") { _, _ in
+            let now = self.clock.now()
+            return .json(.ok, self.engine.withLock { $0.statsJSON(now: now) })
+        }
+        router.add("POST", "/__sandbox/reset") { _, _ in
+            let now = self.clock.now()
+            self.engine.withLock { $0.reset(now: now) }
+            return .json(.ok, .object([("reset", true)]))
+        }
+        router.add("GET", "/__sandbox/faults") { _, _ in .json(.ok, self.engine.withLock { $0.faults.json }) }
+        router.add("POST", "/__sandbox/faults") { request, _ in self.setFaults(request) }
+        return router
+    }
+
+    private func serve(_ request: HTTPRequest, endpoint: SandboxEndpoint, parameters: [String: String]) async -> HTTPResponse {
+        let now = instant()
+        let reply = engine.withLock { $0.respond(to: request, endpoint: endpoint, parameters: parameters, at: now) }
+        if reply.delay > 0 { try? await Task.sleep(nanoseconds: reply.delay) }
+        return reply.response
+    }
+
+    private func setFaults(_ request: HTTPRequest) -> HTTPResponse {
+        do {
+            let plan = try FaultPlan(reading: JSONObjectReader(parsing: request.body, path: "faults"))
+            engine.withLock { $0.setFaults(plan) }
+            return .json(.ok, plan.json)
+        } catch {
+            return .json(.badRequest, .object([("error", .string("\(error)"))]))
+        }
+    }
+}

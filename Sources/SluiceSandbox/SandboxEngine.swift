@@ -1,0 +1,150 @@
+import SluiceHTTP
+
+/// An instant as the sandbox needs it: monotonic nanoseconds for limits,
+/// wall-clock seconds for the `created` fields and reset times in answers.
+public struct SandboxInstant: Sendable, Equatable {
+    public var monotonic: UInt64
+    public var epochSeconds: Int
+
+    public init(monotonic: UInt64, epochSeconds: Int) {
+        self.monotonic = monotonic
+        self.epochSeconds = epochSeconds
+    }
+}
+
+/// An answer and how long to hold it first (the latency fault).
+public struct SandboxReply: Sendable {
+    public var response: HTTPResponse
+    public var delay: UInt64
+}
+
+/// The sandbox's decisions, with no I/O and no clock: a request and an
+/// instant in, an answer out, all state in this value.
+///
+/// Order of checks for a provider request: drop fault → forced 429 →
+/// credentials and payload (the provider's 401/400) → limits (429 with
+/// Retry-After) → Stripe idempotency replay → 5xx fault → the answer.
+/// Only requests that pass credentials and payload reach the limits.
+public struct SandboxEngine {
+    public let configuration: SandboxConfiguration
+    public private(set) var faults: FaultPlan
+    private var limits: SandboxLimits
+    private var stats = SandboxStats()
+    private var idempotency = StripeIdempotency()
+    private var shared: ResponseContext
+    private var startedAt: UInt64
+
+    public init(configuration: SandboxConfiguration, now: UInt64) {
+        self.configuration = configuration
+        faults = configuration.faults
+        limits = SandboxLimits(configuration.limits)
+        shared = ResponseContext(random: SandboxRandom(seed: configuration.seed), epochSeconds: 0,
+                                 paymentIntents: BoundedMap(capacity: 100_000))
+        startedAt = now
+    }
+
+    /// Answers a request routed to `endpoint` (`parameters`: the path's captures).
+    public mutating func respond(to request: HTTPRequest, endpoint: SandboxEndpoint, parameters: [String: String] = [:],
+                                 at instant: SandboxInstant) -> SandboxReply {
+        stats.update(endpoint) { $0.requests += 1 }
+        shared.epochSeconds = instant.epochSeconds
+        shared.headroom = [:]
+        let faulty = faults.applies(to: endpoint)
+        let delay = faulty ? faults.latency : 0
+        if faulty && shared.random.chance(faults.dropRatio) {
+            stats.update(endpoint) { $0.dropped += 1 }
+            return SandboxReply(response: .dropConnection, delay: delay)
+        }
+        let response = answer(request, endpoint: endpoint, parameters: parameters, faulty: faulty, now: instant.monotonic)
+        return SandboxReply(response: response, delay: delay)
+    }
+
+    private mutating func answer(_ request: HTTPRequest, endpoint: SandboxEndpoint, parameters: [String: String],
+                                 faulty: Bool, now: UInt64) -> HTTPResponse {
+        guard let api = endpoint.api else { return echo(request) }
+        if let retryAfter = faults.takeForced429(for: endpoint) {
+            shared.headroom = limits.peek(endpoint.sharedLimits, now: now)
+            return counted(api.tooManyRequests(retryAfterSeconds: retryAfter, refused: nil, context: shared), endpoint)
+        }
+        let call: ProviderCall
+        switch api.validate(request, parameters: parameters, keys: configuration.keys) {
+        case .reject(let refusal): return counted(refusal, endpoint)
+        case .proceed(let proceed): call = proceed
+        }
+        switch limits.decide(call.charges, twilioNumber: call.twilioNumber, now: now) {
+        case .refused(let limit, let retryAfter, let headroom):
+            shared.headroom = headroom
+            let seconds = retryAfterSeconds(retryAfter ?? (configuration.limits[limit]?.window ?? 60_000_000_000))
+            return counted(api.tooManyRequests(retryAfterSeconds: seconds, refused: limit, context: shared), endpoint)
+        case .admitted(let headroom):
+            shared.headroom = headroom
+        }
+        if let (key, fingerprint) = call.idempotency, let replay = idempotency.replay(key: key, fingerprint: fingerprint) {
+            if replay.status == .ok { stats.update(endpoint) { $0.duplicates += 1 } } else { stats.count(endpoint, status: replay.status.code, success: false) }
+            return replay
+        }
+        if faulty && shared.random.chance(faults.errorRatio) {
+            let status = HTTPStatus(code: faults.errorStatus, reason: faults.errorStatus == 503 ? "Service Unavailable" : "Internal Server Error")
+            return counted(api.serverError(status: status, context: shared), endpoint)
+        }
+        let response = call.respond(&shared)
+        if let (key, fingerprint) = call.idempotency, response.status.code < 300 {
+            idempotency.remember(key: key, fingerprint: fingerprint, response: response)
+        }
+        return counted(response, endpoint)
+    }
+
+    private mutating func counted(_ response: HTTPResponse, _ endpoint: SandboxEndpoint) -> HTTPResponse {
+        stats.count(endpoint, status: response.status.code, success: response.status.code < 300)
+        return response
+    }
+
+    /// The echo route: the request's body back, with its content type.
+    private mutating func echo(_ request: HTTPRequest) -> HTTPResponse {
+        stats.update(.echo) { $0.successes += 1 }
+        return HTTPResponse(status: .ok, headers: ["Content-Type": request.headers["Content-Type"] ?? "application/octet-stream"], body: request.body)
+    }
+
+    /// Replaces the fault plan (forced 429s included).
+    public mutating func setFaults(_ plan: FaultPlan) { faults = plan }
+
+    /// Back to the start: counters, limit windows, idempotency keys and the
+    /// fault plan as configured. The identifiers' sequence goes on.
+    public mutating func reset(now: UInt64) {
+        let random = shared.random
+        self = SandboxEngine(configuration: configuration, now: now)
+        shared.random = random
+    }
+
+    /// `GET /__sandbox/stats` as JSON.
+    mutating func statsJSON(now: UInt64) -> JSONValue {
+        .object([
+            ("uptimeSeconds", .double((Double(now - min(now, startedAt)) / 1e6).rounded() / 1e3)),
+            ("endpoints", stats.json), ("limits", limits.json(now: now)), ("twilioNumbers", limits.twilioNumbersJSON),
+            ("faults", faults.json),
+        ])
+    }
+}
+
+extension SandboxEndpoint {
+    /// The provider behind the route; nil for the sandbox's own echo.
+    var api: (any ProviderAPI.Type)? {
+        switch self {
+        case .sendgridMailSend: SendGridAPI.self
+        case .stripePaymentIntents, .stripeRefunds: StripeAPI.self
+        case .openaiChatCompletions: OpenAIAPI.self
+        case .twilioMessages: TwilioAPI.self
+        case .echo: nil
+        }
+    }
+
+    /// The limits every request of this endpoint is charged to (not per-key ones).
+    var sharedLimits: [SandboxLimitName] {
+        switch self {
+        case .sendgridMailSend: [.sendgridRequests]
+        case .stripePaymentIntents, .stripeRefunds: [.stripeRequests]
+        case .openaiChatCompletions: [.openaiRequests, .openaiTokens]
+        case .twilioMessages, .echo: []
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import SluiceSandbox
+import Testing
+
+/// The configuration file: defaults from the seed, errors that name the field.
+@Suite struct SandboxConfigurationTests {
+    @Test func defaults_areThePublishedLimits() {
+        let limits = SandboxConfiguration().limits
+        #expect(limits[.sendgridRequests] == WindowLimit(allowed: 100, window: 60_000_000_000, text: "100/min"))
+        #expect(limits[.stripeRequests]?.allowed == 100 && limits[.stripeRequests]?.window == 1_000_000_000)
+        #expect(limits[.openaiRequests]?.allowed == 60 && limits[.openaiTokens]?.allowed == 90_000)
+        #expect(limits[.twilioPerNumber]?.allowed == 1 && limits[.twilioPerNumber]?.window == 1_000_000_000)
+    }
+
+    @Test func file_setsLimitsFaultsAndSeed() throws {
+        let configuration = try SandboxConfiguration(json: Array(#"""
+            {"limits": {"stripe.requests": "25/s", "openai.tokens": "unlimited"},
+             "faults": {"errorRatio": 0.25, "latency": "20ms", "endpoints": ["stripe.refunds"]}, "seed": 9}
+            """#.utf8))
+        #expect(configuration.limits[.stripeRequests]?.allowed == 25)
+        #expect(configuration.limits[.openaiTokens] == nil)
+        #expect(configuration.faults.errorRatio == 0.25 && configuration.faults.latency == 20_000_000)
+        #expect(configuration.faults.endpoints == [.stripeRefunds])
+        #expect(configuration.seed == 9)
+    }
+
+    struct Bad: CustomTestStringConvertible, Sendable {
+        let json: String
+        let field: String
+        var testDescription: String { field }
+    }
+
+    @Test(arguments: [
+        Bad(json: #"{"limits": {"stripe.requests": "100/sec"}}"#, field: "limits.stripe.requests"),
+        Bad(json: #"{"limits": {"stripe.requests": "1.5/s"}}"#, field: "limits.stripe.requests"),
+        Bad(json: #"{"limits": {"stripe": "100/s"}}"#, field: "limits.stripe"),
+        Bad(json: #"{"seeed": 1}"#, field: "seeed"),
+        Bad(json: #"{"faults": {"latency": "fast"}}"#, field: "faults.latency"),
+        Bad(json: #"{"faults": {"dropRatio": -0.1}}"#, field: "faults.dropRatio"),
+        Bad(json: #"{"keys": {"mailgun": "x"}}"#, field: "keys.mailgun"),
+        Bad(json: #"[1, 2]"#, field: ""),
+    ])
+    func badFile_isRefusedNamingTheField(_ bad: Bad) {
+        #expect {
+            try SandboxConfiguration(json: Array(bad.json.utf8))
+        } throws: { error in
+            (error as? SandboxConfigurationError)?.field == bad.field
+        }
+    }
+}
