@@ -9,15 +9,25 @@ public final class SpawnedChild: @unchecked Sendable {
     public let outputPath: String
     private var reaped: ExitStatus?
 
-    public init(_ executable: String, _ arguments: [String], in scratch: ScratchDirectory, label: String) throws {
+    /// Spawns `executable`; its output goes to `<label>.out` and `<label>.err` in `scratch`.
+    /// `environment` adds to (or replaces entries of) the test's own environment.
+    public init(_ executable: String, _ arguments: [String], in scratch: ScratchDirectory, label: String,
+                environment: [String: String] = [:]) throws {
         outputPath = scratch.file("\(label).out")
-        process = try ChildProcess.spawn(executable: executable, arguments: arguments,
-                                         standardOutput: outputPath, standardError: scratch.file("\(label).err"))
+        errorPath = scratch.file("\(label).err")
+        let inherited = environment.isEmpty ? nil : ProcessEnvironment.current.merging(environment) { _, new in new }
+        process = try ChildProcess.spawn(executable: executable, arguments: arguments, environment: inherited,
+                                         standardOutput: outputPath, standardError: errorPath)
     }
+
+    public let errorPath: String
+
+    /// What the child has written to standard error so far.
+    public var errors: String { readTextFile(errorPath) ?? "" }
 
     public var pid: pid_t { process.pid }
 
-    /// What the child has printed so far.
+    /// What the child has printed on standard output so far.
     public var output: String { readTextFile(outputPath) ?? "" }
 
     /// Waits up to `seconds` for the output to contain `text`.
