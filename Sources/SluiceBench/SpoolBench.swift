@@ -44,6 +44,10 @@ public struct SpoolBench {
             report.claimCompletePerSecond.append((processes, try measureClaims(root, processes: processes, scratch: directory)))
             report.claimTasks = options.claimTasks
         }
+        if let first = options.processCounts.first {
+            progress("expansion reusing the spare files the claims left…")
+            report.expansionWithSparesPerSecond = try measureSpareExpansion(root, queue: "bench-claim-\(first)")
+        }
         if options.backlogTasks > 0 {
             progress("building a backlog of \(options.backlogTasks) tasks…")
             try measureBacklog(root, scratch: directory, into: &report)
@@ -98,6 +102,17 @@ public struct SpoolBench {
             throw SpoolError("bench: \(processes) workers claimed \(claimed) tasks of \(options.claimTasks)")
         }
         return Double(claimed) / (Double(end - start) / 1e9)
+    }
+
+    /// Enqueues as many tasks as were just completed in `queue` (whose
+    /// spare/ now holds their files) and times expanding them.
+    private func measureSpareExpansion(_ root: String, queue name: String) throws -> Double {
+        let queue = try SpoolQueue(root: root, name: QueueName(validating: name))
+        let batch = Array(repeating: try Self.sampleTask(queue.name), count: options.batchSize)
+        for _ in 0..<max(1, options.claimTasks / options.batchSize) { _ = try queue.enqueue(batch) }
+        let start = MonotonicClock.now()
+        let expanded = try queue.expandPendingBatches()
+        return Self.perSecond(expanded, since: start)
     }
 
     private func measureBacklog(_ root: String, scratch: String, into report: inout SpoolBenchReport) throws {
