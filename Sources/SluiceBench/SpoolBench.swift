@@ -85,7 +85,7 @@ public struct SpoolBench {
         try fill(root, queue: name, tasks: options.claimTasks, batch: 10_000)
         let go = "\(scratch)/go-\(processes)"
         let workers = try (0..<processes).map { index in
-            try BenchChild(workerCommand + ["claim", root, name, go], output: "\(scratch)/claimer-\(processes)-\(index).out")
+            try SpoolBenchChild(workerCommand + ["claim", root, name, go], output: "\(scratch)/claimer-\(processes)-\(index).out")
         }
         defer { workers.forEach { $0.stop() } }
         for worker in workers { try worker.waitForLine(prefix: "ready", seconds: 60) }
@@ -121,7 +121,7 @@ public struct SpoolBench {
         report.backlogSetupSeconds = Double(MonotonicClock.now() - start) / 1e9
         report.backlogTasks = options.backlogTasks
         let spawned = MonotonicClock.now()
-        let worker = try BenchChild(workerCommand + ["backlog", root, "bench-backlog"], output: "\(scratch)/backlog.out")
+        let worker = try SpoolBenchChild(workerCommand + ["backlog", root, "bench-backlog"], output: "\(scratch)/backlog.out")
         defer { worker.stop() }
         let words = try worker.waitForLine(prefix: "indexed", seconds: 600)
         report.indexBuildSeconds = Double((UInt64(words[1]) ?? spawned) - spawned) / 1e9
