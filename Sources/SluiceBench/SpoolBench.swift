@@ -46,6 +46,10 @@ public struct SpoolBench {
             report.claimCompletePerSecond.append((processes, try measureClaims(root, processes: processes, scratch: directory)))
             report.claimTasks = options.claimTasks
         }
+        if let first = options.processCounts.first {
+            progress("expansion reusing the spare files the claims left…")
+            report.expansionWithSparesPerSecond = try measureSpareExpansion(root, queue: "bench-claim-\(first)")
+        }
         if options.backlogTasks > 0 {
             progress("building a backlog of \(options.backlogTasks) tasks…")
             try measureBacklog(root, scratch: directory, into: &report)
@@ -83,7 +87,7 @@ public struct SpoolBench {
         try fill(root, queue: name, tasks: options.claimTasks, batch: 10_000)
         let go = "\(scratch)/go-\(processes)"
         let workers = try (0..<processes).map { index in
-            try BenchChild(workerCommand + ["claim", root, name, go], output: "\(scratch)/claimer-\(processes)-\(index).out")
+            try SpoolBenchChild(workerCommand + ["claim", root, name, go], output: "\(scratch)/claimer-\(processes)-\(index).out")
         }
         defer { workers.forEach { $0.stop() } }
         for worker in workers { try worker.waitForLine(prefix: "ready", seconds: 60) }
@@ -102,13 +106,24 @@ public struct SpoolBench {
         return Double(claimed) / (Double(end - start) / 1e9)
     }
 
+    /// Enqueues as many tasks as were just completed in `queue` (whose
+    /// spare/ now holds their files) and times expanding them.
+    private func measureSpareExpansion(_ root: String, queue name: String) throws -> Double {
+        let queue = try SpoolQueue(root: root, name: QueueName(validating: name))
+        let batch = Array(repeating: try Self.sampleTask(queue.name), count: options.batchSize)
+        for _ in 0..<max(1, options.claimTasks / options.batchSize) { _ = try queue.enqueue(batch) }
+        let start = MonotonicClock.now()
+        let expanded = try queue.expandPendingBatches()
+        return Self.perSecond(expanded, since: start)
+    }
+
     private func measureBacklog(_ root: String, scratch: String, into report: inout SpoolBenchReport) throws {
         let start = MonotonicClock.now()
         try fill(root, queue: "bench-backlog", tasks: options.backlogTasks, batch: 10_000)
         report.backlogSetupSeconds = Double(MonotonicClock.now() - start) / 1e9
         report.backlogTasks = options.backlogTasks
         let spawned = MonotonicClock.now()
-        let worker = try BenchChild(workerCommand + ["backlog", root, "bench-backlog"], output: "\(scratch)/backlog.out")
+        let worker = try SpoolBenchChild(workerCommand + ["backlog", root, "bench-backlog"], output: "\(scratch)/backlog.out")
         defer { worker.stop() }
         let words = try worker.waitForLine(prefix: "indexed", seconds: 600)
         report.indexBuildSeconds = Double((UInt64(words[1]) ?? spawned) - spawned) / 1e9

@@ -12,8 +12,10 @@ public struct SpoolBenchReport: Sendable {
     public var batchedEnqueuePerSecond = 0.0
     public var batchedTasks = 0
     public var batchSize = 0
-    /// Expanding acknowledged batches into one ready/ file per task (the background work).
+    /// Expanding acknowledged batches into one ready/ file per task (the background work), creating files.
     public var expansionPerSecond = 0.0
+    /// The same, reusing spare files left by completed tasks (the steady state).
+    public var expansionWithSparesPerSecond = 0.0
     /// Claim + complete per second for 1, 2, 4 processes on one queue.
     public var claimCompletePerSecond: [(processes: Int, perSecond: Double)] = []
     public var claimTasks = 0
@@ -29,20 +31,25 @@ public struct SpoolBenchReport: Sendable {
 
     public func text() -> String {
         func rate(_ value: Double) -> String { String(Int(value.rounded())).withThousandsSeparators() }
+        func row(_ label: String, _ value: String, _ unit: String, _ note: String) -> String {
+            "  " + label + String(repeating: " ", count: max(1, 40 - label.count)) + value.leftAligned(9) + " " + unit + "   " + note
+        }
         var lines = [
             "sluice bench spool: \(spoolPath) (\(fileSystem))",
-            "  durable enqueue, 1 task per sync       \(rate(singleEnqueuePerSecond).leftAligned(10)) tasks/s   (\(singleTasks) tasks)",
-            "  durable enqueue, batches of \(String(batchSize).leftAligned(5))       \(rate(batchedEnqueuePerSecond).leftAligned(10)) tasks/s   (\(batchedTasks) tasks; target ≥ 20,000)",
-            "    expansion into ready/ files          \(rate(expansionPerSecond).leftAligned(10)) tasks/s   (background, after acknowledgement)",
+            row("durable enqueue, 1 task per sync", rate(singleEnqueuePerSecond), "tasks/s", "(\(singleTasks) tasks)"),
+            row("durable enqueue, batches of \(batchSize)", rate(batchedEnqueuePerSecond), "tasks/s", "(\(batchedTasks) tasks; target ≥ 20,000)"),
+            row("  expansion into new files", rate(expansionPerSecond), "tasks/s", "(in the background, after acknowledgement)"),
+            row("  expansion reusing spare files", rate(expansionWithSparesPerSecond), "tasks/s", "(the steady state: completions leave spares)"),
         ]
         for (processes, perSecond) in claimCompletePerSecond {
             let target = processes == 4 ? "; target ≥ 5,000" : ""
-            lines.append("  claim+complete, \(processes) process\(processes == 1 ? " " : "es")      \(rate(perSecond).leftAligned(10)) tasks/s   (\(claimTasks) tasks\(target))")
+            lines.append(row("claim+complete, \(processes) process\(processes == 1 ? "" : "es")", rate(perSecond), "tasks/s",
+                             "(\(claimTasks) tasks\(target))"))
         }
         if backlogTasks > 0 {
             lines.append("  backlog of \(String(backlogTasks).withThousandsSeparators()) tasks (built in \(String(format1: backlogSetupSeconds)) s)")
-            lines.append("    worker start + index build           \(String(format1: indexBuildSeconds).leftAligned(10)) s         (target ≤ 15 s)")
-            lines.append("    worker RSS peak / now                \("\(workerPeakRSSKB / 1024) / \(workerRSSKB / 1024)".leftAligned(10)) MB        (target ≤ 150 MB)")
+            lines.append(row("  worker start + index build", String(format1: indexBuildSeconds), "s      ", "(target ≤ 15 s)"))
+            lines.append(row("  worker RSS, peak / now", "\(workerPeakRSSKB / 1024) / \(workerRSSKB / 1024)", "MB     ", "(target ≤ 150 MB)"))
         }
         return lines.joined(separator: "\n")
     }
@@ -55,6 +62,7 @@ public struct SpoolBenchReport: Sendable {
         object["enqueue_batched_per_second"] = .number(String(Int(batchedEnqueuePerSecond.rounded())))
         object["batch_size"] = .number(String(batchSize))
         object["expansion_per_second"] = .number(String(Int(expansionPerSecond.rounded())))
+        object["expansion_with_spares_per_second"] = .number(String(Int(expansionWithSparesPerSecond.rounded())))
         var claims = JSONObject()
         for (processes, perSecond) in claimCompletePerSecond { claims[String(processes)] = .number(String(Int(perSecond.rounded()))) }
         object["claim_complete_per_second"] = .object(claims)

@@ -30,7 +30,7 @@ public enum SpoolBenchWorker {
         _ = try queue.nextDueAt()
         let indexed = MonotonicClock.now()
         if let lease = try queue.claim() { try queue.complete(lease) }
-        let memory = ProcessMemory.current()
+        let memory = SpoolBenchMemory.current()
         output("indexed \(indexed) \(memory.peakResidentKB) \(memory.residentKB)")
     }
 }

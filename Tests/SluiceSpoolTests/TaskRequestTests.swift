@@ -3,7 +3,9 @@ import Testing
 import SluiceCore
 
 @Suite struct TaskRequestTests {
-    let emails = try! QueueName(validating: "emails")
+    let emails: QueueName
+
+    init() throws { emails = try QueueName(validating: "emails") }
 
     func parse(_ text: String) throws(TaskValidationError) -> TaskRequest {
         try TaskRequest(parsing: Array(text.utf8), queue: emails)

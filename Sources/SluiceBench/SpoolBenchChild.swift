@@ -3,7 +3,7 @@ import SluicePOSIX
 import SluiceSpool
 
 /// A benchmark worker process, its output in a file; killed and reaped on `stop()`.
-final class BenchChild {
+final class SpoolBenchChild {
     let process: ChildProcess
     let output: String
     private var reaped = false

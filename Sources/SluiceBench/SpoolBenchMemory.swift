@@ -1,15 +1,15 @@
 import Glibc
 
-/// This process's memory, as the kernel reports it in /proc/self/status.
-public struct ProcessMemory: Sendable, Equatable {
+/// A bench worker's memory, as the kernel reports it in /proc/self/status.
+public struct SpoolBenchMemory: Sendable, Equatable {
     /// Peak resident set size ("VmHWM"), in kB.
     public let peakResidentKB: Int
     /// Current resident set size ("VmRSS"), in kB.
     public let residentKB: Int
 
     /// Reads /proc/self/status; zeros if it cannot be read (not Linux).
-    public static func current() -> ProcessMemory {
-        guard let file = fopen("/proc/self/status", "r") else { return ProcessMemory(peakResidentKB: 0, residentKB: 0) }
+    public static func current() -> SpoolBenchMemory {
+        guard let file = fopen("/proc/self/status", "r") else { return SpoolBenchMemory(peakResidentKB: 0, residentKB: 0) }
         defer { fclose(file) }
         var peak = 0
         var resident = 0
@@ -19,7 +19,7 @@ public struct ProcessMemory: Sendable, Equatable {
             if text.hasPrefix("VmHWM:") { peak = kilobytes(text) }
             if text.hasPrefix("VmRSS:") { resident = kilobytes(text) }
         }
-        return ProcessMemory(peakResidentKB: peak, residentKB: resident)
+        return SpoolBenchMemory(peakResidentKB: peak, residentKB: resident)
     }
 
     /// "VmHWM:     84236 kB" → 84236.
