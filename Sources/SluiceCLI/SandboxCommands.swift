@@ -37,6 +37,8 @@ private let sandbox = Command(
     }
     // Blocked before any thread exists, so every thread inherits the mask and
     // the signals wait for sigwait below instead of killing the process.
+    // (sigwait also works when a parent spawned us with them blocked already,
+    // as posix_spawn from a Dispatch thread does; a handler would not.)
     var signals = sigset_t()
     sigemptyset(&signals)
     sigaddset(&signals, SIGTERM)

@@ -2,9 +2,11 @@ import Glibc
 import SluicePOSIX
 import Synchronization
 
-/// Answers one request. Runs as a Swift task, so it may await (a slow disk,
-/// a deliberate delay); the connection waits, others do not. Returning
-/// `HTTPResponse.dropConnection` closes the connection without an answer.
+/// Answers one request. Runs as a Swift task on the server's own executor
+/// (not the cooperative pool, see `HandlerExecutor`), so it may await (a
+/// deliberate delay) or even block (an fsync); the connection waits, others
+/// do not. Returning `HTTPResponse.dropConnection` closes the connection
+/// without an answer.
 public typealias HTTPHandler = @Sendable (HTTPRequest) async -> HTTPResponse
 
 /// An HTTP/1.1 server on POSIX sockets: keep-alive, pipelining, limits and

@@ -19,6 +19,7 @@ final class HTTPServerLoop: @unchecked Sendable {
     private let maxConnections: Int
     private let gracePeriod: UInt64
     private let counters: HTTPServerCounters
+    private let executor = HandlerExecutor(label: "sluice.http.handlers")
     private var connections: [UInt64: ConnectionRecord] = [:]
     private var nextToken: UInt64 = 2
     private var nextSweep: UInt64 = 0
@@ -196,7 +197,7 @@ final class HTTPServerLoop: @unchecked Sendable {
         counters.requests.add(1, ordering: .relaxed)
         let handler = handler
         let inbox = inbox
-        Task {
+        Task(executorPreference: executor) {
             let response = await handler(request)
             inbox.post(.answered(token: token, response: response))
         }
