@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceCore", "SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
         .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceJSON", "SluiceProviders", "SluiceTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SluiceFleetTests", dependencies: ["SluicePOSIX", "SluiceConfig", "SluiceProviders", "SluiceSpool", "SluiceWorker", "SluiceSupervisor", "SluiceTestSupport", "sluice", "sluice-test-child"], swiftSettings: strict),
+        .testTarget(name: "SluiceFleetTests", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceConfig", "SluiceProviders", "SluiceSpool", "SluiceWorker", "SluiceSupervisor", "SluiceTestSupport", "sluice", "sluice-test-child"], swiftSettings: strict),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluicePOSIX", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceSandboxTests", dependencies: ["SluiceSandbox", "SluiceTestSupport", "sluice"], swiftSettings: strict),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),

@@ -14,7 +14,7 @@ public struct LimiterBench: Sendable {
     public var paced = false
     /// Instead of the limiter, measure a bare CAS loop on one shared word.
     public var bareCompareAndSwap = false
-    /// Where to write the merged actual start instants (paced), one per line.
+    /// Where to write every start (paced): "granted actual" per line, in ns.
     public var startsFile: String?
     /// Repeat the measurement this many times and combine (see `combining`).
     public var runs = 1

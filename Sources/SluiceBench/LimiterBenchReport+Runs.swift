@@ -14,6 +14,7 @@ extension LimiterBenchReport {
         combined.achievedRatio = median(runs.compactMap(\.achievedRatio))
         combined.maxIn1s = runs.compactMap(\.maxIn1s).max()
         combined.maxIn100ms = runs.compactMap(\.maxIn100ms).max()
+        combined.maxIn1sActual = runs.compactMap(\.maxIn1sActual).max()
         combined.violations = runs.compactMap(\.violations).reduce(0, +)
         combined.wakeLateP99Ns = median(runs.compactMap(\.wakeLateP99Ns))
         combined.opsPerSecRuns = runs.compactMap(\.opsPerSec)

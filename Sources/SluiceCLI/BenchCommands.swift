@@ -23,7 +23,7 @@ private let benchLimiter = Command(
                            physical ceiling the limiter's ops/s is compared with
           --runs K         repeat K times; report medians, the worst windows, all violations
           --json           print one JSON object instead of text
-          --starts-file F  (paced) write every actual start instant, sorted, to F
+          --starts-file F  (paced) write every start, "granted actual" (ns), sorted by granted, to F
         """
 ) { arguments, terminal in
     var bench = LimiterBench()

@@ -1,6 +1,8 @@
 import Foundation
 import Glibc
+import SluiceCore
 import SluiceJSON
+import SluiceLimiter
 import SluicePOSIX
 import SluiceTestSupport
 import Testing
@@ -52,6 +54,8 @@ import Testing
             #expect(number(stats, "endpoints", endpoint, "rateLimited") == 0, "\(endpoint): no 429 at the sandbox")
         }
         #expect(number(stats, "endpoints", "stripe.payment_intents", "duplicates") == 0)
+        let log = fixture.fleetLog.joined(separator: "\n")
+        for secret in FleetFixture.credentials.values { #expect(!log.contains(secret), "no credential in the logs") }
         for limit in ["stripe.requests", "sendgrid.requests", "openai.requests", "openai.tokens", "twilio.per_number"] {
             let worst = number(stats, "limits", limit, "worstWindow")
             let allowed = number(stats, "limits", limit, "allowed")
@@ -169,6 +173,8 @@ import Testing
         #expect(try fixture.stopFleet().0 == .exited(0))
         let exited = try #require(fixture.fleetLog.compactMap(LogEvent.init).first { $0.name == "worker.exited" && $0.fields["pid"] == "\(victim)" })
         #expect(exited.fields["status"] == "killed by signal 9")
+        let slots = try Coordinator.attach(fleet: FleetName(validating: fixture.fleet.name)).queue(QueueName(validating: "stripe-api")).slotsInUse
+        #expect(slots == 0, "every concurrency slot is back, the killed worker's included")
         let stats = try fixture.stats()
         #expect(try fixture.counts("stripe-api").dead == 0)
         #expect(number(stats, "endpoints", "stripe.payment_intents", "successes") == 500, "every task completed once")

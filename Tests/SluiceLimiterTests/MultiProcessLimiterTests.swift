@@ -24,7 +24,8 @@ import SluiceCore
     }
 
     /// The `sluice` binary paces N processes; this test re-checks every window
-    /// itself from the raw start instants rather than trusting the bench's sums.
+    /// itself from the raw granted instants rather than trusting the bench's
+    /// sums, and checks each process really waited for its instant.
     @Test(arguments: [
         PacedCase(processes: 8, rate: "40/s", burst: 1, seconds: 3),
         PacedCase(processes: 6, rate: "20/s", burst: 4, seconds: 3),
@@ -37,7 +38,9 @@ import SluiceCore
             "--burst", "\(scenario.burst)", "--seconds", "\(scenario.seconds)", "--starts-file", startsFile, "--json",
         ], in: files, label: "bench-\(scenario.processes)")
         #expect(try bench.wait() == .exited(0))
-        let starts = (readTextFile(startsFile) ?? "").split(separator: "\n").compactMap { UInt64($0) }
+        let pairs = (readTextFile(startsFile) ?? "").split(separator: "\n").map { $0.split(separator: " ").compactMap { UInt64($0) } }
+        #expect(pairs.allSatisfy { $0.count == 2 && $0[1] >= $0[0] }, "no process started before its instant")
+        let starts = pairs.compactMap(\.first)
         let rate = try Rate(parsing: scenario.rate)
         let interval = rate.interval
         // Saturation: the run granted at least 99% of rate × duration. Counted,
