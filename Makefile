@@ -36,23 +36,8 @@ bench-limiter: release ## Limiter ops/s and pacing across 1..16 processes
 bench-spool: release ## Spool durable enqueue and claim throughput
 	$(SLUICE_RELEASE) bench spool
 
-run: build ## Start the fleet locally on its embedded defaults
-	@echo "not yet: the fleet (supervisor, workers, sandbox) is issue 3 on the roadmap in README.md."
-	@echo "What runs today is the coordinator; here it paces 4 processes to 10/s together:"
-	$(SLUICE_DEBUG) bench limiter --paced --processes 4 --rate 10/s --seconds 3
-
-# The parser's pure sources: the fuzz target is built from them alone, outside SwiftPM.
-FUZZ_PATH          := .build/fuzz
-FUZZ_SECONDS       ?= 60
-HTTP_PARSER_SOURCES := $(addprefix Sources/SluiceHTTP/,HTTPRequestParser.swift HTTPHeadParser.swift HTTPRequest.swift \
-	HTTPHeaders.swift HTTPStatus.swift HTTPLimits.swift FormURLEncoded.swift)
-
-fuzz-http: ## Fuzz the HTTP request parser with libFuzzer for FUZZ_SECONDS (default 60)
-	mkdir -p $(FUZZ_PATH)/corpus-http
-	$(SWIFTC) -sanitize=fuzzer -parse-as-library -O -module-name SluiceHTTPFuzz \
-		Fuzz/HTTPRequestParserFuzz.swift $(HTTP_PARSER_SOURCES) -o $(FUZZ_PATH)/http-request-parser
-	SWIFT_BACKTRACE=enable=no $(FUZZ_PATH)/http-request-parser -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		-artifact_prefix=$(FUZZ_PATH)/ $(FUZZ_PATH)/corpus-http Fuzz/corpus/http
+run: release ## Start the sandbox and the fleet, enqueue a demo batch, show it drain (Ctrl-C stops)
+	scripts/run-demo.sh $(SLUICE_RELEASE)
 
 clean: ## Remove build products
 	rm -rf .build $(RELEASE_PATH)
