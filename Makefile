@@ -3,6 +3,7 @@
 
 SWIFT        ?= swift
 SWIFTC       ?= swiftc
+SWIFTC       ?= swiftc
 # CI builds with warnings as errors (STYLE.md, Tooling).
 ifeq ($(CI),true)
 WERROR       := -Xswiftc -warnings-as-errors
@@ -11,7 +12,7 @@ RELEASE_PATH := .build-release
 SLUICE_DEBUG   = .build/debug/sluice
 SLUICE_RELEASE = $(RELEASE_PATH)/release/sluice
 
-.PHONY: help build release test bench bench-limiter bench-spool run clean fuzz-http
+.PHONY: help build release test bench bench-limiter bench-spool run clean fuzz fuzz-http
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,8 +23,11 @@ build: ## Debug build of everything (sluice, tests' helpers)
 release: ## Optimised build of sluice, for benchmarks and deployment
 	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH) --product sluice $(WERROR)
 
-test: ## Build and run every test (unit and multi-process)
+test: ## Build and run every test (unit, multi-process, end to end) and a short fuzz run
 	$(SWIFT) build --build-tests $(WERROR)
+	# A short fuzz run of every parser exposed to the network (before the tests,
+	# so the test runner's summary is the last thing printed).
+	$(MAKE) fuzz FUZZ_SECONDS=30
 	# Serially: many tests time real processes and sockets, and run in parallel
 	# on 2 cores they starve each other's cooperative threads.
 	$(SWIFT) test --skip-build --no-parallel
@@ -38,6 +42,21 @@ bench-spool: release ## Spool durable enqueue and claim throughput
 
 run: release ## Start the sandbox and the fleet, enqueue a demo batch, show it drain (Ctrl-C stops)
 	scripts/run-demo.sh $(SLUICE_RELEASE)
+
+# The parser's pure sources: the fuzz target is built from them alone, outside SwiftPM.
+FUZZ_PATH          := .build/fuzz
+FUZZ_SECONDS       ?= 60
+HTTP_PARSER_SOURCES := $(addprefix Sources/SluiceHTTP/,HTTPRequestParser.swift HTTPHeadParser.swift HTTPRequest.swift \
+	HTTPHeaders.swift HTTPStatus.swift HTTPLimits.swift FormURLEncoded.swift)
+
+fuzz: fuzz-http ## Run every fuzzer for FUZZ_SECONDS each (default 60)
+
+fuzz-http: ## Fuzz the HTTP request parser with libFuzzer for FUZZ_SECONDS (default 60)
+	mkdir -p $(FUZZ_PATH)/corpus-http
+	$(SWIFTC) -sanitize=fuzzer -parse-as-library -O -module-name SluiceHTTPFuzz \
+		Fuzz/HTTPRequestParserFuzz.swift $(HTTP_PARSER_SOURCES) -o $(FUZZ_PATH)/http-request-parser
+	SWIFT_BACKTRACE=enable=no $(FUZZ_PATH)/http-request-parser -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-artifact_prefix=$(FUZZ_PATH)/ $(FUZZ_PATH)/corpus-http Fuzz/corpus/http
 
 clean: ## Remove build products
 	rm -rf .build $(RELEASE_PATH)
