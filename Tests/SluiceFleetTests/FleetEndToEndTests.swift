@@ -182,6 +182,51 @@ import Testing
         #expect(number(stats, "limits", "stripe.requests", "worstWindow") <= number(stats, "limits", "stripe.requests", "allowed"))
     }
 
+    @Test func secondSigint_stopsAtOnce() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}, "faults": {"latency": "3s"}}"#)
+        try fixture.configure(queues: #"{"stripe-api": {"provider": "stripe", "baseURL": "BASE", "rate": "20/s", "processes": 2}}"#,
+                              shutdownTimeout: "30s")
+        try fixture.enqueue("stripe-api", Self.payments(50))
+        try fixture.startFleet()
+        usleep(800_000) // requests are now in flight, each answered after 3 s
+        let fleet = try #require(fixture.fleetProcess)
+        let started = MonotonicClock.now()
+        fleet.process.send(SIGINT)
+        #expect(ChildProcessRunner.waitUntil(seconds: 5) { fleet.errors.contains("event=fleet.draining") })
+        fleet.process.send(SIGINT)
+        #expect(try fleet.wait() == .exited(130))
+        #expect(Double(MonotonicClock.now() - started) / 1e9 < 5, "did not wait for the 30 s shutdown timeout")
+        // Whatever was in flight is leased by dead workers: the next start returns it.
+        try fixture.startFleet()
+        #expect(fixture.waitUntilDrained(["stripe-api"], seconds: 60))
+        #expect(try fixture.stopFleet().0 == .exited(0))
+        #expect(try fixture.counts("stripe-api").dead == 0)
+    }
+
+    @Test func sigkillOfTheSupervisor_takesItsWorkersAlongAndLosesNothing() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}, "faults": {"latency": "100ms"}}"#)
+        try fixture.configure(queues: #"{"stripe-api": {"provider": "stripe", "baseURL": "BASE", "rate": "40/s", "processes": 3}}"#)
+        try fixture.enqueue("stripe-api", Self.payments(200))
+        try fixture.startFleet()
+        usleep(1_500_000)
+        let workers = fixture.fleetLog.compactMap(LogEvent.init)
+            .filter { $0.name == "worker.started" && $0.fields["component"] == "supervisor" }
+            .compactMap { $0.fields["pid"].flatMap { pid_t($0) } }
+        #expect(workers.count == 3)
+        let fleet = try #require(fixture.fleetProcess)
+        fleet.process.send(SIGKILL)
+        #expect(try fleet.wait() == .signaled(SIGKILL))
+        // PR_SET_PDEATHSIG: each worker gets SIGTERM, drains and exits.
+        #expect(ChildProcessRunner.waitUntil(seconds: 15) { workers.allSatisfy { !ProcessLiveness.isAlive($0) } },
+                "no worker outlives the supervisor")
+        try fixture.startFleet()
+        #expect(fixture.waitUntilDrained(["stripe-api"], seconds: 60))
+        #expect(try fixture.stopFleet().0 == .exited(0))
+        let stats = try fixture.stats()
+        #expect(try fixture.counts("stripe-api").dead == 0)
+        #expect(number(stats, "endpoints", "stripe.payment_intents", "successes") == 200, "every payment made, once")
+    }
+
     @Test func missingCredential_isAClearStartUpError() throws {
         let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
         try fixture.configure(queues: #"{"stripe-api": {"provider": "stripe", "baseURL": "BASE", "rate": "1/s"}}"#)

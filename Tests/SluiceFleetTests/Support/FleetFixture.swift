@@ -16,6 +16,7 @@ final class FleetFixture: @unchecked Sendable {
     let port: UInt16
     private(set) var fleetProcess: SpawnedChild?
     private(set) var configPath = ""
+    private var starts = 0
     let sluice = ChildProcessRunner.product("sluice")
 
     static let credentials = [
@@ -64,9 +65,11 @@ final class FleetFixture: @unchecked Sendable {
         guard status == .exited(0) else { throw FixtureError("enqueue \(queue) \(status): \(enqueue.errors)") }
     }
 
-    /// Starts `sluice run` with the credentials in its environment.
+    /// Starts `sluice run` with the credentials in its environment (again
+    /// after a stop: each start logs to its own file).
     func startFleet(environment: [String: String] = FleetFixture.credentials) throws {
-        fleetProcess = try SpawnedChild(sluice, ["run", "--config", configPath], in: files, label: "fleet", environment: environment)
+        starts += 1
+        fleetProcess = try SpawnedChild(sluice, ["run", "--config", configPath], in: files, label: "fleet-\(starts)", environment: environment)
         guard ChildProcessRunner.waitUntil(seconds: 20, { (self.fleetProcess?.errors ?? "").contains("event=worker.started") }) else {
             throw FixtureError("the fleet did not start: \(fleetProcess?.errors ?? "")")
         }
