@@ -16,7 +16,7 @@ let package = Package(
         // Layer 0: thin, typed wrappers over Glibc (shm, mmap, clocks, spawn, signals).
         .target(name: "CSluiceShim"),
         .target(name: "SluicePOSIX", dependencies: ["CSluiceShim"], swiftSettings: strict),
-        // Names every part shares (queue names).
+        // Names and notations every part shares (queue names, durations).
         .target(name: "SluiceCore", swiftSettings: strict),
         // Strict JSON: exact numbers, ordered members, duplicate keys refused.
         .target(name: "SluiceJSON", swiftSettings: strict),
@@ -25,9 +25,9 @@ let package = Package(
         // Layer 1: the durable on-disk task spool.
         .target(name: "SluiceSpool", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON"], swiftSettings: strict),
         // The configuration file, decoded once into typed, validated structs.
-        .target(name: "SluiceConfig", dependencies: ["SluiceCore", "SluiceJSON", "SluiceLimiter"], swiftSettings: strict),
+        .target(name: "SluiceConfig", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter"], swiftSettings: strict),
         // Pure providers: task → request, answer → outcome; the shared status rules.
-        .target(name: "SluiceProviders", dependencies: ["SluiceConfig", "SluiceJSON"], swiftSettings: strict),
+        .target(name: "SluiceProviders", dependencies: ["SluiceCore", "SluiceConfig", "SluiceJSON"], swiftSettings: strict),
         // One worker process: claim, reserve, send, classify, settle; graceful drain.
         .target(name: "SluiceWorker", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders"], swiftSettings: strict),
         // `sluice run`: prepares segment and spool, runs and restarts the workers.
@@ -35,7 +35,7 @@ let package = Package(
         // Layer 1: an HTTP/1.1 server on POSIX sockets (epoll), for the control plane and the sandbox.
         .target(name: "SluiceHTTP", dependencies: ["SluicePOSIX", "CSluiceShim"], swiftSettings: strict),
         // `sluice sandbox`: a local stand-in for SendGrid, Stripe, OpenAI and Twilio, with their limits.
-        .target(name: "SluiceSandbox", dependencies: ["SluiceHTTP", "SluiceLimiter", "SluicePOSIX"], swiftSettings: strict),
+        .target(name: "SluiceSandbox", dependencies: ["SluiceCore", "SluiceHTTP", "SluiceLimiter", "SluicePOSIX"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
         .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
@@ -48,10 +48,10 @@ let package = Package(
         .executableTarget(name: "sluice-test-child", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceSpool"], path: "Tests/SluiceTestChild", swiftSettings: strict),
         .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceCore", "SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
         .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceJSON", "SluiceProviders", "SluiceTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceProviders", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceFleetTests", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceConfig", "SluiceProviders", "SluiceSpool", "SluiceWorker", "SluiceSupervisor", "SluiceTestSupport", "sluice", "sluice-test-child"], swiftSettings: strict),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluicePOSIX", "SluiceTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SluiceSandboxTests", dependencies: ["SluiceSandbox", "SluiceTestSupport", "sluice"], swiftSettings: strict),
+        .testTarget(name: "SluiceSandboxTests", dependencies: ["SluiceCore", "SluiceSandbox", "SluiceTestSupport", "sluice"], swiftSettings: strict),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

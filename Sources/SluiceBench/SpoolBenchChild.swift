@@ -45,15 +45,6 @@ final class SpoolBenchChild {
     }
 
     private func read(_ path: String) -> String {
-        guard let file = fopen(path, "r") else { return "" }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes.append(contentsOf: buffer[..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        (try? FileContents.read(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 }

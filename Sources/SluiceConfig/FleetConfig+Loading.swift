@@ -1,19 +1,13 @@
-import Glibc
+import SluicePOSIX
 
 extension FleetConfig {
     /// Reads and parses the file at `path`; the error names the file.
     public static func load(path: String) throws(ConfigError) -> FleetConfig {
-        guard let file = fopen(path, "r") else {
-            throw ConfigError("", "cannot read \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes.append(contentsOf: buffer[..<count])
-            guard bytes.count <= 4 << 20 else { throw ConfigError("", "\(path) is larger than 4 MiB; is it the right file?") }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileContents.read(path, limit: 4 << 20)
+        } catch {
+            throw ConfigError("", "cannot read \(path): \(error)")
         }
         do {
             return try parse(bytes)

@@ -1,5 +1,6 @@
 import SluiceJSON
 import SluiceLimiter
+import SluiceCore
 
 /// Reads one JSON object of the configuration, field by field, remembering
 /// where it is so every error names the field's full path.

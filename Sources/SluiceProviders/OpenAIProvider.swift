@@ -1,5 +1,6 @@
 import SluiceConfig
 import SluiceJSON
+import SluiceCore
 
 /// OpenAI: `generate_text` → `POST /v1/chat/completions`, the payload is the
 /// request body as OpenAI documents it.

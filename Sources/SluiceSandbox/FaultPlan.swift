@@ -1,3 +1,4 @@
+import SluiceCore
 /// Faults the sandbox injects, set at start (`faults` in the configuration)
 /// and replaced at run time with `POST /__sandbox/faults`.
 ///
@@ -63,7 +64,7 @@ extension FaultPlan {
         }
         dropRatio = try reader.number("dropRatio", in: 0...1) ?? 0
         if let text = try reader.string("latency") {
-            guard let nanoseconds = DurationText.parse(text), nanoseconds <= 600_000_000_000 else {
+            guard let nanoseconds = DurationText.nanoseconds(text), nanoseconds <= 600_000_000_000 else {
                 throw SandboxConfigurationError(field: reader.field("latency"), value: text, fix: "write a duration up to 10m, like \"250ms\" or \"2s\"")
             }
             latency = nanoseconds

@@ -1,4 +1,5 @@
 import SluiceHTTP
+import SluiceCore
 
 /// OpenAI `POST /v1/chat/completions`: JSON, Bearer key. Every answer carries
 /// `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` (resets as "1s",

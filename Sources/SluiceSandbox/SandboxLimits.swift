@@ -1,3 +1,4 @@
+import SluiceCore
 /// Every limit the sandbox enforces, and the decision for one request.
 ///
 /// A request is charged to all of its limits at once or to none: OpenAI's

@@ -2,6 +2,7 @@ import SluiceLimiter
 import SluiceTestSupport
 import Testing
 @testable import SluiceConfig
+import SluiceCore
 
 @Suite struct FleetConfigTests {
     func parse(_ text: String) throws(ConfigError) -> FleetConfig { try FleetConfig.parse(Array(text.utf8)) }
@@ -115,7 +116,7 @@ import Testing
 @Suite struct DurationAndRetryTests {
     @Test(arguments: [("30s", 30_000_000_000 as UInt64), ("10m", 600_000_000_000), ("1m30s", 90_000_000_000),
                       ("250ms", 250_000_000), ("1.5s", 1_500_000_000), ("6m0s", 360_000_000_000), ("20ms", 20_000_000),
-                      ("1h", 3_600_000_000_000), ("0s", 0), ("7.66s", 7_660_000_000)])
+                      ("1h", 3_600_000_000_000), ("0s", 0), ("0", 0), ("7.66s", 7_660_000_000)])
     func duration_parsesGoStyle(_ text: String, _ nanoseconds: UInt64) {
         #expect(DurationText.nanoseconds(text) == nanoseconds)
     }
@@ -123,6 +124,13 @@ import Testing
     @Test(arguments: ["", "30", "s", "-1s", "1x", "1.s", ".5s", "1s ", "99999999999h", "1e3s"])
     func duration_refusesWhatIsNotOne(_ text: String) {
         #expect(DurationText.nanoseconds(text) == nil)
+    }
+
+    @Test(arguments: [(20_000_000 as UInt64, "20ms"), (1_000_000_000, "1s"), (1_500_000_000, "1.5s"), (360_000_000_000, "6m0s"),
+                      (3_723_000_000_000, "1h2m3s")])
+    func goStyle_writesDurationsAsOpenAIDoes(_ nanoseconds: UInt64, _ text: String) {
+        #expect(DurationText.goStyle(nanoseconds) == text)
+        #expect(DurationText.nanoseconds(text) == nanoseconds, "and reads them back")
     }
 
     @Test func backoff_growsByTheCoefficientUpToTheMaximum() {

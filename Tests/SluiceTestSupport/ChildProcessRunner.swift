@@ -39,16 +39,7 @@ public enum ChildProcessRunner {
     }
 }
 
-/// Reads a whole small file as UTF-8 (nil if it cannot be opened).
+/// Reads a whole small file as UTF-8 (nil if it cannot be read).
 public func readTextFile(_ path: String) -> String? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = fread(&buffer, 1, buffer.count, file)
-        if count <= 0 { break }
-        bytes.append(contentsOf: buffer[..<count])
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    (try? FileContents.read(path)).map { String(decoding: $0, as: UTF8.self) }
 }

@@ -10,6 +10,7 @@ public enum DurationText {
     /// Nanoseconds, or nil if `text` is not a duration (empty, a sign, an
     /// unknown unit, a bare number, or more than about 292 years).
     public static func nanoseconds(_ text: String) -> UInt64? {
+        if text == "0" { return 0 } // Go accepts a bare zero, and so do providers
         var rest = Substring(text)
         guard !rest.isEmpty else { return nil }
         var total: UInt64 = 0
@@ -54,5 +55,24 @@ public enum DurationText {
             return value == value.rounded() ? "\(Int(value))\(name)" : "\(value)\(name)"
         }
         return "\(nanoseconds)ns"
+    }
+
+    /// Go's own form, to the nearest millisecond, as OpenAI writes its
+    /// `x-ratelimit-reset-*` headers: `"20ms"`, `"1s"`, `"1.5s"`, `"6m0s"`, `"1h2m3s"`.
+    public static func goStyle(_ nanoseconds: UInt64) -> String {
+        let milliseconds = (nanoseconds + 500_000) / 1_000_000
+        if milliseconds < 1_000 { return "\(milliseconds)ms" }
+        let hours = milliseconds / 3_600_000
+        let minutes = milliseconds / 60_000 % 60
+        let seconds = Double(milliseconds % 60_000) / 1_000
+        let secondsText = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        if hours > 0 { return "\(hours)h\(minutes)m\(secondsText)s" }
+        if minutes > 0 { return "\(minutes)m\(secondsText)s" }
+        return "\(secondsText)s"
+    }
+
+    /// Whole seconds where exact, for showing a window's width: `"1s"`, `"60s"`.
+    public static func seconds(_ nanoseconds: UInt64) -> String {
+        nanoseconds % 1_000_000_000 == 0 ? "\(nanoseconds / 1_000_000_000)s" : "\(Double(nanoseconds) / 1e9)s"
     }
 }
