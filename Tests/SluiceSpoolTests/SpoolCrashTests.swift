@@ -39,7 +39,9 @@ import SluiceCore
         #expect(Set(inventory.names[.ids] ?? []) == keys, "one marker per task and no marker without a task")
     }
 
-    @Test func eightProcessesClaimingFiveThousandTasks_claimEachExactlyOnce() throws {
+    /// The crash test (8 processes) and its claim bound (16 racing).
+    @Test(arguments: [8, 16])
+    func processesClaimingFiveThousandTasks_claimEachExactlyOnce(_ processes: Int) throws {
         let spool = try SpoolFixture("crash-claim")
         let queue = try spool.queue()
         for batch in 0..<5 {
@@ -47,7 +49,7 @@ import SluiceCore
         }
         try queue.expandPendingBatches()
         let go = spool.scratch.file("go")
-        let claimers = try (0..<8).map { try SpoolChild("spool-claimer", [spool.root, "emails", go], outputPath: spool.scratch.file("claimer\($0).out")) }
+        let claimers = try (0..<processes).map { try SpoolChild("spool-claimer", [spool.root, "emails", go], outputPath: spool.scratch.file("claimer\($0).out")) }
         for claimer in claimers { #expect(claimer.waitForLine { $0 == "ready" }, "\(claimer.errors)") }
         _ = FileManager.default.createFile(atPath: go, contents: nil)
         for claimer in claimers { #expect(claimer.waitForExit(seconds: 90) == .exited(0), "\(claimer.errors)") }
