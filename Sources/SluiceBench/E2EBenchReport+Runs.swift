@@ -74,6 +74,7 @@ extension E2EExecutorReport {
         combined.addedP50Microseconds = median(runs.map(\.addedP50Microseconds))
         combined.addedP99Microseconds = median(runs.map(\.addedP99Microseconds))
         combined.peakResidentKB = median(runs.map(\.peakResidentKB))
+        combined.residentGrowthBytesPerRequest = median(runs.map(\.residentGrowthBytesPerRequest))
         combined.sandboxCPUSeconds = median(runs.map(\.sandboxCPUSeconds))
         combined.sandboxEchoes = median(runs.map(\.sandboxEchoes))
         return combined

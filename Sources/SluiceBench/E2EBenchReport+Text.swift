@@ -3,7 +3,7 @@ import Foundation
 extension E2EBenchReport {
     /// The report for people: a table per phase, then the targets.
     public var text: String {
-        var lines = ["e2e bench: \(Self.grouped(Double(tasks))) tasks" + (runs > 1 ? ", \(runs) runs (medians; worst windows and 429s)" : "")]
+        var lines = ["e2e bench" + (drain != nil ? ": \(Self.grouped(Double(tasks))) tasks" : "") + (runs > 1 ? ", \(runs) runs (medians; worst windows, all 429s)" : "")]
         if let drain { lines += drainLines(drain) }
         if let executor { lines += executorLines(executor) }
         lines.append("targets")
@@ -51,7 +51,7 @@ extension E2EBenchReport {
             "  one request at a time: bare socket p50 \(micro(executor.bareP50Microseconds)) p99 \(micro(executor.bareP99Microseconds)); "
                 + "executor p50 \(micro(executor.executorP50Microseconds)) p99 \(micro(executor.executorP99Microseconds)); "
                 + "added p50 \(micro(executor.addedP50Microseconds)) p99 \(micro(executor.addedP99Microseconds))",
-            "  executor process RSS (VmHWM) \(Self.megabytes(executor.peakResidentKB))",
+            "  executor process RSS (VmHWM) \(Self.megabytes(executor.peakResidentKB)); RSS grew \(Int(executor.residentGrowthBytesPerRequest.rounded())) bytes per request while saturated",
         ]
     }
 

@@ -59,7 +59,9 @@ public enum E2EExecutorChild {
             bareLatencies.merge(try sequentialBare(bare, body: request.body, seconds: latencySeconds / 8))
             executorLatencies.merge(await sequentialExecutor(executor, request, seconds: latencySeconds / 8))
         }
+        let residentBefore = SpoolBenchMemory.current().residentKB
         let load = await saturate(executor, request, seconds: seconds, concurrency: concurrency)
+        let residentGrowth = max(0, SpoolBenchMemory.current().residentKB - residentBefore)
 
         // Latencies are recorded in µs: below 4,096 µs they land in fixed buckets,
         // so recording allocates nothing and the process's RSS is the executor's own.
@@ -72,7 +74,8 @@ public enum E2EExecutorChild {
             executorP50Microseconds: micro(executorLatencies.value(at: 0.5)), executorP99Microseconds: micro(executorLatencies.value(at: 0.99)),
             addedP50Microseconds: micro(executorLatencies.value(at: 0.5)) - micro(bareLatencies.value(at: 0.5)),
             addedP99Microseconds: micro(executorLatencies.value(at: 0.99)) - micro(bareLatencies.value(at: 0.99)),
-            peakResidentKB: SpoolBenchMemory.current().peakResidentKB
+            peakResidentKB: SpoolBenchMemory.current().peakResidentKB,
+            residentGrowthBytesPerRequest: Double(residentGrowth * 1024) / Double(max(load.requests, 1))
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

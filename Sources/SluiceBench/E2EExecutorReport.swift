@@ -29,6 +29,9 @@ public struct E2EExecutorReport: Codable, Sendable {
     public var addedP99Microseconds: Double
     /// The executor process's peak RSS (VmHWM) at the end.
     public var peakResidentKB: Int
+    /// VmRSS gained while saturated, per request: a steady figure above zero
+    /// is memory never given back (see README-bench-e2e.md: URLSession leaks per request).
+    public var residentGrowthBytesPerRequest: Double
     /// Filled by the parent: the sandbox's CPU during the whole phase, and its count of echo answers.
     public var sandboxCPUSeconds: Double = 0
     public var sandboxEchoes: Int = 0
@@ -40,6 +43,6 @@ public struct E2EExecutorReport: Codable, Sendable {
         case bareP50Microseconds = "bare_p50_us", bareP99Microseconds = "bare_p99_us"
         case executorP50Microseconds = "executor_p50_us", executorP99Microseconds = "executor_p99_us"
         case addedP50Microseconds = "added_p50_us", addedP99Microseconds = "added_p99_us"
-        case peakResidentKB = "peak_rss_kb", sandboxCPUSeconds = "sandbox_cpu_s", sandboxEchoes = "sandbox_echoes"
+        case peakResidentKB = "peak_rss_kb", residentGrowthBytesPerRequest = "rss_growth_bytes_per_request", sandboxCPUSeconds = "sandbox_cpu_s", sandboxEchoes = "sandbox_echoes"
     }
 }

@@ -16,6 +16,9 @@ final class E2EScratch: Sendable {
     /// Leave the directory (logs, spool) for inspection; processes and the segment still go.
     let keep: Bool
     private let children = Mutex<[pid_t: String]>([:])
+    /// Held for the whole tear-down: a signal's tear-down and the run's own
+    /// never interleave (two recursive removals racing both give up half-way).
+    private let tornDown = Mutex<Bool>(false)
 
     /// Makes a fresh directory under `parent` (owner-only) and picks a fleet name no one else uses.
     init(parent: String, keep: Bool = false) throws {
@@ -54,6 +57,16 @@ final class E2EScratch: Sendable {
     /// `grace` ns, reaps them all, removes the segment and (unless `keep`) the directory.
     /// Safe to call twice.
     func tearDown(grace: UInt64 = 15_000_000_000) {
+        tornDown.withLock { done in
+            guard !done else { return }
+            reapAll(grace: grace)
+            _ = try? Coordinator.remove(fleet: fleet)
+            if !keep { try? FileManager.default.removeItem(atPath: directory) }
+            done = true
+        }
+    }
+
+    private func reapAll(grace: UInt64) {
         let pids = children.withLock { Array($0.keys) }
         for pid in pids { kill(pid, SIGTERM) }
         let deadline = MonotonicClock.now() + grace
@@ -71,7 +84,5 @@ final class E2EScratch: Sendable {
             usleep(20_000)
         }
         children.withLock { $0.removeAll() }
-        _ = try? Coordinator.remove(fleet: fleet)
-        if !keep { try? FileManager.default.removeItem(atPath: directory) }
     }
 }
