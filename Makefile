@@ -12,10 +12,10 @@ RELEASE_PATH := .build-release
 SLUICE_DEBUG   = .build/debug/sluice
 SLUICE_RELEASE = $(RELEASE_PATH)/release/sluice
 
-.PHONY: help build release test bench bench-limiter bench-spool run clean fuzz fuzz-http
+.PHONY: help build release test bench bench-limiter bench-spool bench-e2e run clean fuzz fuzz-http
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 build: ## Debug build of everything (sluice, tests' helpers)
 	$(SWIFT) build $(WERROR)
@@ -32,13 +32,16 @@ test: ## Build and run every test (unit, multi-process, end to end) and a short 
 	# on 2 cores they starve each other's cooperative threads.
 	$(SWIFT) test --skip-build --no-parallel
 
-bench: bench-limiter bench-spool ## Run every benchmark (release build)
+bench: bench-limiter bench-spool bench-e2e ## Run every benchmark (release build)
 
 bench-limiter: release ## Limiter ops/s and pacing across 1..16 processes
 	scripts/bench-limiter.sh $(SLUICE_RELEASE)
 
 bench-spool: release ## Spool durable enqueue and claim throughput
 	$(SLUICE_RELEASE) bench spool
+
+bench-e2e: release ## Fleet drain vs theoretical against the sandbox; HTTP executor req/s
+	$(SLUICE_RELEASE) bench e2e --runs 3
 
 run: release ## Start the sandbox and the fleet, enqueue a demo batch, show it drain (Ctrl-C stops)
 	scripts/run-demo.sh $(SLUICE_RELEASE)

@@ -1,0 +1,46 @@
+import SluiceConfig
+import SluiceCore
+import SluiceJSON
+import SluiceProviders
+import SluiceSpool
+
+extension E2EFleetDrain {
+    /// One queue's figures from the log, the sandbox's stats and the spool.
+    func queueReport(_ plan: E2EQueuePlan, theory: E2EDrainTheory, config: FleetConfig, events: [E2ELogEvent],
+                     stats: JSONObject, startedAt: Double, sampler: E2EWorkerSampler) throws -> E2EQueueDrain {
+        let mine = events.filter { $0.fields["queue"] == plan.name && $0.fields["component"] == "worker" }
+        let done = mine.filter { $0.name == "task.done" }
+        let firstSend = done.map { $0.time - (Double($0.fields["ms"] ?? "") ?? 0) / 1000 }.min() ?? startedAt
+        let lastDone = done.map(\.time).max() ?? startedAt
+        let counts = try SpoolQueue(root: scratch.file("spool"), name: QueueName(validating: plan.name), create: false).counts()
+        let drain = lastDone - firstSend
+        return E2EQueueDrain(
+            name: plan.name, processes: config.queue(plan.name)?.processes ?? 0, tasks: plan.tasks, completed: done.count,
+            succeededAtSandbox: e2eNumber(stats, "endpoints", plan.endpoint, "successes"), dead: counts.dead,
+            left: counts.readyDue + counts.readyWaiting + counts.leased + counts.journaled,
+            retries: mine.filter { $0.name == "task.retry" }.count,
+            ratePerSecond: config.queue(plan.name)?.rate.perSecond ?? 0, binding: theory.binding,
+            theoreticalSeconds: theory.seconds, drainSeconds: drain, ratio: theory.seconds > 0 ? drain / theory.seconds : 0,
+            firstSendSeconds: firstSend - startedAt,
+            rateLimited: e2eNumber(stats, "endpoints", plan.endpoint, "rateLimited"),
+            duplicates: e2eNumber(stats, "endpoints", plan.endpoint, "duplicates"),
+            limits: plan.sandboxLimits.map {
+                E2ELimitWindow(name: $0, worstWindow: e2eNumber(stats, "limits", $0, "worstWindow"), allowed: e2eNumber(stats, "limits", $0, "allowed"))
+            },
+            cpuSeconds: sampler.workers.filter { $0.queue == plan.name }.reduce(0) { $0 + $1.cpuSeconds }
+        )
+    }
+}
+
+extension E2EQueuePlan {
+    /// The tasks as the worker's provider sees them (for the theoretical drain).
+    func providerTasks() throws -> [ProviderTask] {
+        try (0..<tasks).map { index in
+            guard case .object(let task) = try JSONParser.parse(Array(taskLine(index).utf8)),
+                  case .string(let kind)? = task["kind"], case .object(let payload)? = task["payload"] else {
+                throw BenchError("bench e2e: task line \(index) of \(name) is not a task")
+            }
+            return ProviderTask(id: "\(name)-\(index)", kind: kind, payload: payload)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Glibc
+import SluiceConfig
+import SluiceCore
+import SluiceJSON
+import SluicePOSIX
+import SluiceProviders
+import SluiceSpool
+
+/// One fleet drain: a sandbox, a backlog enqueued with `sluice enqueue`,
+/// `sluice run` started on it and left until every queue is empty, then
+/// stopped with SIGTERM. Everything is real processes on 127.0.0.1.
+///
+/// The fleet's CPU time is exact: `getrusage(RUSAGE_CHILDREN)` around the
+/// reaping of the supervisor counts it and every worker it reaped. Peak
+/// RSS and per-queue CPU come from /proc samples of each worker while it runs.
+struct E2EFleetDrain {
+    let executable: String
+    let scenario: E2EScenario
+    let scratch: E2EScratch
+    let progress: (String) -> Void
+
+    static let credentials = ["SENDGRID_API_KEY": "SG.bench", "STRIPE_API_KEY": "sk_test_bench", "OPENAI_API_KEY": "sk-bench",
+                              "TWILIO_AUTH_TOKEN": "bench"]
+
+    func run() throws -> E2EDrainReport {
+        let sandbox = try E2ESandbox.start(executable: executable, scratch: scratch, configuration: E2EScenario.sandboxConfiguration,
+                                           label: "drain-sandbox")
+        let configPath = scratch.file("fleet.json")
+        try scenario.fleetConfiguration(fleet: scratch.fleet.rawValue, spool: scratch.file("spool"), baseURL: sandbox.baseURL)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let config = try FleetConfig.load(path: configPath)
+        var theories: [String: E2EDrainTheory] = [:]
+        for plan in scenario.queues {
+            guard let queue = config.queue(plan.name) else { throw BenchError("bench e2e: \(plan.name) missing from the fleet's config") }
+            try enqueue(plan, configPath: configPath)
+            theories[plan.name] = E2EDrainTheory(queue: queue, tasks: try plan.providerTasks())
+        }
+        let slowest = theories.values.map(\.seconds).max() ?? 0
+        progress("draining \(scenario.queues.map(\.tasks).reduce(0, +)) tasks; the slowest queue needs \(String(format: "%.1f", slowest)) s")
+
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(Self.credentials) { _, bench in bench }
+        let before = Self.childrenCPUSeconds()
+        let startedAt = Date().timeIntervalSince1970
+        let supervisor = try scratch.spawn(executable, ["run", "--config", configPath], label: "fleet", environment: environment)
+        var sampler = E2EWorkerSampler(logPath: scratch.file("fleet.err"))
+        try waitUntilDrained(supervisor: supervisor, sampler: &sampler, timeout: slowest * 1.5 + 60)
+        sampler.sample()
+        let supervisorSample = E2EProcessSample.read(supervisor.pid)
+        supervisor.send(SIGTERM)
+        let status = try scratch.wait(supervisor)
+        let fleetCPU = Self.childrenCPUSeconds() - before
+        let stats = try sandbox.stats()
+        let sandboxCPU = try sandbox.stop(scratch: scratch)
+
+        var report = E2EDrainReport(fleetExit: "\(status)", fleetCPUSeconds: fleetCPU, sandboxCPUSeconds: sandboxCPU,
+                                    supervisorPeakRSSKB: supervisorSample?.peakResidentKB ?? 0, workers: sampler.workers)
+        let events = Self.events(scratch.file("fleet.err"))
+        for plan in scenario.queues {
+            guard let theory = theories[plan.name] else { continue }
+            report.queues.append(try queueReport(plan, theory: theory, config: config, events: events, stats: stats,
+                                                 startedAt: startedAt, sampler: sampler))
+        }
+        report.summarise(startedAt: startedAt, events: events)
+        return report
+    }
+
+    private func enqueue(_ plan: E2EQueuePlan, configPath: String) throws {
+        let path = scratch.file("tasks-\(plan.name).ndjson")
+        try ((0..<plan.tasks).map(plan.taskLine).joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let label = "enqueue-\(plan.name)"
+        let child = try scratch.spawn(executable, ["enqueue", plan.name, "--config", configPath, "-f", path], label: label)
+        let status = try scratch.wait(child)
+        guard status == .exited(0) else { throw BenchError("bench e2e: enqueue \(plan.name) \(status): \(scratch.errors(label))") }
+    }
+
+    /// Polls the spool until no queue has a ready, leased or journaled task,
+    /// sampling the workers meanwhile. Throws if the fleet exits or time runs out.
+    private func waitUntilDrained(supervisor: ChildProcess, sampler: inout E2EWorkerSampler, timeout: Double) throws {
+        let spools = try scenario.queues.map { try SpoolQueue(root: scratch.file("spool"), name: QueueName(validating: $0.name), create: false) }
+        let deadline = MonotonicClock.now() + UInt64(timeout * 1e9)
+        while true {
+            sampler.sample()
+            let busy = try spools.contains { spool in
+                let counts = try spool.counts()
+                return counts.readyDue + counts.readyWaiting + counts.leased + counts.journaled > 0
+            }
+            if !busy { return }
+            if let status = try supervisor.pollExit() {
+                _ = try? scratch.wait(supervisor)
+                throw BenchError("bench e2e: the fleet \(status) before draining: \(scratch.errors("fleet").suffix(2000))")
+            }
+            guard MonotonicClock.now() < deadline else {
+                throw BenchError("bench e2e: the fleet did not drain within \(Int(timeout)) s; the end of its log: \(scratch.errors("fleet").suffix(2000))")
+            }
+            usleep(250_000)
+        }
+    }
+
+    /// Every event of the fleet's log.
+    static func events(_ path: String) -> [E2ELogEvent] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap(E2ELogEvent.init)
+    }
+
+    /// User + system CPU seconds of every child this process has reaped (getrusage(2)).
+    static func childrenCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+}
