@@ -9,6 +9,10 @@ public enum Settlement: Sendable, Equatable {
     /// again at `dueAt` (wall-clock ns) without spending an attempt; `error`
     /// is recorded.
     case postpone(dueAt: UInt64, error: String)
+    /// Not started because a limit of its own (its key's) will not allow it
+    /// before `dueAt`: back to ready for then, attempt not spent, nothing
+    /// recorded (it is scheduling, not an event in the task's life).
+    case reschedule(dueAt: UInt64)
     /// The task will not be tried again (attempts exhausted, or an answer
     /// that retrying cannot fix): it moves to `dead/` with `reason`.
     case deadLetter(reason: String)
@@ -33,6 +37,8 @@ extension TaskRecord {
         case .postpone(let due, let error):
             lastError = Self.oneLine(error)
             appendHistory(at: now, "attempt \(attempt) postponed to \(Timestamp.format(due)), not spent: \(error)")
+            dueAt = due
+        case .reschedule(let due):
             dueAt = due
         case .deadLetter(let reason):
             lastError = Self.oneLine(reason)

@@ -74,6 +74,7 @@ extension Settlement {
         case .complete: "complete"
         case .retry: "retry"
         case .postpone: "postpone"
+        case .reschedule: "reschedule"
         case .deadLetter: "dead-letter"
         case .release: "release"
         }

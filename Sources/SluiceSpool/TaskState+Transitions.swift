@@ -17,6 +17,10 @@ extension TaskState {
             self = .done
             return file.map { .delete($0) } ?? .none
         case .retry(let later, _), .postpone(let later, _): return try move(to: .ready(dueAt: later), key: key, rewrite: true)
+        // Only the due time changes, and the file's name is where due times
+        // live (a claim reads it from there): one rename, no rewrite, no sync.
+        // A crash before it leaves the lease, which recovery returns.
+        case .reschedule(let later): return try move(to: .ready(dueAt: later), key: key, rewrite: false)
         case .deadLetter: return try move(to: .dead, key: key, rewrite: true)
         case .release: return try move(to: .ready(dueAt: due), key: key, rewrite: false)
         }

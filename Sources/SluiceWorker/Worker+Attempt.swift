@@ -29,6 +29,9 @@ extension Worker {
         case .impossible(let reason):
             settle(lease, .deadLetter(reason: reason), log: log, event: "task.dead")
             return
+        case .deferred(let delay):
+            settle(lease, .reschedule(dueAt: parts.wallClock.now() &+ delay), log: log, event: "task.deferred")
+            return
         }
         guard attempts.markSending(id) else {
             parts.limiter.release(slot)
@@ -61,6 +64,9 @@ extension Worker {
         case cancelled
         /// It can never start as it is.
         case impossible(String)
+        /// Its key's limit will not allow it for `delay` ns: give it back to
+        /// the spool for then, so it does not hold the queue's schedule.
+        case deferred(UInt64)
     }
 
     /// Waits for the reserved instant and a concurrency slot.
@@ -96,20 +102,34 @@ extension Worker {
             case .paused, .keyTableFull:
                 try? await Task.sleep(nanoseconds: 100_000_000)
             case .denied(let retryAfter):
+                if key != nil, queue.perKey != nil { return .deferred(retryAfter) }
                 try? await Task.sleep(nanoseconds: min(retryAfter, 1_000_000_000))
             }
         }
         return .cancelled
     }
 
+    /// How far ahead this request may book the shared schedule.
+    ///
+    /// A keyed request books only a short horizon ahead: booking the instant
+    /// its busy key allows would book the queue-wide cell then too, and every
+    /// request for a free key behind it would wait (head-of-line blocking; the
+    /// bench measured Twilio draining at 1.33× its theoretical time). Beyond
+    /// the horizon it is deferred to the spool instead.
+    private func reservationHorizon(key: String?) -> UInt64 {
+        guard key != nil, queue.perKey != nil else { return Self.maximumReservationAhead }
+        return max(2 * queue.rate.interval, Self.minimumKeyedHorizon)
+    }
+
     private func reserve(cost: UInt64, key: String?) -> (Reservation, ReservationTicket, LocalTicket?) {
         let now = MonotonicClock.now()
+        let horizon = reservationHorizon(key: key)
         guard let localLimiter else {
-            let (reservation, ticket) = parts.limiter.reserveTicket(cost: cost, key: key, maxWait: Self.maximumReservationAhead)
+            let (reservation, ticket) = parts.limiter.reserveTicket(cost: cost, key: key, maxWait: horizon)
             return (reservation, ticket, nil)
         }
         return localLimiter.reserve(now: now) { earliest in
-            parts.limiter.reserveTicket(cost: cost, key: key, maxWait: Self.maximumReservationAhead, notBefore: earliest)
+            parts.limiter.reserveTicket(cost: cost, key: key, maxWait: horizon, notBefore: earliest)
         }
     }
 

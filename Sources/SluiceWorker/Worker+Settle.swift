@@ -55,6 +55,9 @@ extension Worker {
         case .retry(let due, let error), .postpone(let due, let error):
             let seconds = due > parts.wallClock.now() ? Double(due - parts.wallClock.now()) / 1e9 : 0
             log.info(event, ("reason", error), ("retry_in_s", String(format: "%.3f", seconds)))
+        case .reschedule(let due):
+            let seconds = due > parts.wallClock.now() ? Double(due - parts.wallClock.now()) / 1e9 : 0
+            log.info(event, ("due_in_s", String(format: "%.3f", seconds)))
         default: log.info(event)
         }
     }

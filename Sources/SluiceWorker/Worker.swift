@@ -48,6 +48,8 @@ public final class Worker: Sendable {
     /// How far ahead a reservation may be before the attempt gives it back
     /// and asks again later (a long push-back, a paused queue).
     static let maximumReservationAhead: UInt64 = 60_000_000_000
+    /// The least a keyed request may book ahead (see `reservationHorizon`).
+    static let minimumKeyedHorizon: UInt64 = 20_000_000
 
     public init(queue: QueueConfig, parts: Parts) {
         self.queue = queue
@@ -111,11 +113,24 @@ public final class Worker: Sendable {
             }
             guard let lease else {
                 permits.signal()
-                _ = parts.store.waitForArrivals(milliseconds: 200)
+                waitForWork()
                 continue
             }
             start(lease)
         }
+    }
+
+    /// Sleeps until a task may be due: a new file (inotify wakes the wait
+    /// early) or the next due time, whichever comes first, at most 200 ms.
+    /// A task that becomes due only by the clock passing makes no file event,
+    /// so waiting for events alone would start it late.
+    private func waitForWork() {
+        var milliseconds: Int32 = 200
+        if let due = try? parts.store.nextDueAt() {
+            let now = parts.wallClock.now()
+            milliseconds = due <= now ? 0 : Int32(min(200, (due - now) / 1_000_000 + 1))
+        }
+        if milliseconds > 0 { _ = parts.store.waitForArrivals(milliseconds: milliseconds) }
     }
 
     private func start(_ lease: Lease) {

@@ -46,6 +46,32 @@ import Testing
         #expect(again.dueAt == ManualWallClock.start + 30 * second)
     }
 
+    @Test func postpone_waitsUntilDueWithoutSpendingTheAttempt() throws {
+        let spool = try SpoolFixture()
+        let queue = try spool.queue()
+        try queue.enqueueNow([try request("p")])
+        let lease = try #require(try queue.claim())
+        try queue.settle(lease, .postpone(dueAt: spool.clock.now() + 2 * second, error: "HTTP 429"))
+        #expect(try queue.claim() == nil, "not due yet")
+        spool.clock.advance(seconds: 2)
+        let again = try #require(try queue.claim())
+        #expect(again.task.attempt == 1, "a 429 that said when is not a failed attempt")
+        #expect(again.task.lastError == "HTTP 429")
+        #expect(again.task.history.count == 1 && again.task.history[0].contains("postponed"))
+    }
+
+    @Test func reschedule_movesOnlyTheDueTime() throws {
+        let spool = try SpoolFixture()
+        let queue = try spool.queue()
+        try queue.enqueueNow([try request("s")])
+        let lease = try #require(try queue.claim())
+        try queue.settle(lease, .reschedule(dueAt: spool.clock.now() + second))
+        #expect(try queue.claim() == nil, "not due yet")
+        spool.clock.advance(seconds: 1)
+        let again = try #require(try queue.claim())
+        #expect(again.task.attempt == 1 && again.task.history.isEmpty && again.task.lastError == nil)
+    }
+
     @Test func deadLetter_movesTheTaskToDeadWithTheReason() throws {
         let spool = try SpoolFixture()
         let queue = try spool.queue()
