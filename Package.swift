@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "SluiceTestSupport", dependencies: ["SluicePOSIX"], path: "Tests/SluiceTestSupport", swiftSettings: strict),
         // A child process the multi-process tests spawn to act on the coordinator.
         .executableTarget(name: "sluice-test-child", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceSpool"], path: "Tests/SluiceTestChild", swiftSettings: strict),
+        .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON"], swiftSettings: strict),
         .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceCore", "SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
         .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceProviders", "SluiceTestSupport"], swiftSettings: strict),
