@@ -35,7 +35,7 @@ let package = Package(
         // Layer 1: an HTTP/1.1 server on POSIX sockets (epoll), for the control plane and the sandbox.
         .target(name: "SluiceHTTP", dependencies: ["SluicePOSIX", "CSluiceShim"], swiftSettings: strict),
         // `sluice sandbox`: a local stand-in for SendGrid, Stripe, OpenAI and Twilio, with their limits.
-        .target(name: "SluiceSandbox", dependencies: ["SluiceCore", "SluiceHTTP", "SluiceLimiter", "SluicePOSIX"], swiftSettings: strict),
+        .target(name: "SluiceSandbox", dependencies: ["SluiceCore", "SluiceHTTP", "SluiceJSON", "SluiceLimiter", "SluicePOSIX"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
         .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
