@@ -35,7 +35,7 @@ let package = Package(
         // Layer 1: an HTTP/1.1 server on POSIX sockets (epoll), for the control plane and the sandbox.
         .target(name: "SluiceHTTP", dependencies: ["SluicePOSIX", "CSluiceShim"], swiftSettings: strict),
         // `sluice sandbox`: a local stand-in for SendGrid, Stripe, OpenAI and Twilio, with their limits.
-        .target(name: "SluiceSandbox", dependencies: ["SluiceCore", "SluiceHTTP", "SluiceLimiter", "SluicePOSIX"], swiftSettings: strict),
+        .target(name: "SluiceSandbox", dependencies: ["SluiceCore", "SluiceHTTP", "SluiceJSON", "SluiceLimiter", "SluicePOSIX"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
         .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders", "SluiceWorker"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "SluiceTestSupport", dependencies: ["SluicePOSIX"], path: "Tests/SluiceTestSupport", swiftSettings: strict),
         // A child process the multi-process tests spawn to act on the coordinator.
         .executableTarget(name: "sluice-test-child", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceSpool"], path: "Tests/SluiceTestChild", swiftSettings: strict),
+        .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON"], swiftSettings: strict),
         .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceCore", "SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
         .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceProviders", "SluiceTestSupport"], swiftSettings: strict),

@@ -30,7 +30,8 @@ public enum JSONValue: Sendable, Equatable {
 /// Invariant: no key appears twice (the parser refuses duplicates, because
 /// which one "wins" differs between JSON libraries).
 public struct JSONObject: Sendable, Equatable {
-    public private(set) var members: [Member]
+    /// Set directly only inside this module, by code that keeps the invariant.
+    public internal(set) var members: [Member]
 
     public struct Member: Sendable, Equatable {
         public let key: String

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceJSON
 /// Faults the sandbox injects, set at start (`faults` in the configuration)
 /// and replaced at run time with `POST /__sandbox/faults`.
 ///
@@ -54,7 +55,7 @@ extension FaultPlan {
     /// Parses the JSON form, e.g.
     /// `{"errorRatio": 0.1, "errorStatus": 503, "dropRatio": 0.05, "latency": "200ms",
     ///   "endpoints": ["stripe.refunds"], "force429": [{"endpoint": "openai.chat_completions", "count": 3, "retryAfter": 2}]}`.
-    init(reading reader: JSONObjectReader) throws(SandboxConfigurationError) {
+    init(reading reader: SandboxConfigurationReader) throws(SandboxConfigurationError) {
         var reader = reader
         self.init()
         errorRatio = try reader.number("errorRatio", in: 0...1) ?? 0
@@ -80,20 +81,20 @@ extension FaultPlan {
         try reader.finish()
     }
 
-    private static func endpoint(_ name: Any, field: String) throws(SandboxConfigurationError) -> SandboxEndpoint {
-        guard let text = name as? String, let endpoint = SandboxEndpoint(rawValue: text) else {
-            throw SandboxConfigurationError(field: field, value: "\(name)",
+    private static func endpoint(_ name: JSONValue, field: String) throws(SandboxConfigurationError) -> SandboxEndpoint {
+        guard case .string(let text) = name, let endpoint = SandboxEndpoint(rawValue: text) else {
+            throw SandboxConfigurationError(field: field, shown: name,
                                             fix: "name an endpoint: " + SandboxEndpoint.allCases.map(\.rawValue).joined(separator: ", "))
         }
         return endpoint
     }
 
-    private static func forced(_ entry: Any, field: String) throws(SandboxConfigurationError) -> Forced429 {
-        guard let object = entry as? [String: Any] else {
-            throw SandboxConfigurationError(field: field, value: "\(entry)", fix: "write {\"endpoint\": \"stripe.refunds\", \"count\": 3, \"retryAfter\": 2}")
+    private static func forced(_ entry: JSONValue, field: String) throws(SandboxConfigurationError) -> Forced429 {
+        guard case .object(let object) = entry else {
+            throw SandboxConfigurationError(field: field, shown: entry, fix: "write {\"endpoint\": \"stripe.refunds\", \"count\": 3, \"retryAfter\": 2}")
         }
-        var reader = JSONObjectReader(object, path: field)
-        let endpoint = try Self.endpoint(reader.value("endpoint") ?? "", field: reader.field("endpoint"))
+        var reader = SandboxConfigurationReader(object, path: field)
+        let endpoint = try Self.endpoint(reader.value("endpoint") ?? .string(""), field: reader.field("endpoint"))
         let count = try reader.integer("count", in: 1...1_000_000) ?? 1
         let retryAfter = try reader.integer("retryAfter", in: 0...86_400) ?? 1
         try reader.finish()
@@ -103,11 +104,11 @@ extension FaultPlan {
     /// The JSON form, with the forced 429s still pending.
     var json: JSONValue {
         .object([
-            ("errorRatio", .double(errorRatio)), ("errorStatus", .int(errorStatus)), ("dropRatio", .double(dropRatio)),
+            ("errorRatio", .double(errorRatio)), ("errorStatus", .integer(errorStatus)), ("dropRatio", .double(dropRatio)),
             ("latency", .string(DurationText.goStyle(latency))),
             ("endpoints", endpoints.map { .array($0.map(\.rawValue).sorted().map(JSONValue.string)) } ?? .null),
             ("force429", .array(forced429.map {
-                .object([("endpoint", .string($0.endpoint.rawValue)), ("count", .int($0.count)), ("retryAfter", .int($0.retryAfterSeconds))])
+                .object([("endpoint", .string($0.endpoint.rawValue)), ("count", .integer($0.count)), ("retryAfter", .integer($0.retryAfterSeconds))])
             })),
         ])
     }

@@ -1,5 +1,6 @@
 import SluiceHTTP
 import SluiceCore
+import SluiceJSON
 
 /// OpenAI `POST /v1/chat/completions`: JSON, Bearer key. Every answer carries
 /// `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` (resets as "1s",
@@ -32,11 +33,11 @@ enum OpenAIAPI: ProviderAPI {
             return .proceed(ProviderCall(charges: [(.openaiRequests, 1), (.openaiTokens, UInt64(total))]) { context in
                 let content = Array(repeating: "sandbox", count: completionTokens).joined(separator: " ")
                 return .json(.ok, .object([
-                    ("id", .string(context.random.id("chatcmpl-", 29))), ("object", "chat.completion"), ("created", .int(context.epochSeconds)),
+                    ("id", .string(context.random.id("chatcmpl-", 29))), ("object", .string("chat.completion")), ("created", .integer(context.epochSeconds)),
                     ("model", .string(model)),
-                    ("choices", .array([.object([("index", 0), ("message", .object([("role", "assistant"), ("content", .string(content)), ("refusal", .null)])),
-                                                 ("logprobs", .null), ("finish_reason", "length")])])),
-                    ("usage", .object([("prompt_tokens", .int(promptTokens)), ("completion_tokens", .int(completionTokens)), ("total_tokens", .int(total))])),
+                    ("choices", .array([.object([("index", .integer(0)), ("message", .object([("role", .string("assistant")), ("content", .string(content)), ("refusal", .null)])),
+                                                 ("logprobs", .null), ("finish_reason", .string("length"))])])),
+                    ("usage", .object([("prompt_tokens", .integer(promptTokens)), ("completion_tokens", .integer(completionTokens)), ("total_tokens", .integer(total))])),
                 ]), headers: rateLimitHeaders(context).adding("x-request-id", context.random.id("req_", 32)))
             })
         }
@@ -104,7 +105,7 @@ enum OpenAIAPI: ProviderAPI {
     }
 
     private static func error(_ status: HTTPStatus, type: String, code: String?, param: String?, message: String) -> HTTPResponse {
-        .json(status, .object([("error", .object([("message", .string(message)), ("type", .string(type)), ("param", .optional(param)), ("code", .optional(code))]))]))
+        .json(status, .object([("error", .object([("message", .string(message)), ("type", .string(type)), ("param", .string(orNull: param)), ("code", .string(orNull: code))]))]))
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceHTTP
+import SluiceJSON
 
 /// One provider's request checks and answer shapes. Pure: the engine decides
 /// order (faults, auth and validation, limits, idempotency) and keeps state.
@@ -93,12 +94,6 @@ extension HTTPRequest {
         return fields
     }
 
-    /// The body as a JSON object, or nil.
-    var jsonObject: [String: Any]? {
-        guard let value = try? JSONSerialization.jsonObject(with: Data(body)) else { return nil }
-        return value as? [String: Any]
-    }
-
     /// Whether the Content-Type's media type is `type`.
     func hasContentType(_ type: String) -> Bool {
         headers["Content-Type"].map { $0.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == type } ?? false
@@ -106,9 +101,9 @@ extension HTTPRequest {
 }
 
 extension HTTPResponse {
-    /// A JSON answer built from a `JSONValue`.
+    /// A JSON answer built from a `JSONValue`, its members in the order given.
     static func json(_ status: HTTPStatus, _ value: JSONValue, headers: HTTPHeaders = [:]) -> HTTPResponse {
-        .json(status, value.bytes, headers: headers)
+        .json(status, JSONWriter.bytes(value), headers: headers)
     }
 }
 

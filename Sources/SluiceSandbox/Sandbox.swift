@@ -1,6 +1,7 @@
 import SluiceHTTP
 import SluicePOSIX
 import Synchronization
+import SluiceJSON
 
 /// The sandbox as an HTTP handler: routes to the engine under a lock, holds
 /// answers for the latency fault, and serves its own `/__sandbox/…` routes:
@@ -52,7 +53,7 @@ public final class Sandbox: Sendable {
         router.add("POST", "/__sandbox/reset") { _, _ in
             let now = self.clock.now()
             self.engine.withLock { $0.reset(now: now) }
-            return .json(.ok, .object([("reset", true)]))
+            return .json(.ok, .object([("reset", .bool(true))]))
         }
         router.add("GET", "/__sandbox/faults") { _, _ in .json(.ok, self.engine.withLock { $0.faults.json }) }
         router.add("POST", "/__sandbox/faults") { request, _ in self.setFaults(request) }
@@ -68,7 +69,7 @@ public final class Sandbox: Sendable {
 
     private func setFaults(_ request: HTTPRequest) -> HTTPResponse {
         do {
-            let plan = try FaultPlan(reading: JSONObjectReader(parsing: request.body, path: "faults"))
+            let plan = try FaultPlan(reading: SandboxConfigurationReader(parsing: request.body, path: "faults"))
             engine.withLock { $0.setFaults(plan) }
             return .json(.ok, plan.json)
         } catch {

@@ -30,7 +30,7 @@ public struct SandboxConfiguration: Equatable, Sendable {
     /// Parses the JSON form; the error names the field.
     public init(json bytes: [UInt8]) throws(SandboxConfigurationError) {
         self.init()
-        var reader = try JSONObjectReader(parsing: bytes, path: "")
+        var reader = try SandboxConfigurationReader(parsing: bytes, path: "")
         if var limitsReader = try reader.object("limits") {
             for key in limitsReader.keys {
                 guard let name = SandboxLimitName(rawValue: key) else {

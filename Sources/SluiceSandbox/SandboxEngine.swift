@@ -1,4 +1,5 @@
 import SluiceHTTP
+import SluiceJSON
 
 /// An instant as the sandbox needs it: monotonic nanoseconds for limits,
 /// wall-clock seconds for the `created` fields and reset times in answers.

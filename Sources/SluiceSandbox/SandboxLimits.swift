@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceJSON
 /// Every limit the sandbox enforces, and the decision for one request.
 ///
 /// A request is charged to all of its limits at once or to none: OpenAI's
@@ -91,17 +92,17 @@ struct SandboxLimits {
         var members: [(String, JSONValue)] = []
         for name in SandboxLimitName.allCases {
             guard let limit = configured[name] else {
-                members.append((name.rawValue, .object([("limit", "unlimited")])))
+                members.append((name.rawValue, .object([("limit", .string("unlimited"))])))
                 continue
             }
-            let unit: JSONValue = name == .openaiTokens ? "tokens" : "requests"
+            let unit: JSONValue = .string(name == .openaiTokens ? "tokens" : "requests")
             var fields: [(String, JSONValue)] = [("limit", .string(limit.text)), ("window", .string(DurationText.seconds(limit.window))),
-                                                 ("unit", unit), ("allowed", .int(Int(limit.allowed)))]
+                                                 ("unit", unit), ("allowed", .integer(Int(limit.allowed)))]
             if name == .twilioPerNumber {
-                fields += [("worstWindow", .int(Int(twilioWorst))), ("numbers", .int(twilioNumbers.count))]
+                fields += [("worstWindow", .integer(Int(twilioWorst))), ("numbers", .integer(twilioNumbers.count))]
             } else if var log = logs[name] {
-                fields += [("worstWindow", .int(Int(log.worstArrivals))), ("current", .int(Int(log.current(now: now)))),
-                           ("total", .int(Int(log.totalArrived)))]
+                fields += [("worstWindow", .integer(Int(log.worstArrivals))), ("current", .integer(Int(log.current(now: now)))),
+                           ("total", .integer(Int(log.totalArrived)))]
                 logs[name] = log
             }
             members.append((name.rawValue, .object(fields)))
@@ -113,7 +114,7 @@ struct SandboxLimits {
         let allowed = Int(configured[.twilioPerNumber]?.allowed ?? 0)
         return .object(twilioNumberStats.keys.sorted().map { number in
             let entry = twilioNumberStats[number] ?? (0, 0)
-            return (number, .object([("requests", .int(Int(entry.requests))), ("worstWindow", .int(Int(entry.worst))), ("allowed", .int(allowed))]))
+            return (number, .object([("requests", .integer(Int(entry.requests))), ("worstWindow", .integer(Int(entry.worst))), ("allowed", .integer(allowed))]))
         })
     }
 }

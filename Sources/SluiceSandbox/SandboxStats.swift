@@ -1,3 +1,4 @@
+import SluiceJSON
 /// What the sandbox saw, per endpoint and per limit; `GET /__sandbox/stats`.
 struct SandboxStats {
     struct EndpointCounts {
@@ -13,9 +14,9 @@ struct SandboxStats {
         var duplicates = 0
 
         var json: JSONValue {
-            .object([("requests", .int(requests)), ("successes", .int(successes)), ("rateLimited", .int(rateLimited)),
-                     ("serverErrors", .int(serverErrors)), ("clientErrors", .int(clientErrors)), ("dropped", .int(dropped)),
-                     ("duplicates", .int(duplicates))])
+            .object([("requests", .integer(requests)), ("successes", .integer(successes)), ("rateLimited", .integer(rateLimited)),
+                     ("serverErrors", .integer(serverErrors)), ("clientErrors", .integer(clientErrors)), ("dropped", .integer(dropped)),
+                     ("duplicates", .integer(duplicates))])
         }
     }
 

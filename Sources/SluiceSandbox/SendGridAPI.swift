@@ -1,4 +1,5 @@
 import SluiceHTTP
+import SluiceJSON
 
 /// SendGrid v3 `POST /v3/mail/send`: JSON, Bearer key; 202 with an empty body.
 /// Errors are `{"errors": [{"message", "field", "help"}]}`, all of them at once.
@@ -66,7 +67,7 @@ enum SendGridAPI: ProviderAPI {
 
     private static func errors(_ status: HTTPStatus, _ problems: [(String?, String)], headers: HTTPHeaders = [:]) -> HTTPResponse {
         .json(status, .object([("errors", .array(problems.map { field, message in
-            .object([("message", .string(message)), ("field", .optional(field)), ("help", .null)])
+            .object([("message", .string(message)), ("field", .string(orNull: field)), ("help", .null)])
         }))]), headers: headers)
     }
 

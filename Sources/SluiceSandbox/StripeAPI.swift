@@ -1,5 +1,6 @@
 import Foundation
 import SluiceHTTP
+import SluiceJSON
 
 /// Stripe `POST /v1/payment_intents` and `POST /v1/refunds`: form-encoded,
 /// Bearer (or Basic) secret key; JSON objects with ids `pi_…`, `re_…`.
@@ -49,11 +50,11 @@ enum StripeAPI: ProviderAPI {
             let id = context.random.id("pi_", 24)
             context.paymentIntents.insert((amount, currency), for: id)
             return success(.object([
-                ("id", .string(id)), ("object", "payment_intent"), ("amount", .int(amount)), ("amount_received", 0),
-                ("capture_method", "automatic"), ("client_secret", .string(id + "_secret_" + context.random.string(25))),
-                ("confirmation_method", "automatic"), ("created", .int(context.epochSeconds)), ("currency", .string(currency)),
-                ("customer", .optional(fields["customer"])), ("description", .optional(fields["description"])), ("livemode", false),
-                ("metadata", metadata), ("payment_method_types", .array(["card"])), ("status", "requires_payment_method"),
+                ("id", .string(id)), ("object", .string("payment_intent")), ("amount", .integer(amount)), ("amount_received", .integer(0)),
+                ("capture_method", .string("automatic")), ("client_secret", .string(id + "_secret_" + context.random.string(25))),
+                ("confirmation_method", .string("automatic")), ("created", .integer(context.epochSeconds)), ("currency", .string(currency)),
+                ("customer", .string(orNull: fields["customer"])), ("description", .string(orNull: fields["description"])), ("livemode", .bool(false)),
+                ("metadata", metadata), ("payment_method_types", .array([.string("card")])), ("status", .string("requires_payment_method")),
             ]), &context)
         })
     }
@@ -79,10 +80,10 @@ enum StripeAPI: ProviderAPI {
                 return invalid("Refund amount ($\(Double(amount) / 100)) is greater than charge amount ($\(Double(known.amount) / 100))", param: "amount", code: "amount_too_large")
             }
             return success(.object([
-                ("id", .string(context.random.id("re_", 24))), ("object", "refund"), ("amount", .int(amount ?? known?.amount ?? 1_000)),
-                ("charge", .string(param == "charge" ? intent : context.random.id("ch_", 24))), ("created", .int(context.epochSeconds)),
+                ("id", .string(context.random.id("re_", 24))), ("object", .string("refund")), ("amount", .integer(amount ?? known?.amount ?? 1_000)),
+                ("charge", .string(param == "charge" ? intent : context.random.id("ch_", 24))), ("created", .integer(context.epochSeconds)),
                 ("currency", .string(known?.currency ?? "usd")), ("metadata", metadata),
-                ("payment_intent", param == "payment_intent" ? .string(intent) : .null), ("reason", .optional(fields["reason"])), ("status", "succeeded"),
+                ("payment_intent", param == "payment_intent" ? .string(intent) : .null), ("reason", .string(orNull: fields["reason"])), ("status", .string("succeeded")),
             ]), &context)
         })
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceHTTP
+import SluiceJSON
 
 /// Twilio `POST /2010-04-01/Accounts/{sid}/Messages.json`: form-encoded `To`,
 /// `From`, `Body`; Basic auth with the account sid (or an `SK…` API key) and
@@ -29,11 +30,11 @@ enum TwilioAPI: ProviderAPI {
             let date = HTTPDate.format(epochSeconds: context.epochSeconds).replacingOccurrences(of: " GMT", with: " +0000")
             let uri = "/2010-04-01/Accounts/\(sid)/Messages/\(messageSID)"
             return .json(.created, .object([
-                ("account_sid", .string(sid)), ("api_version", "2010-04-01"), ("body", .string(body)), ("date_created", .string(date)),
-                ("date_sent", .null), ("date_updated", .string(date)), ("direction", "outbound-api"), ("error_code", .null),
-                ("error_message", .null), ("from", .string(from)), ("messaging_service_sid", .null), ("num_media", "0"),
-                ("num_segments", .string("\((body.count + 159) / 160)")), ("price", .null), ("price_unit", "USD"), ("sid", .string(messageSID)),
-                ("status", "queued"), ("subresource_uris", .object([("media", .string(uri + "/Media.json"))])), ("to", .string(to)),
+                ("account_sid", .string(sid)), ("api_version", .string("2010-04-01")), ("body", .string(body)), ("date_created", .string(date)),
+                ("date_sent", .null), ("date_updated", .string(date)), ("direction", .string("outbound-api")), ("error_code", .null),
+                ("error_message", .null), ("from", .string(from)), ("messaging_service_sid", .null), ("num_media", .string("0")),
+                ("num_segments", .string("\((body.count + 159) / 160)")), ("price", .null), ("price_unit", .string("USD")), ("sid", .string(messageSID)),
+                ("status", .string("queued")), ("subresource_uris", .object([("media", .string(uri + "/Media.json"))])), ("to", .string(to)),
                 ("uri", .string(uri + ".json")),
             ]))
         })
@@ -50,8 +51,8 @@ enum TwilioAPI: ProviderAPI {
     }
 
     private static func error(_ status: HTTPStatus, _ code: Int, _ message: String) -> HTTPResponse {
-        .json(status, .object([("code", .int(code)), ("message", .string(message)),
-                               ("more_info", .string("https://www.twilio.com/docs/errors/\(code)")), ("status", .int(status.code))]))
+        .json(status, .object([("code", .integer(code)), ("message", .string(message)),
+                               ("more_info", .string("https://www.twilio.com/docs/errors/\(code)")), ("status", .integer(status.code))]))
     }
 
     /// E.164: `+` and 8 to 15 digits.

@@ -46,4 +46,29 @@ import Testing
             (error as? SandboxConfigurationError)?.field == bad.field
         }
     }
+
+    @Test(arguments: [
+        (#"{"faults": {"errorRatio": 2}}"#, #"faults.errorRatio: "2" is not accepted: it must be a number in 0.0…1.0"#),
+        (#"{"seed": 1.5}"#, #"seed: "1.5" is not accepted: it must be a whole number"#),
+        (#"{"limits": {"stripe.requests": "100/sec"}}"#,
+         #"limits.stripe.requests: "100/sec" is not accepted: write a whole count per unit, like "100/min" or "1/s" (units: s, min, h, d)"#),
+        (#"{"keys": {"stripe": 5}}"#, #"keys.stripe: "5" is not accepted: it must be a string"#),
+        // A value of the wrong type is shown as JSON.
+        (#"{"faults": {"endpoints": [true, null]}}"#,
+         #"faults.endpoints[0]: "true" is not accepted: name an endpoint: sendgrid.mail_send, stripe.payment_intents, stripe.refunds, openai.chat_completions, twilio.messages, sandbox.echo"#),
+        (#"{"faults": {"force429": [{"endpoint": "stripe.refunds", "x": {"a": [1, null]}}]}}"#,
+         #"faults.force429[0].x: "{"a":[1,null]}" is not accepted: there is no such field; remove it"#),
+        // Unknown fields are reported in key order, whatever the file's order.
+        (#"{"zz": 1, "aa": "x"}"#, #"aa: "x" is not accepted: there is no such field; remove it"#),
+        (#"[1, 2]"#, #""[1, 2]" is not accepted: it must be a JSON object, like {"errorRatio": 0.1}"#),
+        // Strict JSON: a repeated key is refused, never resolved silently.
+        (#"{"seed": 1, "seed": 2}"#, #""{"seed": 1, "seed": 2}" is not accepted: it must be a JSON object, like {"errorRatio": 0.1}"#),
+    ])
+    func badFile_errorNamesFieldValueAndFix(_ json: String, _ message: String) {
+        #expect {
+            try SandboxConfiguration(json: Array(json.utf8))
+        } throws: { error in
+            "\(error)" == message
+        }
+    }
 }

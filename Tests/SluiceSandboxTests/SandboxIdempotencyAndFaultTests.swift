@@ -97,6 +97,21 @@ import Testing
         #expect(await sandbox.send(ProviderRequest.sendgrid()).status.code == 202)
     }
 
+    @Test func faultPlan_isEchoedByteForByte_inItsOwnFieldOrder() async {
+        let sandbox = TestSandbox()
+        let set = await sandbox.post("/__sandbox/faults", json: #"{"force429": [{"endpoint": "openai.chat_completions", "count": 3, "retryAfter": 2}], "endpoints": ["stripe.refunds", "openai.chat_completions"], "latency": "200ms", "dropRatio": 0.05, "errorStatus": 503, "errorRatio": 1e-7}"#)
+        let echo = #"{"errorRatio":1e-07,"errorStatus":503,"dropRatio":0.05,"latency":"200ms","endpoints":["openai.chat_completions","stripe.refunds"],"force429":[{"endpoint":"openai.chat_completions","count":3,"retryAfter":2}]}"#
+        #expect(String(decoding: set.body, as: UTF8.self) == echo)
+        #expect(String(decoding: await sandbox.get("/__sandbox/faults").body, as: UTF8.self) == echo)
+    }
+
+    @Test func faultPlan_withARepeatedField_isRefused() async {
+        let sandbox = TestSandbox()
+        let repeated = await sandbox.post("/__sandbox/faults", json: #"{"errorRatio": 0.1, "errorRatio": 1}"#)
+        #expect(repeated.status.code == 400)
+        #expect(json(await sandbox.get("/__sandbox/faults"))["errorRatio"] as? Double == 0)
+    }
+
     @Test func reset_clearsCountersWindowsAndKeys() async {
         let sandbox = TestSandbox()
         for _ in 0..<101 { _ = await sandbox.send(ProviderRequest.paymentIntent()) }
