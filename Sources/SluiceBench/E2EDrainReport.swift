@@ -1,3 +1,4 @@
+import SluicePOSIX
 /// The fleet drain's figures: per queue, and for the fleet as a whole.
 public struct E2EDrainReport: Encodable, Sendable {
     public var queues: [E2EQueueDrain] = []
@@ -44,7 +45,7 @@ public struct E2EDrainReport: Encodable, Sendable {
     }
 
     /// Fills the fleet-wide figures from the queues and workers.
-    mutating func summarise(startedAt: Double, events: [E2ELogEvent]) {
+    mutating func summarise(startedAt: Double, events: [LoggedEvent]) {
         let done = events.filter { $0.name == "task.done" }
         wallSeconds = (done.map(\.time).max() ?? startedAt) - startedAt
         startupSeconds = queues.map(\.firstSendSeconds).min() ?? 0

@@ -3,10 +3,11 @@ import SluiceCore
 import SluiceJSON
 import SluiceProviders
 import SluiceSpool
+import SluicePOSIX
 
 extension E2EFleetDrain {
     /// One queue's figures from the log, the sandbox's stats and the spool.
-    func queueReport(_ plan: E2EQueuePlan, theory: E2EDrainTheory, config: FleetConfig, events: [E2ELogEvent],
+    func queueReport(_ plan: E2EQueuePlan, theory: E2EDrainTheory, config: FleetConfig, events: [LoggedEvent],
                      stats: JSONObject, startedAt: Double, sampler: E2EWorkerSampler) throws -> E2EQueueDrain {
         let mine = events.filter { $0.fields["queue"] == plan.name && $0.fields["component"] == "worker" }
         let done = mine.filter { $0.name == "task.done" }

@@ -99,9 +99,9 @@ struct E2EFleetDrain {
     }
 
     /// Every event of the fleet's log.
-    static func events(_ path: String) -> [E2ELogEvent] {
+    static func events(_ path: String) -> [LoggedEvent] {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap(E2ELogEvent.init)
+        return text.split(separator: "\n").compactMap(LoggedEvent.init)
     }
 
     /// User + system CPU seconds of every child this process has reaped (getrusage(2)).

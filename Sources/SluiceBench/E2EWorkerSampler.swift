@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SluicePOSIX
 
 /// Finds the fleet's worker processes in the supervisor's log
 /// (`event=worker.started queue=Q pid=P`) and keeps each one's latest
@@ -32,7 +33,7 @@ struct E2EWorkerSampler {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         partialLine = String(lines.removeLast())
         for line in lines where line.contains("event=worker.started") && line.contains("component=supervisor") {
-            guard let event = E2ELogEvent(line), let queue = event.fields["queue"], let pid = event.fields["pid"].flatMap({ Int32($0) }) else { continue }
+            guard let event = LoggedEvent(line), let queue = event.fields["queue"], let pid = event.fields["pid"].flatMap({ Int32($0) }) else { continue }
             workers.append(E2EDrainReport.Worker(pid: pid, queue: queue))
         }
     }

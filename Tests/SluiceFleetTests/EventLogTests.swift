@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 import Testing
 @testable import SluicePOSIX
@@ -15,6 +16,16 @@ import Testing
         let line = captured.lines.withLock { $0[0] }
         #expect(line.hasPrefix("ts=") && line.contains(" level=warn component=worker queue=stripe-api task=t1 event=task.dead "))
         #expect(line.hasSuffix(#"reason="HTTP 400: bad \"amount\"" empty="""#))
+    }
+
+    @Test func lines_readBackAsTheyWereWritten() throws {
+        let captured = Lines()
+        EventLog(component: "worker", sink: { captured.append($0) }).warn("task.dead", ("reason", "HTTP 400: bad \"amount\" = 1"))
+        let event = try #require(LoggedEvent(Substring(captured.lines.withLock { $0[0] })))
+        #expect(event.name == "task.dead" && event.fields["component"] == "worker")
+        #expect(event.fields["reason"] == "HTTP 400: bad \"amount\" = 1")
+        let now = Double(time(nil))
+        #expect(abs(event.time - now) < 5, "the timestamp reads back as now")
     }
 
     @Test(arguments: [("plain", "plain"), ("a b", "\"a b\""), ("k=v", "\"k=v\""), ("line\nbreak", "\"line\\nbreak\"")])

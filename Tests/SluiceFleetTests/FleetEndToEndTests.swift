@@ -78,7 +78,7 @@ import Testing
 
         // After the push-back, no process starts a request for 2 s: the
         // only completions in that gap are requests already on the wire.
-        let events = fixture.fleetLog.compactMap(LogEvent.init)
+        let events = fixture.fleetLog.compactMap(LoggedEvent.init)
         let pushed = try #require(events.first { $0.name == "queue.pushed_back" })
         let completions = events.filter { $0.name == "task.done" }.map(\.time)
         let inGap = completions.filter { $0 > pushed.time + 0.1 && $0 < pushed.time + 1.95 }
@@ -112,7 +112,7 @@ import Testing
         let stats = try fixture.stats()
         #expect(number(stats, "endpoints", "stripe.payment_intents", "requests") == 9, "3 tasks × 3 attempts")
         #expect(number(stats, "endpoints", "sendgrid.mail_send", "requests") == 1, "a 400 is not retried")
-        let dead = fixture.fleetLog.compactMap(LogEvent.init).filter { $0.name == "task.dead" }
+        let dead = fixture.fleetLog.compactMap(LoggedEvent.init).filter { $0.name == "task.dead" }
         #expect(dead.filter { $0.fields["reason"]?.hasPrefix("attempt 3 of 3 failed: HTTP 503") == true }.count == 3)
         #expect(dead.contains { $0.fields["task"] == "escape" && $0.fields["reason"]?.contains("the host is the queue's") == true })
         #expect(dead.contains { $0.fields["task"] == "bad-mail" && $0.fields["reason"]?.hasPrefix("HTTP 400") == true })
@@ -132,7 +132,7 @@ import Testing
         #expect(try fixture.counts("stripe-api").dead == 0)
         let stats = try fixture.stats()
         #expect(number(stats, "endpoints", "stripe.payment_intents", "dropped") > 0, "the fault happened")
-        let retries = fixture.fleetLog.compactMap(LogEvent.init).filter { $0.name == "task.retry" }
+        let retries = fixture.fleetLog.compactMap(LoggedEvent.init).filter { $0.name == "task.retry" }
         #expect(retries.contains { $0.fields["reason"]?.hasPrefix("transport:") == true })
         // A dropped request may have been processed: the idempotency key makes its retry a replay, not a new charge.
         #expect(number(stats, "endpoints", "stripe.payment_intents", "successes") == 30)
@@ -163,15 +163,15 @@ import Testing
         try fixture.enqueue("stripe-api", Self.payments(500))
         try fixture.startFleet()
         usleep(1_500_000)
-        let started = fixture.fleetLog.compactMap(LogEvent.init).filter { $0.name == "worker.started" && $0.fields["component"] == "supervisor" }
+        let started = fixture.fleetLog.compactMap(LoggedEvent.init).filter { $0.name == "worker.started" && $0.fields["component"] == "supervisor" }
         let victim = try #require(started.first.flatMap { $0.fields["pid"] }.flatMap { pid_t($0) })
         kill(victim, SIGKILL)
         #expect(ChildProcessRunner.waitUntil(seconds: 10) {
-            fixture.fleetLog.compactMap(LogEvent.init).filter { $0.name == "worker.started" && $0.fields["component"] == "supervisor" }.count > started.count
+            fixture.fleetLog.compactMap(LoggedEvent.init).filter { $0.name == "worker.started" && $0.fields["component"] == "supervisor" }.count > started.count
         }, "restarted")
         #expect(fixture.waitUntilDrained(["stripe-api"], seconds: 60))
         #expect(try fixture.stopFleet().0 == .exited(0))
-        let exited = try #require(fixture.fleetLog.compactMap(LogEvent.init).first { $0.name == "worker.exited" && $0.fields["pid"] == "\(victim)" })
+        let exited = try #require(fixture.fleetLog.compactMap(LoggedEvent.init).first { $0.name == "worker.exited" && $0.fields["pid"] == "\(victim)" })
         #expect(exited.fields["status"] == "killed by signal 9")
         let slots = try Coordinator.attach(fleet: FleetName(validating: fixture.fleet.name)).queue(QueueName(validating: "stripe-api")).slotsInUse
         #expect(slots == 0, "every concurrency slot is back, the killed worker's included")
@@ -209,7 +209,7 @@ import Testing
         try fixture.enqueue("stripe-api", Self.payments(200))
         try fixture.startFleet()
         usleep(1_500_000)
-        let workers = fixture.fleetLog.compactMap(LogEvent.init)
+        let workers = fixture.fleetLog.compactMap(LoggedEvent.init)
             .filter { $0.name == "worker.started" && $0.fields["component"] == "supervisor" }
             .compactMap { $0.fields["pid"].flatMap { pid_t($0) } }
         #expect(workers.count == 3)
@@ -237,49 +237,5 @@ import Testing
         #expect(try run.wait() == .exited(2))
         #expect(run.errors.contains("config: queues.stripe-api.credential: STRIPE_API_KEY is not set"))
         #expect(!FileManager.default.fileExists(atPath: "/dev/shm/sluice.\(fixture.fleet.name)"), "nothing was started")
-    }
-}
-
-/// One logfmt line of the fleet's log, parsed enough for the tests.
-struct LogEvent {
-    let name: String
-    let time: Double
-    let fields: [String: String]
-
-    init?(_ line: Substring) {
-        var fields: [String: String] = [:]
-        var rest = line[...]
-        while !rest.isEmpty {
-            guard let equals = rest.firstIndex(of: "=") else { break }
-            let key = String(rest[..<equals]).trimmingCharacters(in: .whitespaces)
-            rest = rest[rest.index(after: equals)...]
-            var value = ""
-            if rest.first == "\"" {
-                rest = rest.dropFirst()
-                while let character = rest.first, character != "\"" {
-                    if character == "\\" { rest = rest.dropFirst() }
-                    if let next = rest.first { value.append(next) }
-                    rest = rest.dropFirst()
-                }
-                rest = rest.dropFirst()
-            } else {
-                let end = rest.firstIndex(of: " ") ?? rest.endIndex
-                value = String(rest[..<end])
-                rest = rest[end...]
-            }
-            fields[key] = value
-            rest = rest.drop { $0 == " " }
-        }
-        guard let name = fields["event"], let stamp = fields["ts"], let time = LogEvent.seconds(stamp) else { return nil }
-        self.name = name
-        self.time = time
-        self.fields = fields
-    }
-
-    /// `2026-11-21T21:30:00.123Z` → seconds since the epoch.
-    static func seconds(_ stamp: String) -> Double? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: stamp)?.timeIntervalSince1970
     }
 }

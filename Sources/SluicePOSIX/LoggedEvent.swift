@@ -1,14 +1,15 @@
 import Glibc
 
-/// One logfmt line of the fleet's log (`EventLog`), parsed enough for the
-/// bench: the event, its wall-clock instant, and its fields.
-struct E2ELogEvent {
-    let name: String
+/// One line of an `EventLog`, read back: the event, its wall-clock instant
+/// and its fields. For tools and tests that follow what a fleet did.
+public struct LoggedEvent: Sendable {
+    public let name: String
     /// Seconds since the epoch, to the millisecond the log carries.
-    let time: Double
-    let fields: [String: String]
+    public let time: Double
+    public let fields: [String: String]
 
-    init?(_ line: Substring) {
+    /// Parses one logfmt line as `EventLog` writes it; nil if it has no `event` or `ts`.
+    public init?(_ line: Substring) {
         var fields: [String: String] = [:]
         var rest = line
         while let equals = rest.firstIndex(of: "=") {
@@ -38,7 +39,7 @@ struct E2ELogEvent {
     }
 
     /// `2026-11-21T21:30:00.123Z` (what `EventLog` writes) → seconds since the epoch.
-    static func epochSeconds(_ stamp: String) -> Double? {
+    public static func epochSeconds(_ stamp: String) -> Double? {
         let parts = stamp.split(whereSeparator: { "-T:.Z".contains($0) }).compactMap { Int($0) }
         guard parts.count == 7 else { return nil }
         var broken = tm()
