@@ -17,10 +17,13 @@ extension QueueHandle {
             counters.add(.pausedRefusals)
             return .paused
         }
-        if config.weightedCount == 0, key == nil || !config.hasPerKey {
+        // A push-back is a floor of its own, not only a moved TAT: a reservation
+        // given back after it may lower the TAT below it again.
+        let held = pushedBackUntil
+        if config.weightedCount == 0, key == nil || !config.hasPerKey, held <= coordinator.clock.now() {
             return reserveMainCell(limit: config.rate, maxWait: maxWait)
         }
-        return reserveCells(config: config, cost: cost, key: key, maxWait: maxWait).reservation
+        return reserveCells(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: held).reservation
     }
 
     /// Takes capacity only if the request may start now (Go's `Allow`).
@@ -48,7 +51,8 @@ extension QueueHandle {
                 try await Task.sleep(nanoseconds: min(pausePoll, deadline - now))
                 continue
             }
-            let attempt = reserveCells(config: config, cost: cost, key: key, maxWait: deadline > now ? deadline - now : 0)
+            let attempt = reserveCells(config: config, cost: cost, key: key, maxWait: deadline > now ? deadline - now : 0,
+                                       notBefore: pushedBackUntil)
             guard case .granted(let startAt) = attempt.reservation else { return attempt.reservation }
             do {
                 let wait = startAt > coordinator.clock.now() ? startAt - coordinator.clock.now() : 0
@@ -74,7 +78,7 @@ extension QueueHandle {
             counters.add(.pausedRefusals)
             return (.paused, ReservationTicket(commits: Commits()))
         }
-        let attempt = reserveCells(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: notBefore)
+        let attempt = reserveCells(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: max(notBefore, pushedBackUntil))
         return (attempt.reservation, ReservationTicket(commits: attempt.commits))
     }
 

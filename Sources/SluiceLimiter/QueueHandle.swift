@@ -66,9 +66,11 @@ public struct QueueHandle: Sendable, Equatable {
     /// anyway: the whole fleet pauses, not just the process that was told.
     /// Never moves anything backwards.
     ///
-    /// Reservations granted before the push-back keep their instants; a
-    /// caller about to start must check `pushedBackUntil` and, if it is
-    /// ahead, reserve again (the worker does).
+    /// Every reservation made after this returns starts at `until` or later,
+    /// whatever happens to the TAT (a reservation given back may lower it).
+    /// Reservations granted before keep their instants; a caller about to
+    /// start must check `pushedBackUntil` and, if it is ahead, reserve again
+    /// (the worker does).
     public func pushBack(until: UInt64) {
         let held = block.atomicWord(at: SegmentLayout.Block.pushedBackUntil)
         var heldUntil = held.pointee.load(ordering: .relaxed)

@@ -86,7 +86,8 @@ extension Worker {
                     }
                 }
                 // A 429 elsewhere since our reservation holds the whole queue:
-                // reserve again, behind the push-back.
+                // reserve again; the reservation honours the push-back, so the
+                // next turn of the loop sleeps behind it.
                 if parts.limiter.pushedBackUntil > MonotonicClock.now() {
                     ticket.giveBack()
                     localTicket?.giveBack()

@@ -66,6 +66,20 @@ import SluiceCore
         #expect(queue.reserve(maxWait: 10 * Self.second) == .granted(startAt: until + 2 * Self.second / 100))
     }
 
+    /// Found in review: a ticket given back after a push-back lowered the TAT
+    /// below the push-back, and new reservations started inside it.
+    @Test func pushBack_holdsEvenAfterAReservationIsGivenBack() throws {
+        let queue = try queue(QueueLimits(rate: limit("1/s")))
+        let now = clock.now()
+        let (first, ticket) = queue.reserveTicket(maxWait: 10 * Self.second)
+        #expect(first == .granted(startAt: now))
+        queue.pushBack(until: now + Self.second / 2) // below the TAT: only the floor is recorded
+        ticket.giveBack() // the TAT falls back below the push-back
+        guard case .granted(let start) = queue.reserve(maxWait: 10 * Self.second) else { Issue.record("refused"); return }
+        #expect(start >= now + Self.second / 2, "no start inside the push-back")
+        guard case .denied = queue.tryAcquire() else { Issue.record("tryAcquire inside the push-back"); return }
+    }
+
     @Test func perKey_limitsEachKeyAloneAndTheQueueTogether() throws {
         // Twilio: 1 message/s per sending number, the account at 10/s.
         let queue = try queue(QueueLimits(rate: limit("10/s", burst: 10), perKey: limit("1/s")))
