@@ -1,4 +1,5 @@
 import Glibc
+import SluicePOSIX
 import Synchronization
 
 /// A fleet-wide concurrency slot held by this process (QStash's "parallelism").
@@ -61,6 +62,21 @@ extension QueueHandle {
     public func slotsHeld(by pid: pid_t) -> Int {
         let owner = UInt64(UInt32(bitPattern: pid))
         return (0..<coordinator.layout.slotCapacity).reduce(0) { $0 + (slot($1).pointee.load(ordering: .relaxed) == owner ? 1 : 0) }
+    }
+
+    /// Frees every slot (and pending keyed claim) whose owner no longer
+    /// exists, whoever it was: processes that died while no supervisor
+    /// watched them (a fleet killed whole, a worker-only deployment). Returns
+    /// how many slots were freed.
+    func reclaimDeadOwners() -> Int {
+        var owners = Set<UInt64>()
+        for index in 0..<coordinator.layout.slotCapacity {
+            let owner = slot(index).pointee.load(ordering: .relaxed)
+            if owner != 0 { owners.insert(owner) }
+        }
+        return owners.filter { !ProcessLiveness.isAlive(pid_t(truncatingIfNeeded: $0)) }
+            .reduce(0) { $0 + reclaim(deadPID: pid_t(truncatingIfNeeded: $1)) }
+            + keyedCells.clearPendingOfDeadClaimers()
     }
 
     /// Frees the slots and pending keyed claims of the dead process `pid`.

@@ -134,6 +134,14 @@ public final class Coordinator: @unchecked Sendable {
         return queues().reduce(0) { $0 + $1.reclaim(deadPID: pid) }
     }
 
+    /// Frees what every process that no longer exists held: slots and
+    /// pending keyed claims of processes that died unwatched (no supervisor
+    /// reaped them). Returns how many slots were freed.
+    @discardableResult
+    public func reclaimDeadOwners() -> Int {
+        queues().reduce(0) { $0 + $1.reclaimDeadOwners() }
+    }
+
     private func findQueue(_ name: QueueName) -> QueueHandle? {
         queues().first { $0.name == name }
     }

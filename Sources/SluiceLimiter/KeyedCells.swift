@@ -137,6 +137,18 @@ struct KeyedCells {
         return cleared
     }
 
+    /// Empties every pending entry whose claimer no longer exists. Returns
+    /// 0: callers count slots, and a pending entry is not capacity.
+    func clearPendingOfDeadClaimers() -> Int {
+        var claimers = Set<pid_t>()
+        for position in 0..<capacity {
+            let tat = UInt64(entry(position).pointee.load(ordering: .relaxed).second)
+            if Self.isPending(tat) { claimers.insert(pid_t(truncatingIfNeeded: tat & ~Self.pendingFlag)) }
+        }
+        for claimer in claimers where !ProcessLiveness.isAlive(claimer) { clearPending(ownedBy: claimer) }
+        return 0
+    }
+
     /// Entries holding a key whose TAT is still ahead of `now`.
     func liveCount(now: UInt64) -> Int {
         (0..<capacity).reduce(0) { count, position in

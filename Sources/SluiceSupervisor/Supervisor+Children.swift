@@ -45,8 +45,8 @@ extension Supervisor {
         guard let index = workers.firstIndex(where: { $0.pid == pid }) else { return }
         let queue = workers[index].queue
         // The process is gone: its slots, keyed claims and leases are free.
-        let slots = coordinator.reclaim(deadPID: pid)
-        let leases = (try? spools[queue]?.recover(includingOwnLeases: false))?.leasesReturned.count ?? 0
+        let slots = coordinator.reclaim(deadPID: pid) + coordinator.reclaimDeadOwners()
+        let leases = (try? spools[queue]?.recover(includingOwnLeases: true))?.leasesReturned.count ?? 0
         log.info("worker.exited", ("queue", queue), ("pid", "\(pid)"), ("status", "\(status)"),
                  ("slots_reclaimed", "\(slots)"), ("leases_returned", "\(leases)"))
         if draining != nil {

@@ -35,11 +35,15 @@ public final class Supervisor {
         for queue in config.queues {
             try coordinator.register(queue: queue.name, limits: queue.limits)
             let spool = try SpoolQueue(root: root, name: queue.name)
-            let recovered = try spool.recover(includingOwnLeases: false)
+            // The supervisor never claims, so a lease named with its pid (a
+            // reused pid) is a dead worker's too.
+            let recovered = try spool.recover(includingOwnLeases: true)
             log.info("queue.prepared", ("queue", queue.name.rawValue), ("recovered_leases", "\(recovered.leasesReturned.count)"))
             spools[queue.name.rawValue] = spool
         }
         self.spools = spools
+        let freed = coordinator.reclaimDeadOwners()
+        if freed > 0 { log.info("fleet.reclaimed", ("slots_of_dead_processes", "\(freed)")) }
         workers = config.queues.flatMap { queue in
             (0..<queue.processes).map { WorkerProcess(queue: queue.name.rawValue, ordinal: $0, state: .waiting(until: 0)) }
         }

@@ -32,11 +32,17 @@ struct WorkerProcess {
         }
     }
 
-    /// The process exited on its own. Returns the delay before restarting it,
-    /// or nil if it crashed too often (more than `RestartPolicy.crashLimit`
-    /// in `crashWindow`) and is given up on.
+    /// The process exited on its own, or could not be started at all (a
+    /// failed spawn counts as a crash, so a passing EAGAIN is retried with
+    /// backoff). Returns the delay before restarting it, or nil if it crashed
+    /// too often (more than `RestartPolicy.crashLimit` in `crashWindow`) and
+    /// is given up on.
     mutating func exited(at now: UInt64, policy: RestartPolicy) -> UInt64? {
-        guard case .running(_, let since) = state else {
+        let since: UInt64
+        switch state {
+        case .running(_, let started): since = started
+        case .waiting: since = now
+        case .stopping, .stopped, .gaveUp:
             state = .stopped
             return nil
         }

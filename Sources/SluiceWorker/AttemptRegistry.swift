@@ -10,41 +10,58 @@ final class AttemptRegistry: Sendable {
         var task: Task<Void, Never>?
     }
 
-    private let entries = Mutex<[UInt64: Entry]>([:])
+    private struct State {
+        var entries: [UInt64: Entry] = [:]
+        /// Set when shutdown begins: no waiting attempt may start sending after.
+        var refusingToSend = false
+    }
+
+    private let state = Mutex(State())
     private let serial = Atomic<UInt64>(0)
 
     /// Registers a new attempt in the waiting phase; returns its id.
     func begin() -> UInt64 {
         let id = serial.add(1, ordering: .relaxed).newValue
-        entries.withLock { $0[id] = Entry(phase: .waiting, task: nil) }
+        state.withLock { $0.entries[id] = Entry(phase: .waiting, task: nil) }
         return id
     }
 
     func attach(_ task: Task<Void, Never>, to id: UInt64) {
-        entries.withLock { entries in
+        state.withLock { state in
             // The attempt may already have finished and removed itself.
-            if entries[id] != nil { entries[id]?.task = task }
+            if state.entries[id] != nil { state.entries[id]?.task = task }
         }
     }
 
-    /// Moves an attempt to `sending`. Returns false if it was cancelled
-    /// meanwhile (shutdown): it must not start.
+    /// Moves an attempt to `sending`. Returns false if shutdown has begun
+    /// (or it was cancelled): it must not start.
     func markSending(_ id: UInt64) -> Bool {
-        entries.withLock { entries in
-            guard entries[id] != nil, entries[id]?.task?.isCancelled != true else { return false }
-            entries[id]?.phase = .sending
+        state.withLock { state in
+            guard !state.refusingToSend, state.entries[id] != nil, state.entries[id]?.task?.isCancelled != true else { return false }
+            state.entries[id]?.phase = .sending
             return true
         }
     }
 
-    func end(_ id: UInt64) { _ = entries.withLock { $0.removeValue(forKey: id) } }
+    func end(_ id: UInt64) { _ = state.withLock { $0.entries.removeValue(forKey: id) } }
 
-    var count: Int { entries.withLock { $0.count } }
-    var sendingCount: Int { entries.withLock { $0.values.filter { $0.phase == .sending }.count } }
+    var count: Int { state.withLock { $0.entries.count } }
+    var sendingCount: Int { state.withLock { $0.entries.values.filter { $0.phase == .sending }.count } }
 
-    /// Cancels every attempt in `phase` (all if nil).
-    func cancel(_ phase: Phase?) {
-        let tasks = entries.withLock { entries in entries.values.filter { phase == nil || $0.phase == phase }.compactMap(\.task) }
+    /// Shutdown: from now on no attempt may start sending, and every one still
+    /// waiting is cancelled. One critical section decides both, so an attempt
+    /// is either already sending (and gets the shutdown timeout) or never sends.
+    func stopWaitingAttempts() {
+        let tasks = state.withLock { state in
+            state.refusingToSend = true
+            return state.entries.values.filter { $0.phase == .waiting }.compactMap(\.task)
+        }
+        tasks.forEach { $0.cancel() }
+    }
+
+    /// Cancels every attempt still in flight (past the shutdown deadline).
+    func cancelAll() {
+        let tasks = state.withLock { $0.entries.values.compactMap(\.task) }
         tasks.forEach { $0.cancel() }
     }
 }

@@ -41,8 +41,10 @@ extension Worker {
         let sentAt = MonotonicClock.now()
         let result = await parts.executor.send(request)
         parts.limiter.release(slot)
-        if Task.isCancelled {
-            // Cut off by the shutdown deadline: not the task's failure.
+        if Task.isCancelled, case .transportFailure = result {
+            // Cut off by the shutdown deadline: not the task's failure. (An
+            // answer that did come back is settled as usual: releasing it
+            // would send the task again.)
             settle(lease, .release, log: log, event: "task.released")
             return
         }

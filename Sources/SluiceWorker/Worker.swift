@@ -77,12 +77,12 @@ public final class Worker: Sendable {
         stopping.store(true, ordering: .releasing)
         parts.log.info("worker.stopping", ("in_flight", "\(attempts.count)"), ("sending", "\(attempts.sendingCount)"))
         while !dispatcherDone.load(ordering: .acquiring) { try? await Task.sleep(nanoseconds: 5_000_000) }
-        attempts.cancel(.waiting)
+        attempts.stopWaitingAttempts()
         let deadline = MonotonicClock.now() + timeout
         while attempts.count > 0, MonotonicClock.now() < deadline { try? await Task.sleep(nanoseconds: 10_000_000) }
         if attempts.count > 0 {
             parts.log.warn("worker.shutdown_timeout", ("cancelled", "\(attempts.count)"))
-            attempts.cancel(nil)
+            attempts.cancelAll()
             while attempts.count > 0 { try? await Task.sleep(nanoseconds: 10_000_000) }
         }
         parts.executor.close()

@@ -40,6 +40,13 @@ import Testing
         #expect(worker.exited(at: 130 * Self.second, policy: policy) == 500_000_000)
     }
 
+    /// Found in review: a failed spawn left the worker stopped for good.
+    @Test func failedSpawn_isRetriedWithBackoffLikeACrash() {
+        var worker = WorkerProcess(queue: "q", ordinal: 0, state: .waiting(until: 0))
+        #expect(worker.exited(at: Self.second, policy: policy) == 500_000_000)
+        #expect(worker.state == .waiting(until: Self.second + 500_000_000))
+    }
+
     @Test func backoff_isCappedAtTheMaximum() {
         #expect(policy.backoff(consecutiveCrashes: 30) == policy.maximumDelay)
     }

@@ -88,6 +88,19 @@ import SluiceCore
         #expect(queue.takeSlot() != nil)
     }
 
+    /// Found in review: slots of a process that died with no supervisor
+    /// watching stayed taken for ever. A liveness scan frees them.
+    @Test func slotsOfAnUnwatchedDeadProcess_areFreedByTheLivenessScan() throws {
+        let queue = try coordinator().register(queue: QueueName(validating: "q"), limits: QueueLimits(rate: .unlimited, maxConcurrent: 4))
+        let holder = try SpawnedChild(child, ["hold-slots", scratch.name, "q", "4"], in: files, label: "orphan")
+        #expect(holder.waitForOutput(containing: "held 4"))
+        let ours = queue.coordinator.reclaimDeadOwners()
+        #expect(ours == 0 && queue.slotsInUse == 4, "a live holder keeps its slots")
+        holder.kill()
+        #expect(queue.coordinator.reclaimDeadOwners() == 4)
+        #expect(queue.slotsInUse == 0)
+    }
+
     /// Four processes create the same 64 new keys at the same instant. A key
     /// allowed once a minute must be granted exactly once in all: two cells
     /// for one key would grant it twice.
