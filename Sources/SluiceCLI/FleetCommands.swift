@@ -50,13 +50,16 @@ private let workerCommand = Command(
           attaches the segment itself (for a worker-only systemd unit).
         """
 ) { arguments, terminal in
+    // Block SIGTERM and SIGINT before anything can start a thread: every
+    // thread inherits the mask, and the worker takes them synchronously, so
+    // one arriving during start-up waits for it instead of being lost.
+    let signals = SignalQueue([SIGTERM, SIGINT])
     guard let path = try arguments.option("--config"), let name = try arguments.option("--queue") else {
         throw UsageError("--config FILE and --queue QUEUE are required")
     }
     let parent = try arguments.option("--parent", as: { pid_t($0) }, expected: "a process id")
     try arguments.finish()
     if let parent { try CurrentProcess.dieWithParent(signal: SIGTERM, expectedParent: parent) }
-    let stop = SignalFlag([SIGTERM, SIGINT])
     let config = try loadChecked(path, terminal: terminal)
     guard let queue = config.queue(name) else {
         throw UsageError("--queue: \"\(name)\" is not a queue in \(path) (queues: \(config.queues.map(\.name.rawValue).joined(separator: ", ")))")
@@ -78,7 +81,7 @@ private let workerCommand = Command(
     ))
     let done = DispatchSemaphore(value: 0)
     Task {
-        await worker.run(shutdownTimeout: config.shutdownTimeout) { stop.lastSignal != 0 }
+        await worker.run(shutdownTimeout: config.shutdownTimeout) { signals.next(timeout: 0) != nil }
         done.signal()
     }
     done.wait()

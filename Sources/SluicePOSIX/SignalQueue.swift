@@ -1,6 +1,4 @@
-import Dispatch
 import Glibc
-import Synchronization
 
 /// Signals read synchronously, as tini and a supervisor should: the signals
 /// are blocked, and `next(timeout:)` takes them one at a time with
@@ -17,7 +15,8 @@ public struct SignalQueue: Sendable {
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
-    /// The next pending signal, or nil after `timeout` nanoseconds.
+    /// The next pending signal, or nil after `timeout` nanoseconds (0: only
+    /// look). Takes signals sent to the process, whichever thread asks.
     public func next(timeout: UInt64) -> Int32? {
         var set = Self.set(of: signals)
         var wait = timespec(tv_sec: Int(timeout / 1_000_000_000), tv_nsec: Int(timeout % 1_000_000_000))
@@ -31,31 +30,4 @@ public struct SignalQueue: Sendable {
         for signal in signals { sigaddset(&set, signal) }
         return set
     }
-}
-
-/// Remembers that one of `signals` arrived, for processes (workers) that
-/// stay on Swift concurrency and only need to poll a flag. The signals'
-/// default actions are replaced: they no longer end the process.
-public final class SignalFlag: @unchecked Sendable {
-    /// Kept alive, never touched after `init` (hence unchecked Sendable).
-    private let sources: [any DispatchSourceSignal]
-    private let raised = Box()
-
-    private final class Box: Sendable {
-        let value = Atomic<Int32>(0)
-    }
-
-    public init(_ signals: [Int32]) {
-        let raised = self.raised
-        sources = signals.map { number in
-            Glibc.signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { raised.value.store(number, ordering: .releasing) }
-            source.resume()
-            return source
-        }
-    }
-
-    /// The last signal that arrived, or 0 if none has.
-    public var lastSignal: Int32 { raised.value.load(ordering: .acquiring) }
 }
