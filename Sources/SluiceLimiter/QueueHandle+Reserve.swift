@@ -20,8 +20,9 @@ extension QueueHandle {
         // A push-back is a floor of its own, not only a moved TAT: a reservation
         // given back after it may lower the TAT below it again.
         let held = pushedBackUntil
-        if config.weightedCount == 0, key == nil || !config.hasPerKey, held <= coordinator.clock.now() {
-            return reserveMainCell(limit: config.rate, maxWait: maxWait)
+        if config.weightedCount == 0, key == nil || !config.hasPerKey,
+           let reservation = reserveMainCell(limit: config.rate, maxWait: maxWait, notBefore: held) {
+            return reservation
         }
         return reserveCells(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: held).reservation
     }
@@ -83,15 +84,18 @@ extension QueueHandle {
     }
 
     /// The single-cell case every queue without keys or weights takes: read
-    /// TAT, decide, compare-and-swap. No allocation, no lock.
+    /// TAT, decide, compare-and-swap. No allocation, no lock, one clock read.
+    /// Returns nil while a push-back (`notBefore`) is still ahead: the
+    /// general path handles that rare case.
     @inline(__always)
-    func reserveMainCell(limit: GCRA.Limit, maxWait: UInt64) -> Reservation {
+    func reserveMainCell(limit: GCRA.Limit, maxWait: UInt64, notBefore: UInt64) -> Reservation? {
         let cell = mainCell
         var tat = cell.pointee.load(ordering: .relaxed)
         while true {
             // Read the clock on every attempt: a retry after a lost race must
             // not decide with a stale instant.
             let now = coordinator.clock.now()
+            if notBefore > now { return nil }
             switch GCRA.reserve(tat: tat, now: now, cost: 1, limit: limit, maxWait: maxWait) {
             case .granted(let startAt, let newTAT):
                 let (exchanged, actual) = cell.pointee.compareExchange(
