@@ -1,5 +1,6 @@
 import Glibc
 import SluiceSpool
+import SluiceConfig
 import SluiceCore
 
 /// Which spool a command works on, and which queue names it accepts, from
@@ -34,9 +35,12 @@ struct SpoolLocation {
             configuredQueues = nil
             configPath = nil
         case (nil, let path?):
-            let file = try SpoolConfigFile(path: path)
-            root = SpoolRoot(path: file.spool ?? SpoolRoot.defaultPath())
-            configuredQueues = file.queues
+            // The fleet's own configuration, checked exactly as `sluice run`
+            // checks it (credentials aside: these commands send nothing).
+            let config: FleetConfig
+            do { config = try FleetConfig.load(path: path) } catch { throw UsageError("\(error)") }
+            root = SpoolRoot(path: config.spoolRoot ?? SpoolRoot.defaultPath())
+            configuredQueues = config.queues.map(\.name).sorted()
             configPath = path
         case (nil, nil):
             root = SpoolRoot(path: SpoolRoot.defaultPath())

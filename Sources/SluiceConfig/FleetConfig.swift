@@ -30,6 +30,9 @@ public struct FleetConfig: Equatable, Sendable {
         do { fleet = try FleetName(validating: fleetText) } catch { throw ConfigError("fleet", "\(error)") }
         var config = FleetConfig(fleet: fleet, queues: [])
         config.spoolRoot = try root.string("spool")
+        if let spool = config.spoolRoot, !spool.hasPrefix("/") {
+            throw ConfigError("spool", "\"\(spool)\" must be an absolute directory path, e.g. \"/var/lib/sluice/spool\"")
+        }
         if let text = try root.string("listen") {
             guard let address = ListenAddress(parsing: text) else {
                 throw ConfigError("listen", "\"\(text)\" is not an address; write \"127.0.0.1:9464\" (IPv4 literal and port)")

@@ -84,6 +84,8 @@ import SluiceCore
          "config: fleet: fleet name \"a/b\" is not valid: use 1–64 letters, digits, '.', '_' or '-', not starting with '.' or '-'"),
         (#"{"queues": {"q": {"provider": "stripe", "rate": "1/s"}}, "queues": {}}"#,
          "config: not valid JSON at byte 58: key \"queues\" appears twice"),
+        (#"{"spool": "relative/dir", "queues": {"q": {"provider": "stripe", "rate": "1/s"}}}"#,
+         #"config: spool: "relative/dir" must be an absolute directory path, e.g. "/var/lib/sluice/spool""#),
         (#"{"queues": {"q": {"provider": "stripe", "rate": "1/s", "weighted": [{"name": "t"}]}}}"#,
          #"config: queues.q.weighted[0].rate: is required, e.g. "90000/min""#),
         (#"{"queues": {"q": {"provider": "stripe", "rate": "1/s", "retry": {"initialInterval": "2m", "maximumInterval": "1m"}}}}"#,

@@ -135,7 +135,7 @@ import SluiceCore
     @Test func config_setsTheRootAndRefusesUnknownQueues() throws {
         let config = spool.scratch.file("sluice.json")
         let root = spool.scratch.file("configured")
-        try Data(#"{"spool":"\#(root)","queues":{"emails":{"rate":"10/s"},"payments":{}}}"#.utf8).write(to: URL(fileURLWithPath: config))
+        try Data(#"{"spool":"\#(root)","queues":{"emails":{"provider":"sendgrid","rate":"10/s"},"payments":{"provider":"stripe","rate":"10/s"}}}"#.utf8).write(to: URL(fileURLWithPath: config))
         let unknown = try SluiceRun(["enqueue", "sms", "--config", config, "--json", #"{"kind":"send_sms","payload":{}}"#], in: spool.scratch)
         #expect(unknown.status == .exited(2))
         #expect(unknown.errors.contains(#"queue: "sms" is not defined in \#(config) (its queues: emails, payments)"#))
@@ -146,7 +146,7 @@ import SluiceCore
         #expect(list.lines.map { $0.split(separator: " ").first.map(String.init) ?? "" } == ["QUEUE", "emails", "payments"])
         let both = try SluiceRun(["queue", "list", "--config", config, "--spool", root], in: spool.scratch)
         #expect(both.status == .exited(2))
-        try Data(#"{"queues":{"Bad_Name":{}}}"#.utf8).write(to: URL(fileURLWithPath: config))
+        try Data(#"{"queues":{"Bad_Name":{"provider":"stripe","rate":"1/s"}}}"#.utf8).write(to: URL(fileURLWithPath: config))
         let bad = try SluiceRun(["queue", "list", "--config", config], in: spool.scratch)
         #expect(bad.status == .exited(2) && bad.errors.contains("queues.Bad_Name: queue: \"Bad_Name\" is not a queue name"))
     }
