@@ -23,7 +23,7 @@ struct E2EExecutorPhase {
             throw BenchError("bench e2e: the executor process \(status): \(scratch.errors(label))")
         }
         var report = try JSONDecoder().decode(E2EExecutorReport.self, from: data)
-        report.sandboxEchoes = e2eNumber(try sandbox.stats(), "endpoints", "sandbox.echo", "successes")
+        report.sandboxEchoes = try sandbox.stats().integer(at: "endpoints", "sandbox.echo", "successes") ?? 0
         report.sandboxCPUSeconds = try sandbox.stop(scratch: scratch)
         return report
     }

@@ -17,16 +17,16 @@ extension E2EFleetDrain {
         let drain = lastDone - firstSend
         return E2EQueueDrain(
             name: plan.name, processes: config.queue(plan.name)?.processes ?? 0, tasks: plan.tasks, completed: done.count,
-            succeededAtSandbox: e2eNumber(stats, "endpoints", plan.endpoint, "successes"), dead: counts.dead,
+            succeededAtSandbox: (stats.integer(at: ["endpoints", plan.endpoint, "successes"]) ?? 0), dead: counts.dead,
             left: counts.readyDue + counts.readyWaiting + counts.leased + counts.journaled,
             retries: mine.filter { $0.name == "task.retry" }.count,
             ratePerSecond: config.queue(plan.name)?.rate.perSecond ?? 0, binding: theory.binding,
             theoreticalSeconds: theory.seconds, drainSeconds: drain, ratio: theory.seconds > 0 ? drain / theory.seconds : 0,
             firstSendSeconds: firstSend - startedAt,
-            rateLimited: e2eNumber(stats, "endpoints", plan.endpoint, "rateLimited"),
-            duplicates: e2eNumber(stats, "endpoints", plan.endpoint, "duplicates"),
+            rateLimited: (stats.integer(at: ["endpoints", plan.endpoint, "rateLimited"]) ?? 0),
+            duplicates: (stats.integer(at: ["endpoints", plan.endpoint, "duplicates"]) ?? 0),
             limits: plan.sandboxLimits.map {
-                E2ELimitWindow(name: $0, worstWindow: e2eNumber(stats, "limits", $0, "worstWindow"), allowed: e2eNumber(stats, "limits", $0, "allowed"))
+                E2ELimitWindow(name: $0, worstWindow: (stats.integer(at: ["limits", $0, "worstWindow"]) ?? 0), allowed: (stats.integer(at: ["limits", $0, "allowed"]) ?? 0))
             },
             cpuSeconds: sampler.workers.filter { $0.queue == plan.name }.reduce(0) { $0 + $1.cpuSeconds }
         )

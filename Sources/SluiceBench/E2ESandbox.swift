@@ -46,14 +46,3 @@ struct E2ESandbox {
         return cpu
     }
 }
-
-/// `object.a.b.c` as an Int; 0 if absent or not a whole number.
-func e2eNumber(_ object: JSONObject, _ path: String...) -> Int {
-    var current = JSONValue.object(object)
-    for key in path {
-        guard case .object(let inner) = current, let next = inner[key] else { return 0 }
-        current = next
-    }
-    if case .number(let literal) = current { return Int(literal) ?? 0 }
-    return 0
-}

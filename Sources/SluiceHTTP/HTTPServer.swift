@@ -25,7 +25,7 @@ public final class HTTPServer: Sendable {
 
     private enum Lifecycle: @unchecked Sendable {
         case created
-        case running(address: SocketAddress, inbox: LoopInbox, thread: LoopThread)
+        case running(address: SocketAddress, inbox: LoopInbox, thread: PosixThread)
         case stopped(address: SocketAddress?)
     }
 
@@ -49,7 +49,7 @@ public final class HTTPServer: Sendable {
                     Glibc.close(listener)
                     throw error
                 }
-                let thread = LoopThread.start { loop.run() }
+                let thread = PosixThread.start { loop.run() }
                 lifecycle = .running(address: address, inbox: loop.inbox, thread: thread)
                 return address
             } catch {
@@ -74,7 +74,7 @@ public final class HTTPServer: Sendable {
     /// the grace period, then closes everything. Returns when the loop thread
     /// has ended.
     public func stop() {
-        let running: (LoopInbox, LoopThread)? = lifecycle.withLock { lifecycle in
+        let running: (LoopInbox, PosixThread)? = lifecycle.withLock { lifecycle in
             switch lifecycle {
             case .running(let address, let inbox, let thread):
                 lifecycle = .stopped(address: address)

@@ -124,12 +124,4 @@ struct FixtureError: Error, CustomStringConvertible {
 }
 
 /// `stats.path.to.number` as an Int (0 if absent).
-func number(_ object: JSONObject, _ path: String...) -> Int {
-    var current = JSONValue.object(object)
-    for key in path {
-        guard case .object(let inner) = current, let next = inner[key] else { return 0 }
-        current = next
-    }
-    if case .number(let literal) = current { return Int(literal) ?? 0 }
-    return 0
-}
+func number(_ object: JSONObject, _ path: String...) -> Int { object.integer(at: path) ?? 0 }
