@@ -1,4 +1,5 @@
 import Glibc
+import SluiceLimiter
 import SluicePOSIX
 import SluiceSpool
 
@@ -28,6 +29,10 @@ let spoolEnqueueCommand = Command(
     if single != nil && file != nil { throw UsageError("give --json or -f, not both") }
     let queue = try location.openForWriting(queueName)
     var enqueuer = SpoolEnqueuer(queue: queue, terminal: terminal, single: single != nil)
+    // Counted in the fleet's statistics when the fleet's segment is there to count in.
+    enqueuer.statistics = location.config.flatMap { config in
+        try? Coordinator.attach(fleet: config.fleet).queue(queueName).taskStatistics
+    }
     if let single {
         enqueuer.add(SpoolLineReader.Line(number: 1, bytes: Array(single.utf8), tooLong: false))
     } else {
@@ -62,6 +67,7 @@ private struct SpoolEnqueuer {
     private var pendingBytes = 0
     private(set) var stopped = false
     private var failures = 0
+    var statistics: TaskStatisticsRecorder?
 
     static let batchCount = 1000
     static let batchBytes = 8 << 20
@@ -93,6 +99,7 @@ private struct SpoolEnqueuer {
         defer { pending = []; pendingBytes = 0 }
         do {
             let outcomes = try queue.enqueue(pending.map(\.request), expandingNow: true)
+            statistics?.enqueued(outcomes.count { if case .accepted = $0 { true } else { false } })
             for (index, outcome) in outcomes.enumerated() {
                 terminal.out(outcome.id.rawValue)
                 if case .existing(let id, let status) = outcome {

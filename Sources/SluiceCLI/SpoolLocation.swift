@@ -14,6 +14,8 @@ struct SpoolLocation {
     /// The configured queues; nil when any valid name goes.
     let configuredQueues: [QueueName]?
     let configPath: String?
+    /// The configuration, when `--config` named one.
+    let config: FleetConfig?
 
     static let usage = "[--spool DIR | --config FILE]"
     static let help = """
@@ -34,6 +36,7 @@ struct SpoolLocation {
             root = SpoolRoot(path: directory)
             configuredQueues = nil
             configPath = nil
+            self.config = nil
         case (nil, let path?):
             // The fleet's own configuration, checked exactly as `sluice run`
             // checks it (credentials aside: these commands send nothing).
@@ -42,10 +45,12 @@ struct SpoolLocation {
             root = SpoolRoot(path: config.spoolRoot ?? SpoolRoot.defaultPath())
             configuredQueues = config.queues.map(\.name).sorted()
             configPath = path
+            self.config = config
         case (nil, nil):
             root = SpoolRoot(path: SpoolRoot.defaultPath())
             configuredQueues = nil
             configPath = nil
+            self.config = nil
         }
     }
 

@@ -27,9 +27,7 @@ public struct QueueCounters: Equatable, Sendable {
 
     /// Upper bounds of the wait histogram's buckets, in nanoseconds:
     /// 1 ms … 60 s, then +Inf.
-    public static let waitBucketBounds: [UInt64] = [
-        1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000,
-    ].map { $0 * 1_000_000 }
+    public static let waitBucketBounds = LatencyHistogram.bounds
 
     /// Word positions within a shard.
     enum Field: Int, CaseIterable {
@@ -55,17 +53,14 @@ struct CounterShard {
             add(.waits)
             base.atomicWord(at: QueueCounters.Field.waitNanoseconds.rawValue * 8).pointee.wrappingAdd(wait, ordering: .relaxed)
         }
-        var bucket = 0
-        let bounds = QueueCounters.waitBucketBounds
-        while bucket < bounds.count, wait > bounds[bucket] { bucket += 1 }
-        base.atomicWord(at: (QueueCounters.Field.histogram + bucket) * 8).pointee.wrappingAdd(1, ordering: .relaxed)
+        add(word: QueueCounters.Field.histogram + LatencyHistogram.bucket(of: wait), 1)
     }
 }
 
 extension QueueHandle {
-    var counters: CounterShard { shard(coordinator.counterShard) }
+    var counters: CounterShard { counterShard(coordinator.counterShard) }
 
-    private func shard(_ index: Int) -> CounterShard {
+    func counterShard(_ index: Int) -> CounterShard {
         CounterShard(base: block + SegmentLayout.Block.counterShards + index * SegmentLayout.Block.shardSize)
     }
 
@@ -73,7 +68,7 @@ extension QueueHandle {
     public var counterTotals: QueueCounters {
         var totals = QueueCounters()
         for index in 0..<SegmentLayout.counterShards {
-            let shard = shard(index).base
+            let shard = counterShard(index).base
             func word(_ position: Int) -> UInt64 { shard.atomicWord(at: position * 8).pointee.load(ordering: .relaxed) }
             totals.waits &+= word(QueueCounters.Field.waits.rawValue)
             totals.waitNanoseconds &+= word(QueueCounters.Field.waitNanoseconds.rawValue)

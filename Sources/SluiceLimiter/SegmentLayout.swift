@@ -5,7 +5,8 @@
 ///                        admin lock (own line)
 /// queue block × Q        identity · config generation · 2 config records
 ///                        main GCRA cell · weighted cells × 4        (each on its own line)
-///                        counter shards × 16                        (one per process group)
+///                        counter shards × 16                        (one per process group:
+///                                                                   limiter counters, then task statistics)
 ///                        concurrency slots × S                      (owner pid per slot)
 ///                        keyed cells × K                            ((key hash, TAT) pairs)
 /// ```
@@ -31,7 +32,7 @@ public struct SegmentLayout: Equatable, Sendable {
     public static let line = 128
     public static let headerSize = 4096
     public static let magic: UInt64 = 0x3130_4543_4955_4C53 // "SLUICE01", little-endian
-    public static let layoutVersion: UInt32 = 1
+    public static let layoutVersion: UInt32 = 2 // 2: task statistics in the counter shards
 
     public static let `default` = SegmentLayout(checkedQueueCapacity: 32, slotCapacity: 1024, keyedCapacity: 4096)
 
@@ -78,7 +79,7 @@ public struct SegmentLayout: Equatable, Sendable {
         static let mainCell = 4 * line              // Atomic<UInt64> TAT
         static let weightedCells = 5 * line         // weightedCapacity × line
         static let counterShards = (5 + SegmentLayout.weightedCapacity) * line
-        static let shardSize = 256                  // 32 counters
+        static let shardSize = 1024                 // 128 words: limiter counters at 0, task statistics at 32
         static let slots = counterShards + SegmentLayout.counterShards * shardSize
     }
 

@@ -39,6 +39,8 @@ extension Worker {
             return
         }
         let sentAt = MonotonicClock.now()
+        let wallNow = parts.wallClock.now()
+        parts.limiter.taskStatistics.requestStarted(scheduleToStart: wallNow > lease.dueAt ? wallNow - lease.dueAt : 0)
         let result = await parts.executor.send(request)
         parts.limiter.release(slot)
         if Task.isCancelled, case .transportFailure = result {

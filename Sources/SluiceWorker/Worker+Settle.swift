@@ -19,6 +19,8 @@ extension Worker {
         case .transportFailure(let reason):
             classification = Classification(.retry(delay: nil, reason: reason, spendsAttempt: true))
         }
+        parts.limiter.taskStatistics.attemptConcluded(
+            Self.attemptResult(result, classification.outcome), status: Int(status), duration: elapsed)
         if let pushBack = classification.pushBack {
             parts.limiter.pushBack(until: MonotonicClock.now() + pushBack)
             log.warn("queue.pushed_back", ("status", status), ("for_ms", "\(pushBack / 1_000_000)"))
@@ -41,6 +43,17 @@ extension Worker {
         settle(lease, settlement, log: log.with([("status", status), ("ms", "\(elapsed / 1_000_000)")]), event: event)
     }
 
+    /// The `result` label of an attempt that got `result` and means `outcome`.
+    static func attemptResult(_ result: HTTPExecutor.Result, _ outcome: Outcome) -> AttemptResult {
+        guard case .answered(let response) = result else { return .transportError }
+        if response.status == 429 { return .rateLimited }
+        switch outcome {
+        case .success: return .success
+        case .retry: return .retry
+        case .fail: return .failed
+        }
+    }
+
     /// Settles and logs; a spool failure is logged, and the lease stays for
     /// recovery to return (at least once, never lost).
     func settle(_ lease: Lease, _ settlement: Settlement, log: EventLog, event: String) {
@@ -49,6 +62,11 @@ extension Worker {
         } catch {
             log.error("spool.settle_failed", ("error", "\(error)"))
             return
+        }
+        switch settlement {
+        case .complete: parts.limiter.taskStatistics.completed(success: true)
+        case .deadLetter: parts.limiter.taskStatistics.completed(success: false)
+        default: break
         }
         switch settlement {
         case .deadLetter(let reason): log.warn(event, ("reason", reason))
