@@ -30,8 +30,10 @@ let package = Package(
         .target(name: "SluiceProviders", dependencies: ["SluiceCore", "SluiceConfig", "SluiceJSON"], swiftSettings: strict),
         // One worker process: claim, reserve, send, classify, settle; graceful drain.
         .target(name: "SluiceWorker", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders"], swiftSettings: strict),
+        // The supervisor's HTTP listener: /metrics, health, ingest and admin API; and their client.
+        .target(name: "SluiceControl", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceHTTP"], swiftSettings: strict),
         // `sluice run`: prepares segment and spool, runs and restarts the workers.
-        .target(name: "SluiceSupervisor", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceSpool", "SluiceConfig"], swiftSettings: strict),
+        .target(name: "SluiceSupervisor", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceControl"], swiftSettings: strict),
         // Layer 1: an HTTP/1.1 server on POSIX sockets (epoll), for the control plane and the sandbox.
         .target(name: "SluiceHTTP", dependencies: ["SluicePOSIX", "CSluiceShim"], swiftSettings: strict),
         // `sluice sandbox`: a local stand-in for SendGrid, Stripe, OpenAI and Twilio, with their limits.
@@ -39,7 +41,7 @@ let package = Package(
         // Measurements behind `sluice bench`.
         .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders", "SluiceWorker"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
-        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceBench", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceSupervisor", "SluiceSandbox"], swiftSettings: strict),
+        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceBench", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceSupervisor", "SluiceSandbox", "SluiceControl", "SluiceHTTP"], swiftSettings: strict),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], swiftSettings: strict),
 
         // Test doubles and helpers shared by every test target.
@@ -51,6 +53,7 @@ let package = Package(
         .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceProviders", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceFleetTests", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceConfig", "SluiceProviders", "SluiceSpool", "SluiceWorker", "SluiceSupervisor", "SluiceTestSupport", "sluice", "sluice-test-child"], swiftSettings: strict),
+        .testTarget(name: "SluiceControlTests", dependencies: ["SluiceControl", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceHTTP", "SluicePOSIX", "SluiceTestSupport", "sluice"], swiftSettings: strict),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluicePOSIX", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceSandboxTests", dependencies: ["SluiceCore", "SluiceSandbox", "SluiceTestSupport", "sluice"], swiftSettings: strict),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),

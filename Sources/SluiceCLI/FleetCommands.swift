@@ -31,11 +31,14 @@ private let runCommand = Command(
     let reset = arguments.flag("--reset-shm")
     try arguments.finish()
     let config = try loadChecked(path, terminal: terminal)
+    let adminToken = try config.adminToken.map { source throws -> Secret in
+        try source.resolve(environment: ProcessInfo.processInfo.environment, readFile: readSmallFile)
+    }
     let supervisor = try Supervisor(
         config: config, configPath: absolute(path), executable: try CurrentProcess.executablePath(),
-        resetSharedMemory: reset, log: EventLog(component: "supervisor")
+        resetSharedMemory: reset, adminToken: adminToken, log: EventLog(component: "supervisor")
     )
-    return supervisor.run(signals: signals)
+    return try supervisor.run(signals: signals)
 }
 
 private let workerCommand = Command(

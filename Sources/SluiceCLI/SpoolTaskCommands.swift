@@ -22,7 +22,7 @@ let spoolTaskShowCommand = Command(
         terminal.err("task \"\(id)\" not found in \(only.map { "queue \($0)" } ?? "any queue") under \(location.root.path)")
         return ExitCode.failure
     }
-    terminal.out(json ? JSONWriter.string(.object(showJSON(status))) : showText(status, now: SystemWallClock().now()))
+    terminal.out(json ? JSONWriter.string(.object(status.jsonObject())) : showText(status, now: SystemWallClock().now()))
     return ExitCode.success
 }
 
@@ -75,26 +75,6 @@ private func findTask(_ id: TaskID, only: String?, location: SpoolLocation) thro
         if let status = try location.openExisting(name)?.status(of: id) { return status }
     }
     return nil
-}
-
-private func showJSON(_ status: TaskStatus) -> JSONObject {
-    var object = status.record?.jsonObject() ?? JSONObject()
-    object["id"] = .string(status.id.rawValue)
-    object["queue"] = .string(status.queue.rawValue)
-    object["state"] = .string(stateWord(status.state))
-    if case .leased(let pid, _) = status.state { object["leasedBy"] = .number(String(pid)) }
-    if let problem = status.problem { object["problem"] = .string(problem) }
-    return object
-}
-
-private func stateWord(_ state: TaskState) -> String {
-    switch state {
-    case .journaled: "journaled"
-    case .ready: "ready"
-    case .leased: "leased"
-    case .dead: "dead"
-    case .done: "done"
-    }
 }
 
 private func showText(_ status: TaskStatus, now: UInt64) -> String {

@@ -27,5 +27,16 @@ extension FleetConfig {
                 throw ConfigError("queues.\(queue.name).credential", error.message)
             }
         }
+        if let source = adminToken {
+            let token: Secret
+            do {
+                token = try source.resolve(environment: environment, readFile: readFile)
+            } catch {
+                throw ConfigError("adminToken", error.message)
+            }
+            guard token.reveal().utf8.count >= 16 else {
+                throw ConfigError("adminToken", "the token in \(source.name) is shorter than 16 characters; use a random one, e.g. `openssl rand -hex 32`")
+            }
+        }
     }
 }

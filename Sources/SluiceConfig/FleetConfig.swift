@@ -7,6 +7,9 @@ public struct FleetConfig: Equatable, Sendable {
     /// Spool root; nil means the default state directory.
     public var spoolRoot: String?
     public var listen = ListenAddress.defaultAddress
+    /// The credential holding the bearer token that `/v1/…` routes require.
+    /// Required when `listen` is not loopback.
+    public var adminToken: CredentialSource?
     /// How long in-flight work may take to finish on SIGTERM, in nanoseconds.
     public var shutdownTimeout: UInt64 = 30_000_000_000
     /// Queues in the order the file lists them.
@@ -38,6 +41,15 @@ public struct FleetConfig: Equatable, Sendable {
                 throw ConfigError("listen", "\"\(text)\" is not an address; write \"127.0.0.1:9464\" (IPv4 literal and port)")
             }
             config.listen = address
+        }
+        if let name = try root.string("adminToken") {
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw ConfigError("adminToken", "\"\(name)\" must name a credential (letters, digits, _), e.g. \"SLUICE_ADMIN_TOKEN\", resolved like a queue's credential")
+            }
+            config.adminToken = CredentialSource(name: name)
+        }
+        if !config.listen.isLoopback, config.adminToken == nil {
+            throw ConfigError("listen", "\(config.listen) is reachable from other hosts: set \"adminToken\" to the name of a credential holding a bearer token (e.g. \"SLUICE_ADMIN_TOKEN\"), or listen on 127.0.0.1")
         }
         config.shutdownTimeout = try root.duration("shutdownTimeout", atLeast: 1_000_000) ?? config.shutdownTimeout
         guard var queues = try root.object("queues"), !queues.keys.isEmpty else {

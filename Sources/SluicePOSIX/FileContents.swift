@@ -1,6 +1,6 @@
 import Glibc
 
-/// Reading a whole (small) file.
+/// Reading and replacing a whole (small) file.
 public enum FileContents {
     /// The bytes of the file at `path`. Throws if it cannot be opened or read,
     /// or holds more than `limit` bytes (a guard against reading the wrong file).
@@ -15,5 +15,36 @@ public enum FileContents {
             bytes.append(contentsOf: buffer[..<count])
             if bytes.count > limit { throw SystemError(call: "read(\(path)): larger than \(limit) bytes", errno: EFBIG) }
         }
+    }
+
+    /// Replaces the file at `path` with `bytes`, durably and atomically: a
+    /// reader sees the old contents or the new, never a mix, and after a
+    /// crash the new contents survive once this returns (temp file written
+    /// and synced, renamed over, directory synced). Mode 0600 by default.
+    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o600) throws(SystemError) {
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = try syscall("open(\(temporary))") { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        do throws(SystemError) {
+            defer { close(fd) }
+            var written = 0
+            while written < bytes.count {
+                let remaining = bytes.count - written
+                let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, remaining) }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw SystemError(call: "write(\(temporary))", errno: errno)
+                }
+                written += count
+            }
+            _ = try syscall("fsync(\(temporary))") { fsync(fd) }
+            _ = try syscall("rename(\(temporary), \(path))") { rename(temporary, path) }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        let directoryFD = try syscall("open(\(directory))") { open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { close(directoryFD) }
+        _ = try syscall("fsync(\(directory))") { fsync(directoryFD) }
     }
 }

@@ -17,7 +17,7 @@ public final class SpoolQueue: Sendable {
     public let pid: Int32
     let folders: QueueFolders
     let clock: any WallClock
-    let options: SpoolOptions
+    public let options: SpoolOptions
     let claimer = Mutex(ClaimState())
     private let serial = Atomic<UInt64>(0)
 

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceJSON
 /// What the spool knows of one task: where it is and what it holds.
 public struct TaskStatus: Sendable, Equatable {
     public let id: TaskID
@@ -16,5 +17,31 @@ public struct TaskStatus: Sendable, Equatable {
         self.state = state
         self.record = record
         self.problem = problem
+    }
+}
+
+extension TaskStatus {
+    /// The stored task as JSON, with "state" (and "leasedBy", "problem") added.
+    public func jsonObject() -> JSONObject {
+        var object = record?.jsonObject() ?? JSONObject()
+        object["id"] = .string(id.rawValue)
+        object["queue"] = .string(queue.rawValue)
+        object["state"] = .string(state.word)
+        if case .leased(let pid, _) = state { object["leasedBy"] = .number(String(pid)) }
+        if let problem { object["problem"] = .string(problem) }
+        return object
+    }
+}
+
+extension TaskState {
+    /// The state's one-word name.
+    public var word: String {
+        switch self {
+        case .journaled: "journaled"
+        case .ready: "ready"
+        case .leased: "leased"
+        case .dead: "dead"
+        case .done: "done"
+        }
     }
 }

@@ -49,6 +49,10 @@ extension Supervisor {
         let leases = (try? spools[queue]?.recover(includingOwnLeases: true))?.leasesReturned.count ?? 0
         log.info("worker.exited", ("queue", queue), ("pid", "\(pid)"), ("status", "\(status)"),
                  ("slots_reclaimed", "\(slots)"), ("leases_returned", "\(leases)"))
+        if workers[index].retiring {
+            workers.remove(at: index)
+            return
+        }
         if draining != nil {
             workers[index].state = .stopped
             return

@@ -1,5 +1,6 @@
 import Glibc
 import SluiceConfig
+import SluiceControl
 import SluiceLimiter
 import SluicePOSIX
 import SluiceSpool
@@ -20,11 +21,15 @@ public final class Supervisor {
     var workers: [WorkerProcess] = []
     var restartPolicy = RestartPolicy()
     var draining: (deadline: UInt64, interrupts: Int)?
+    /// What the loop shares with the control plane's handlers.
+    let fleetState = FleetState()
+    let controlPlane: ControlPlane
 
     /// Prepares everything a worker needs, before any is started: the
     /// segment (created or attached, limits written), each queue's spool
     /// (orphaned leases of dead processes back to ready).
-    public init(config: FleetConfig, configPath: String, executable: String, resetSharedMemory: Bool, log: EventLog) throws {
+    public init(config: FleetConfig, configPath: String, executable: String, resetSharedMemory: Bool,
+                adminToken: Secret?, log: EventLog) throws {
         self.config = config
         self.configPath = configPath
         self.executable = executable
@@ -32,9 +37,12 @@ public final class Supervisor {
         coordinator = try Coordinator.open(fleet: config.fleet, reset: resetSharedMemory)
         let root = config.spoolRoot ?? SpoolRoot.defaultPath()
         var spools: [String: SpoolQueue] = [:]
+        var processes: [String: Int] = [:]
         for queue in config.queues {
-            try coordinator.register(queue: queue.name, limits: queue.limits)
             let spool = try SpoolQueue(root: root, name: queue.name)
+            let overrides = try Self.runtimeOverrides(of: queue, root: root, log: log)
+            try coordinator.register(queue: queue.name, limits: overrides.applied(to: queue.limits))
+            processes[queue.name.rawValue] = overrides.processes?.processes ?? queue.processes
             // The supervisor never claims, so a lease named with its pid (a
             // reused pid) is a dead worker's too.
             let recovered = try spool.recover(includingOwnLeases: true)
@@ -45,26 +53,55 @@ public final class Supervisor {
         let freed = coordinator.reclaimDeadOwners()
         if freed > 0 { log.info("fleet.reclaimed", ("slots_of_dead_processes", "\(freed)")) }
         workers = config.queues.flatMap { queue in
-            (0..<queue.processes).map { WorkerProcess(queue: queue.name.rawValue, ordinal: $0, state: .waiting(until: 0)) }
+            (0..<processes[queue.name.rawValue, default: queue.processes]).map {
+                WorkerProcess(queue: queue.name.rawValue, ordinal: $0, state: .waiting(until: 0))
+            }
         }
+        controlPlane = try ControlPlane(config: config, coordinator: coordinator, spools: spools,
+                                        state: fleetState, adminToken: adminToken, log: log)
+    }
+
+    /// The runtime changes saved for `queue` that still apply (see
+    /// `RuntimeOverrides`); those the configuration has since replaced are
+    /// dropped from the file, and said so.
+    private static func runtimeOverrides(of queue: QueueConfig, root: String, log: EventLog) throws -> RuntimeOverrides {
+        let saved = try RuntimeOverrides.load(root: root, queue: queue.name.rawValue)
+        let (kept, dropped) = saved.applicable(to: queue)
+        for sentence in dropped {
+            log.warn("queue.runtime_change_dropped", ("queue", queue.name.rawValue), ("change", sentence),
+                     ("reason", "the configuration changed since; it wins"))
+        }
+        if kept != saved { try kept.save(root: root, queue: queue.name.rawValue) }
+        if kept != RuntimeOverrides() {
+            log.info("queue.runtime_changes_applied", ("queue", queue.name.rawValue),
+                     ("rate", kept.rate.map { "\($0.rate.text) burst \($0.burst)" } ?? "configured"),
+                     ("paused", "\(kept.paused ?? false)"), ("processes", "\(kept.processes?.processes ?? queue.processes)"))
+        }
+        return kept
     }
 
     /// Runs until drained. Returns the exit code: 0 after a graceful stop,
     /// 130 after a second SIGINT.
-    public func run(signals: SignalQueue) -> Int32 {
+    public func run(signals: SignalQueue) throws -> Int32 {
+        try controlPlane.start()
+        defer { controlPlane.stop() }
         log.info("fleet.started", ("fleet", config.fleet.rawValue), ("workers", "\(workers.count)"))
         while true {
+            fleetState.beat()
             if let signal = signals.next(timeout: 100_000_000), let code = handle(signal) { return code }
             reap()
             if let draining {
+                answerScaleRequests()
                 if workers.allSatisfy({ $0.pid == nil }) {
                     log.info("fleet.stopped")
                     return 0
                 }
                 if MonotonicClock.now() > draining.deadline { killStragglers() }
             } else {
+                answerScaleRequests()
                 startDueWorkers()
             }
+            fleetState.publish(workerTallies())
         }
     }
 
@@ -88,6 +125,7 @@ public final class Supervisor {
     }
 
     private func beginDrain(signal: Int32) {
+        fleetState.beginDraining()
         // Workers get the shutdown timeout for requests in flight, and a little
         // more to settle and exit before the supervisor escalates.
         draining = (MonotonicClock.now() + config.shutdownTimeout + 3_000_000_000, 0)

@@ -24,6 +24,8 @@ struct WorkerProcess {
     /// Monotonic instants of recent unexpected exits, for the crash-loop limit.
     var recentCrashes: [UInt64] = []
     var restarts = 0
+    /// Scaled away: told to drain, and removed (not restarted) once it exits.
+    var retiring = false
 
     var pid: pid_t? {
         switch state {

@@ -1,0 +1,34 @@
+import SluiceHTTP
+
+/// Why a control-plane request failed, mapped to its HTTP status.
+public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
+    case badRequest(String)
+    case unauthorized(String)
+    case notFound(String)
+    case conflict(String)
+    case tooLarge(String)
+    case unavailable(String)
+    case diskFull(String)
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .badRequest(let text), .unauthorized(let text), .notFound(let text), .conflict(let text), .tooLarge(let text),
+             .unavailable(let text), .diskFull(let text), .storage(let text):
+            text
+        }
+    }
+
+    var status: HTTPStatus {
+        switch self {
+        case .badRequest: .badRequest
+        case .unauthorized: .unauthorized
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .tooLarge: .contentTooLarge
+        case .unavailable: .serviceUnavailable
+        case .diskFull: .insufficientStorage
+        case .storage: .internalServerError
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Glibc
+import SluiceHTTP
+import SluiceLimiter
+import SluiceSpool
+
+extension ControlPlane {
+    /// `GET /metrics`: the fleet's Prometheus page, rendered from the shared
+    /// counters (every process's work) and the sampler's spool counts.
+    func metrics() -> HTTPResponse {
+        let snapshots = queueOrder.compactMap { name in queues[name].map { MetricsSnapshot(queue: $0, plane: self) } }
+        return HTTPResponse(status: .ok, headers: ["Content-Type": PrometheusText.contentType],
+                            body: Array(MetricsPage.render(snapshots).utf8))
+    }
+}
+
+/// Everything `/metrics` says of one queue, read once per scrape.
+struct MetricsSnapshot {
+    let name: String
+    let statistics: TaskStatistics
+    let limiter: QueueCounters
+    let limits: QueueLimits
+    let slotsInUse: Int
+    let sample: QueueSample
+    let workers: WorkerTally
+
+    init(queue: ControlPlane.Queue, plane: ControlPlane) {
+        name = queue.config.name.rawValue
+        statistics = queue.handle.taskStatisticsTotals
+        limiter = queue.handle.counterTotals
+        limits = queue.handle.limits
+        slotsInUse = queue.handle.slotsInUse
+        sample = plane.sampler.sample(name)
+        workers = plane.state.workers[name] ?? WorkerTally()
+    }
+
+    init(name: String, statistics: TaskStatistics, limiter: QueueCounters, limits: QueueLimits,
+         slotsInUse: Int, sample: QueueSample, workers: WorkerTally) {
+        self.name = name
+        self.statistics = statistics
+        self.limiter = limiter
+        self.limits = limits
+        self.slotsInUse = slotsInUse
+        self.sample = sample
+        self.workers = workers
+    }
+
+    /// Requests per second the limiter is configured for (+Inf: unlimited).
+    var configuredRate: Double { limits.rate.interval == 0 ? .infinity : 1e9 / Double(limits.rate.interval) }
+    var configuredBurst: UInt64 { limits.rate.interval == 0 ? 0 : limits.rate.tolerance / limits.rate.interval + 1 }
+}
+
+/// The text of `/metrics`: one family at a time, every queue's samples in it.
+enum MetricsPage {
+    static func render(_ queues: [MetricsSnapshot]) -> String {
+        var page = PrometheusText()
+        func each(_ name: String, _ kind: PrometheusText.Kind, _ help: String,
+                  _ body: (inout PrometheusText, MetricsSnapshot, [(String, String)]) -> Void) {
+            page.family(name, kind, help)
+            for queue in queues { body(&page, queue, [("queue", queue.name)]) }
+        }
+
+        each("sluice_tasks_enqueued_total", .counter, "Tasks accepted into the spool (ingest API and CLI), duplicates excluded.") {
+            $0.sample("sluice_tasks_enqueued_total", $2, $1.statistics.enqueued)
+        }
+        each("sluice_tasks_completed_total", .counter, "Tasks finished for good, by outcome (success, or dead after failing).") {
+            $0.sample("sluice_tasks_completed_total", $2 + [("outcome", "success")], $1.statistics.completedSuccess)
+            $0.sample("sluice_tasks_completed_total", $2 + [("outcome", "dead")], $1.statistics.completedDead)
+        }
+        each("sluice_task_attempts_total", .counter, "Attempts concluded, by result.") { page, queue, labels in
+            for result in AttemptResult.allCases {
+                page.sample("sluice_task_attempts_total", labels + [("result", result.label)], queue.statistics.attempts[result.rawValue])
+            }
+        }
+        each("sluice_requests_started_total", .counter, "HTTP requests sent to the provider (counted when sending starts).") {
+            $0.sample("sluice_requests_started_total", $2, $1.statistics.requestsStarted)
+        }
+        each("sluice_http_requests_total", .counter, "Answers received from the provider, by status code (others by class).") { page, queue, labels in
+            for (bucket, count) in queue.statistics.responses.enumerated() where count > 0 {
+                page.sample("sluice_http_requests_total", labels + [("code", StatusCodeBucket.label(bucket))], count)
+            }
+        }
+        each("sluice_rate_limited_total", .counter, "429 answers received: requests the provider refused as too many.") {
+            $0.sample("sluice_rate_limited_total", $2, $1.statistics.rateLimited)
+        }
+        each("sluice_queue_backlog", .gauge, "Tasks in the spool by state (sampled each second): ready_due may start now, ready_waiting later.") { page, queue, labels in
+            guard let counts = queue.sample.counts else { return }
+            for (state, value) in [("ready_due", counts.readyDue), ("ready_waiting", counts.readyWaiting + counts.journaled),
+                                   ("leased", counts.leased), ("dead", counts.dead)] {
+                page.sample("sluice_queue_backlog", labels + [("state", state)], UInt64(value))
+            }
+        }
+        each("sluice_queue_oldest_due_age_seconds", .gauge, "How long the longest-waiting due task has been due (0: none due).") {
+            guard let counts = $1.sample.counts else { return }
+            $0.sample("sluice_queue_oldest_due_age_seconds", $2, Double(counts.oldestDueAge) / 1e9)
+        }
+        each("sluice_rate_limit_rps", .gauge, "The queue's configured global rate, requests per second (as in force now).") {
+            $0.sample("sluice_rate_limit_rps", $2, $1.configuredRate)
+        }
+        each("sluice_rate_limit_burst", .gauge, "The queue's configured burst.") {
+            $0.sample("sluice_rate_limit_burst", $2, $1.configuredBurst)
+        }
+        each("sluice_queue_paused", .gauge, "1 while the queue is paused.") {
+            $0.sample("sluice_queue_paused", $2, UInt64($1.limits.paused ? 1 : 0))
+        }
+        each("sluice_observed_rate_rps", .gauge, "Requests started per second over the last 10 s.") {
+            $0.sample("sluice_observed_rate_rps", $2, $1.sample.observedPerSecond)
+        }
+        each("sluice_inflight", .gauge, "Tasks held by live workers: waiting for their start instant, being sent, or being settled.") {
+            guard let counts = $1.sample.counts else { return }
+            $0.sample("sluice_inflight", $2, UInt64(max(0, counts.leased - counts.leasedByGoneProcesses)))
+        }
+        each("sluice_concurrency_slots_in_use", .gauge, "Fleet-wide concurrency slots held (requests sending under maxConcurrent).") {
+            $0.sample("sluice_concurrency_slots_in_use", $2, UInt64($1.slotsInUse))
+        }
+        each("sluice_schedule_to_start_seconds", .histogram, "From the instant a task was due to the instant its request was sent.") {
+            $0.histogram("sluice_schedule_to_start_seconds", $2, $1.statistics.scheduleToStart)
+        }
+        each("sluice_limiter_wait_seconds", .histogram, "How long the limiter made granted requests wait for their start instant.") {
+            var waits = LatencyHistogram()
+            waits.counts = $1.limiter.waitHistogram
+            waits.sumNanoseconds = $1.limiter.waitNanoseconds
+            $0.histogram("sluice_limiter_wait_seconds", $2, waits)
+        }
+        each("sluice_request_duration_seconds", .histogram, "From sending a request to having its answer (or its failure).") {
+            $0.histogram("sluice_request_duration_seconds", $2, $1.statistics.requestDuration)
+        }
+        each("sluice_limiter_push_backs_total", .counter, "Times a 429 or an exhausted budget pushed the whole queue back.") {
+            $0.sample("sluice_limiter_push_backs_total", $2, $1.limiter.pushBacks)
+        }
+        each("sluice_limiter_slots_reclaimed_total", .counter, "Concurrency slots freed because their holder died.") {
+            $0.sample("sluice_limiter_slots_reclaimed_total", $2, $1.limiter.slotsReclaimed)
+        }
+        each("sluice_workers", .gauge, "Worker processes by state.") { page, queue, labels in
+            for (state, value) in [("running", queue.workers.running), ("starting", queue.workers.starting),
+                                   ("stopping", queue.workers.stopping), ("gave_up", queue.workers.gaveUp)] {
+                page.sample("sluice_workers", labels + [("state", state)], UInt64(value))
+            }
+        }
+        each("sluice_workers_desired", .gauge, "Worker processes the queue should have (configured or scaled at runtime).") {
+            $0.sample("sluice_workers_desired", $2, UInt64($1.workers.desired))
+        }
+        each("sluice_worker_restarts_total", .counter, "Worker processes restarted after a crash, since the supervisor started.") {
+            $0.sample("sluice_worker_restarts_total", $2, UInt64($1.workers.restarts))
+        }
+        return page.text
+    }
+}
+
+extension ControlPlane {
+    /// `GET /healthz`: the supervisor's loop turned within the last 5 s.
+    func health() -> HTTPResponse {
+        let since = state.sinceHeartbeat
+        guard since < 5_000_000_000 else {
+            return .text(.serviceUnavailable, "the supervisor loop has not turned for \(since / 1_000_000) ms\n")
+        }
+        return .text(.ok, "ok\n")
+    }
+
+    /// `GET /readyz`: ready to take and do work. 503 with every reason otherwise.
+    func readiness() -> HTTPResponse {
+        var problems: [String] = []
+        if state.isDraining { problems.append("draining: the fleet is shutting down") }
+        if access(spoolRoot, W_OK) != 0 { problems.append("spool \(spoolRoot) is not writable") }
+        let workers = state.workers
+        for name in queueOrder {
+            let tally = workers[name] ?? WorkerTally()
+            if tally.running < tally.desired {
+                problems.append("queue \(name): \(tally.running) of \(tally.desired) workers running")
+            }
+            if let error = sampler.sample(name).spoolError { problems.append("queue \(name): \(error)") }
+        }
+        guard problems.isEmpty else { return .text(.serviceUnavailable, problems.joined(separator: "\n") + "\n") }
+        return .text(.ok, "ready\n")
+    }
+}

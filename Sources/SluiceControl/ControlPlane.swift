@@ -1,0 +1,164 @@
+import Glibc
+import SluiceConfig
+import SluiceHTTP
+import SluiceJSON
+import SluiceLimiter
+import SluicePOSIX
+import SluiceSpool
+import Synchronization
+
+/// The supervisor's HTTP listener and everything behind it: `/metrics`,
+/// `/healthz`, `/readyz`, ingest (`POST /v1/queues/{queue}/tasks`), describe
+/// and admin routes.
+///
+/// It reads the segment and the spools directly and changes them the same
+/// way the CLI would; only scaling goes through the supervisor's loop
+/// (`FleetState`), which owns the worker processes. Every `/v1` route needs
+/// the bearer token when one is configured (and one must be, beyond loopback).
+public final class ControlPlane: Sendable {
+    /// One configured queue, with what the control plane reads and changes.
+    struct Queue: Sendable {
+        let config: QueueConfig
+        let handle: QueueHandle
+        let spool: SpoolQueue
+    }
+
+    let config: FleetConfig
+    let spoolRoot: String
+    let queues: [String: Queue]
+    /// In configuration order, for listings.
+    let queueOrder: [String]
+    let state: FleetState
+    let sampler: QueueSampler
+    let authorization: Authorization
+    let log: EventLog
+    /// Serialises read-modify-write of the overrides files.
+    let overridesLock = Mutex(())
+    private let server = Mutex<HTTPServer?>(nil)
+
+    public init(config: FleetConfig, coordinator: Coordinator, spools: [String: SpoolQueue],
+                state: FleetState, adminToken: Secret?, log: EventLog) throws {
+        self.config = config
+        spoolRoot = config.spoolRoot ?? SpoolRoot.defaultPath()
+        var queues: [String: Queue] = [:]
+        for queue in config.queues {
+            guard let spool = spools[queue.name.rawValue] else { continue }
+            queues[queue.name.rawValue] = Queue(config: queue, handle: try coordinator.queue(queue.name), spool: spool)
+        }
+        self.queues = queues
+        queueOrder = config.queues.map(\.name.rawValue)
+        self.state = state
+        sampler = QueueSampler(queues: queueOrder.compactMap { queues[$0] }.map { ($0.handle, $0.spool) })
+        authorization = Authorization(token: adminToken)
+        self.log = log
+    }
+
+    /// Binds the listener and starts serving; returns the bound address.
+    /// Writes it to `<spool root>/control.json` for the CLI to find.
+    @discardableResult
+    public func start() throws -> SocketAddress {
+        let address = SocketAddress(host: config.listen.host, port: config.listen.port)
+        let server = HTTPServer(configuration: HTTPServerConfiguration(address: address), handler: router.handler)
+        let bound = try server.start()
+        self.server.withLock { $0 = server }
+        sampler.start()
+        do {
+            try ControlEndpoint(pid: getpid(), address: bound, fleet: config.fleet.rawValue).write(root: spoolRoot)
+        } catch {
+            log.warn("http.endpoint_file_failed", ("error", "\(error)"))
+        }
+        log.info("http.listening", ("address", "\(bound)"), ("admin_token", authorization.token == nil ? "none" : "required"))
+        return bound
+    }
+
+    /// Stops serving (requests in hand are answered) and removes the endpoint file.
+    public func stop() {
+        let server = self.server.withLock { server in
+            defer { server = nil }
+            return server
+        }
+        server?.stop()
+        sampler.stop()
+        ControlEndpoint.remove(root: spoolRoot, ifOwnedBy: getpid())
+    }
+
+    var router: HTTPRouter {
+        var router = HTTPRouter()
+        router.add("GET", "/metrics") { [self] _, _ in metrics() }
+        router.add("GET", "/healthz") { [self] _, _ in health() }
+        router.add("GET", "/readyz") { [self] _, _ in readiness() }
+        addV1("POST", "/v1/queues/{queue}/tasks", to: &router) { [self] request, parameters in
+            try ingest(request, into: queue(named: parameters["queue"]))
+        }
+        addV1("GET", "/v1/queues", to: &router) { [self] _, _ in listQueues() }
+        addV1("GET", "/v1/queues/{queue}", to: &router) { [self] _, parameters in
+            .json(.ok, JSONWriter.bytes(describe(try queue(named: parameters["queue"]))))
+        }
+        addV1("GET", "/v1/tasks/{id}", to: &router) { [self] _, parameters in try showTask(parameters["id"] ?? "") }
+        addV1("PUT", "/v1/queues/{queue}/rate", to: &router) { [self] request, parameters in
+            try setRate(request, queue(named: parameters["queue"]))
+        }
+        addV1("POST", "/v1/queues/{queue}/pause", to: &router) { [self] _, parameters in
+            try setPaused(true, queue(named: parameters["queue"]))
+        }
+        addV1("POST", "/v1/queues/{queue}/resume", to: &router) { [self] _, parameters in
+            try setPaused(false, queue(named: parameters["queue"]))
+        }
+        addV1("POST", "/v1/queues/{queue}/reset", to: &router) { [self] _, parameters in
+            try resetWaiting(queue(named: parameters["queue"]))
+        }
+        addV1("PUT", "/v1/queues/{queue}/processes", to: &router) { [self] request, parameters in
+            try await scale(request, queue(named: parameters["queue"]))
+        }
+        return router
+    }
+
+    /// Adds a `/v1` route: the token is checked first, and a thrown error is
+    /// answered with its status and a JSON `{"error": …}`.
+    private func addV1(_ method: String, _ pattern: String, to router: inout HTTPRouter,
+                       _ body: @escaping @Sendable (HTTPRequest, HTTPRouter.Parameters) async throws -> HTTPResponse) {
+        router.add(method, pattern) { [self] request, parameters in
+            if let refusal = authorization.refusal(request) { return refusal }
+            do {
+                return try await body(request, parameters)
+            } catch {
+                return Self.errorResponse(error)
+            }
+        }
+    }
+
+    func queue(named text: String?) throws(ControlError) -> Queue {
+        let name = (text ?? "").removingPercentEncoding
+        guard let queue = queues[name] else {
+            throw .notFound("no queue \"\(name)\" in this fleet (queues: \(queueOrder.joined(separator: ", ")))")
+        }
+        return queue
+    }
+
+    static func errorResponse(_ error: any Error) -> HTTPResponse {
+        let control = error as? ControlError ?? .storage("\(error)")
+        var headers: HTTPHeaders = [:]
+        if case .unavailable = control { headers = ["Retry-After": "5"] }
+        return .json(control.status, JSONWriter.bytes(.object([("error", .string(control.description))])), headers: headers)
+    }
+}
+
+extension String {
+    /// `%XX` sequences decoded (queue names and ids are plain ASCII; a
+    /// malformed escape is kept as written).
+    var removingPercentEncoding: String {
+        guard contains("%") else { return self }
+        var bytes: [UInt8] = []
+        var iterator = Array(utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "%"), iterator.count >= 2,
+               let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                iterator = iterator.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
