@@ -1,7 +1,8 @@
 /// The spool's operator commands (`enqueue`, `queue …`, `task …`, `dead …`, `bench spool`).
 ///
 /// All of them work on the spool directory directly, so they work whether
-/// or not the fleet is running.
+/// or not the fleet is running; `queue describe` and `queue reset` go
+/// through the running fleet's API when there is one.
 let spoolCommands: [Command] = [
     spoolEnqueueCommand,
     spoolQueueDescribeCommand,

@@ -7,20 +7,28 @@ let spoolQueueDescribeCommand = Command(
     ["queue", "describe"],
     summary: "Show a queue's tasks per state and how long the oldest due task has waited",
     usage: """
-        sluice queue describe <queue> [--json] \(SpoolLocation.usage)
+        sluice queue describe <queue> [--json] \(SpoolLocation.usage) \(FleetConnection.usage)
 
-        Counts read from the spool directly: ready and due now, ready and waiting (a retry or a
-        notBefore), leased (and how many by processes that are gone), dead, journaled (accepted,
-        not yet expanded), quarantined; and the age of the oldest due task.
+        With the fleet running, from its API: the rate in force and the observed rate, backlog by
+        state, in flight, workers, schedule-to-start p50/p99 over the last minute, totals.
+        Otherwise, counts read from the spool directly: ready and due now, ready and waiting (a
+        retry or a notBefore), leased (and how many by processes that are gone), dead, journaled
+        (accepted, not yet expanded), quarantined; and the age of the oldest due task.
 
-          --json          one JSON object: ready_due, ready_waiting, leased, dead, oldest_due_age_seconds, …
+          --json          one JSON object (the API's document, or ready_due, ready_waiting, leased, …)
         \(SpoolLocation.help)
+        \(FleetConnection.help)
         """
 ) { arguments, terminal in
     let location = try SpoolLocation(&arguments)
+    let fleet = try FleetConnection(&arguments, location: location)
     let json = arguments.flag("--json")
     let name = try location.queueName(try arguments.positional("queue"))
     try arguments.finish()
+    if let response = try fleet.call("GET", "/v1/queues/\(name)") {
+        terminal.out(json ? String(decoding: response.body, as: UTF8.self) : QueueDescriptionText.render(response.json ?? JSONObject()))
+        return ExitCode.success
+    }
     let queue = try location.openExisting(name)
     let counts = try queue?.counts() ?? QueueCounts()
     let path = "\(location.root.path)/\(name)"
@@ -105,17 +113,29 @@ let spoolQueueResetCommand = Command(
     ["queue", "reset"],
     summary: "Make every waiting retry of a queue due now",
     usage: """
-        sluice queue reset <queue> \(SpoolLocation.usage)
+        sluice queue reset <queue> \(SpoolLocation.usage) \(FleetConnection.usage)
 
         Every ready task waiting for a retry (attempt 2 or more, due later) becomes due now, its
         attempt count unchanged: for when the downstream API has recovered and tasks sit at long
         backoffs. Tasks waiting for their notBefore keep their time. Prints the ids reset.
+        Through the fleet's API when it runs, else on the spool directly.
         \(SpoolLocation.help)
+        \(FleetConnection.help)
         """
 ) { arguments, terminal in
     let location = try SpoolLocation(&arguments)
+    let fleet = try FleetConnection(&arguments, location: location)
     let name = try location.queueName(try arguments.positional("queue"))
     try arguments.finish()
+    if let response = try fleet.call("POST", "/v1/queues/\(name)/reset") {
+        var count = 0
+        if case .array(let ids)? = response.json?["reset"] {
+            for case .string(let id) in ids { terminal.out(id) }
+            count = ids.count
+        }
+        terminal.err("reset \(count) waiting \(count == 1 ? "retry" : "retries") in queue \(name); due now")
+        return ExitCode.success
+    }
     guard let queue = try location.openExisting(name) else {
         terminal.out("reset 0 waiting retries in queue \(name)")
         return ExitCode.success

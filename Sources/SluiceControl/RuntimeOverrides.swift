@@ -19,11 +19,23 @@ public struct RuntimeOverrides: Equatable, Sendable {
         /// The configured rate and burst when the override was made.
         public var replacedRate: String
         public var replacedBurst: UInt64
+
+        public init(rate: Rate, burst: UInt64, replacedRate: String, replacedBurst: UInt64) {
+            self.rate = rate
+            self.burst = burst
+            self.replacedRate = replacedRate
+            self.replacedBurst = replacedBurst
+        }
     }
 
     public struct ProcessesOverride: Equatable, Sendable {
         public var processes: Int
         public var replaced: Int
+
+        public init(processes: Int, replaced: Int) {
+            self.processes = processes
+            self.replaced = replaced
+        }
     }
 
     public var rate: RateOverride?
