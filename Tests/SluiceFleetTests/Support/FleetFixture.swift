@@ -1,6 +1,8 @@
 import Foundation
 import Glibc
+import SluiceControl
 import SluiceCore
+import SluiceHTTP
 import SluiceJSON
 import SluicePOSIX
 import SluiceSpool
@@ -46,10 +48,12 @@ final class FleetFixture: @unchecked Sendable {
     var spoolRoot: String { files.file("spool") }
 
     /// Writes the fleet's configuration: `queues` is the JSON of the
-    /// `queues` object, with `BASE` standing for the sandbox's base URL.
-    func configure(queues: String, shutdownTimeout: String = "10s") throws {
+    /// `queues` object, with `BASE` standing for the sandbox's base URL;
+    /// `extra` adds top-level members (`"adminToken": "…",`). The listener
+    /// takes a port the OS picks (found in the spool's control.json).
+    func configure(queues: String, shutdownTimeout: String = "10s", listen: String = "127.0.0.1:0", extra: String = "") throws {
         let text = """
-            {"fleet": "\(fleet.name)", "spool": "\(spoolRoot)", "shutdownTimeout": "\(shutdownTimeout)",
+            {"fleet": "\(fleet.name)", "spool": "\(spoolRoot)", "shutdownTimeout": "\(shutdownTimeout)", "listen": "\(listen)", \(extra)
              "queues": \(queues.replacingOccurrences(of: "BASE", with: baseURL))}
             """
         configPath = files.file("fleet.json")
@@ -112,6 +116,31 @@ final class FleetFixture: @unchecked Sendable {
         guard let response = try TestHTTPConnection.request(port: port, "POST", "/__sandbox/faults",
                                                              headers: [("Content-Type", "application/json")], body: Array(json.utf8)),
               response.status == 200 else { throw FixtureError("faults not accepted: \(json)") }
+    }
+
+    /// The running fleet's control-plane address (from its control.json).
+    func controlAddress() throws -> SocketAddress {
+        var endpoint: ControlEndpoint?
+        _ = ChildProcessRunner.waitUntil(seconds: 10) {
+            endpoint = ControlEndpoint.read(root: self.spoolRoot)
+            return endpoint != nil && endpoint?.pid == self.fleetProcess?.pid
+        }
+        guard let endpoint, endpoint.pid == fleetProcess?.pid else { throw FixtureError("the fleet wrote no control.json") }
+        return endpoint.connectAddress
+    }
+
+    /// One request to the running fleet's control plane.
+    func api(_ method: String, _ path: String, body: String = "", contentType: String = "application/json",
+             token: String? = nil) throws -> ControlClient.Response {
+        try ControlClient(address: controlAddress(), token: token).send(method, path, body: Array(body.utf8), contentType: contentType)
+    }
+
+    /// Runs the real CLI with `arguments` (plus `--config`); returns its exit status, output and errors.
+    func cli(_ arguments: [String], environment: [String: String] = [:]) throws -> (SluicePOSIX.ExitStatus, String, String) {
+        let child = try SpawnedChild(sluice, arguments + ["--config", configPath], in: files,
+                                     label: "cli-\(arguments.prefix(2).joined(separator: "-"))-\(UniqueName.fleet("c"))", environment: environment)
+        let status = try child.wait()
+        return (status, child.output, child.errors)
     }
 
     /// What the fleet logged, one event per line.
