@@ -12,7 +12,7 @@ RELEASE_PATH := .build-release
 SLUICE_DEBUG   = .build/debug/sluice
 SLUICE_RELEASE = $(RELEASE_PATH)/release/sluice
 
-.PHONY: help build release test bench bench-limiter bench-spool bench-e2e run clean fuzz fuzz-http
+.PHONY: help build release test test-tools bench bench-limiter bench-spool bench-e2e bench-http run clean fuzz fuzz-http
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ build: ## Debug build of everything (sluice, tests' helpers)
 release: ## Optimised build of sluice, for benchmarks and deployment
 	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH) --product sluice $(WERROR)
 
-test: ## Build and run every test (unit, multi-process, end to end) and a short fuzz run
+test: test-tools ## Build and run every test (unit, multi-process, end to end) and a short fuzz run
 	$(SWIFT) build --build-tests $(WERROR)
 	# A short fuzz run of every parser exposed to the network (before the tests,
 	# so the test runner's summary is the last thing printed).
@@ -32,7 +32,17 @@ test: ## Build and run every test (unit, multi-process, end to end) and a short 
 	# on 2 cores they starve each other's cooperative threads.
 	$(SWIFT) test --skip-build --no-parallel
 
-bench: bench-limiter bench-spool bench-e2e ## Run every benchmark (release build)
+# Programs the tests drive for real (Debian packages), installed only when missing:
+# promtool and a Prometheus server (metrics), tmux (sluice top), wrk (bench-http).
+TEST_TOOLS := promtool:prometheus prometheus:prometheus tmux:tmux wrk:wrk
+test-tools: ## Install the programs the tests use, if missing (Debian packages)
+	@missing=""; for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+bench: bench-limiter bench-spool bench-e2e bench-http ## Run every benchmark (release build)
 
 bench-limiter: release ## Limiter ops/s and pacing across 1..16 processes
 	scripts/bench-limiter.sh $(SLUICE_RELEASE)
@@ -42,6 +52,9 @@ bench-spool: release ## Spool durable enqueue and claim throughput
 
 bench-e2e: release ## Fleet drain vs theoretical against the sandbox; HTTP executor req/s
 	$(SLUICE_RELEASE) bench e2e --runs 3
+
+bench-http: release test-tools ## The control plane under wrk: /metrics latency and NDJSON ingest at 64 connections
+	scripts/bench-http.sh $(SLUICE_RELEASE)
 
 run: release ## Start the sandbox and the fleet, enqueue a demo batch, show it drain (Ctrl-C stops)
 	scripts/run-demo.sh $(SLUICE_RELEASE)

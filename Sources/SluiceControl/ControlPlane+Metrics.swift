@@ -7,9 +7,10 @@ extension ControlPlane {
     /// `GET /metrics`: the fleet's Prometheus page, rendered from the shared
     /// counters (every process's work) and the sampler's spool counts.
     func metrics() -> HTTPResponse {
-        let snapshots = queueOrder.compactMap { name in queues[name].map { MetricsSnapshot(queue: $0, plane: self) } }
+        let workers = state.workers
+        let snapshots = queueOrder.compactMap { name in queues[name].map { MetricsSnapshot(queue: $0, plane: self, workers: workers) } }
         return HTTPResponse(status: .ok, headers: ["Content-Type": PrometheusText.contentType],
-                            body: Array(MetricsPage.render(snapshots).utf8))
+                            body: MetricsPage.render(snapshots))
     }
 }
 
@@ -23,14 +24,14 @@ struct MetricsSnapshot {
     let sample: QueueSample
     let workers: WorkerTally
 
-    init(queue: ControlPlane.Queue, plane: ControlPlane) {
+    init(queue: ControlPlane.Queue, plane: ControlPlane, workers: [String: WorkerTally]? = nil) {
         name = queue.config.name.rawValue
         statistics = queue.handle.taskStatisticsTotals
         limiter = queue.handle.counterTotals
         limits = queue.handle.limits
         slotsInUse = queue.handle.slotsInUse
         sample = plane.sampler.sample(name)
-        workers = plane.state.workers[name] ?? WorkerTally()
+        self.workers = (workers ?? plane.state.workers)[name] ?? WorkerTally()
     }
 
     init(name: String, statistics: TaskStatistics, limiter: QueueCounters, limits: QueueLimits,
@@ -51,24 +52,25 @@ struct MetricsSnapshot {
 
 /// The text of `/metrics`: one family at a time, every queue's samples in it.
 enum MetricsPage {
-    static func render(_ queues: [MetricsSnapshot]) -> String {
+    static func render(_ queues: [MetricsSnapshot]) -> [UInt8] {
         var page = PrometheusText()
         func each(_ name: String, _ kind: PrometheusText.Kind, _ help: String,
-                  _ body: (inout PrometheusText, MetricsSnapshot, [(String, String)]) -> Void) {
+                  _ body: (inout PrometheusText, MetricsSnapshot, PrometheusText.Labels) -> Void) {
             page.family(name, kind, help)
-            for queue in queues { body(&page, queue, [("queue", queue.name)]) }
+            for (queue, labels) in zip(queues, labels) { body(&page, queue, labels) }
         }
+        let labels = queues.map { PrometheusText.Labels([("queue", $0.name)]) }
 
         each("sluice_tasks_enqueued_total", .counter, "Tasks accepted into the spool (ingest API and CLI), duplicates excluded.") {
             $0.sample("sluice_tasks_enqueued_total", $2, $1.statistics.enqueued)
         }
         each("sluice_tasks_completed_total", .counter, "Tasks finished for good, by outcome (success, or dead after failing).") {
-            $0.sample("sluice_tasks_completed_total", $2 + [("outcome", "success")], $1.statistics.completedSuccess)
-            $0.sample("sluice_tasks_completed_total", $2 + [("outcome", "dead")], $1.statistics.completedDead)
+            $0.sample("sluice_tasks_completed_total", $2, ("outcome", "success"), $1.statistics.completedSuccess)
+            $0.sample("sluice_tasks_completed_total", $2, ("outcome", "dead"), $1.statistics.completedDead)
         }
         each("sluice_task_attempts_total", .counter, "Attempts concluded, by result.") { page, queue, labels in
             for result in AttemptResult.allCases {
-                page.sample("sluice_task_attempts_total", labels + [("result", result.label)], queue.statistics.attempts[result.rawValue])
+                page.sample("sluice_task_attempts_total", labels, ("result", result.label), queue.statistics.attempts[result.rawValue])
             }
         }
         each("sluice_requests_started_total", .counter, "HTTP requests sent to the provider (counted when sending starts).") {
@@ -76,7 +78,7 @@ enum MetricsPage {
         }
         each("sluice_http_requests_total", .counter, "Answers received from the provider, by status code (others by class).") { page, queue, labels in
             for (bucket, count) in queue.statistics.responses.enumerated() where count > 0 {
-                page.sample("sluice_http_requests_total", labels + [("code", StatusCodeBucket.label(bucket))], count)
+                page.sample("sluice_http_requests_total", labels, ("code", StatusCodeBucket.label(bucket)), count)
             }
         }
         each("sluice_rate_limited_total", .counter, "429 answers received: requests the provider refused as too many.") {
@@ -86,7 +88,7 @@ enum MetricsPage {
             guard let counts = queue.sample.counts else { return }
             for (state, value) in [("ready_due", counts.readyDue), ("ready_waiting", counts.readyWaiting + counts.journaled),
                                    ("leased", counts.leased), ("dead", counts.dead)] {
-                page.sample("sluice_queue_backlog", labels + [("state", state)], UInt64(value))
+                page.sample("sluice_queue_backlog", labels, ("state", state), UInt64(value))
             }
         }
         each("sluice_queue_oldest_due_age_seconds", .gauge, "How long the longest-waiting due task has been due (0: none due).") {
@@ -133,7 +135,7 @@ enum MetricsPage {
         each("sluice_workers", .gauge, "Worker processes by state.") { page, queue, labels in
             for (state, value) in [("running", queue.workers.running), ("starting", queue.workers.starting),
                                    ("stopping", queue.workers.stopping), ("gave_up", queue.workers.gaveUp)] {
-                page.sample("sluice_workers", labels + [("state", state)], UInt64(value))
+                page.sample("sluice_workers", labels, ("state", state), UInt64(value))
             }
         }
         each("sluice_workers_desired", .gauge, "Worker processes the queue should have (configured or scaled at runtime).") {
@@ -142,7 +144,7 @@ enum MetricsPage {
         each("sluice_worker_restarts_total", .counter, "Worker processes restarted after a crash, since the supervisor started.") {
             $0.sample("sluice_worker_restarts_total", $2, UInt64($1.workers.restarts))
         }
-        return page.text
+        return page.bytes
     }
 }
 

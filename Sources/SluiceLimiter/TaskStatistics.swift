@@ -178,11 +178,10 @@ extension CounterShard {
 
     func word(_ position: Int) -> UInt64 { base.atomicWord(at: position * 8).pointee.load(ordering: .relaxed) }
 
-    func histogram(at first: Int) -> LatencyHistogram {
-        var histogram = LatencyHistogram()
-        for bucket in histogram.counts.indices { histogram.counts[bucket] = word(first + bucket) }
-        histogram.sumNanoseconds = word(first + LatencyHistogram.bounds.count + 1)
-        return histogram
+    /// Adds this shard's histogram at word `first` into `histogram`.
+    func addHistogram(at first: Int, into histogram: inout LatencyHistogram) {
+        for bucket in histogram.counts.indices { histogram.counts[bucket] &+= word(first + bucket) }
+        histogram.sumNanoseconds &+= word(first + LatencyHistogram.bounds.count + 1)
     }
 }
 
@@ -201,16 +200,9 @@ extension QueueHandle {
             totals.completedDead &+= shard.word(TaskStatistics.Word.completedDead)
             for result in totals.attempts.indices { totals.attempts[result] &+= shard.word(TaskStatistics.Word.attempts + result) }
             for bucket in totals.responses.indices { totals.responses[bucket] &+= shard.word(TaskStatistics.Word.responses + bucket) }
-            totals.scheduleToStart.add(shard.histogram(at: TaskStatistics.Word.scheduleToStart))
-            totals.requestDuration.add(shard.histogram(at: TaskStatistics.Word.requestDuration))
+            shard.addHistogram(at: TaskStatistics.Word.scheduleToStart, into: &totals.scheduleToStart)
+            shard.addHistogram(at: TaskStatistics.Word.requestDuration, into: &totals.requestDuration)
         }
         return totals
-    }
-}
-
-extension LatencyHistogram {
-    mutating func add(_ other: LatencyHistogram) {
-        for bucket in counts.indices { counts[bucket] &+= other.counts[bucket] }
-        sumNanoseconds &+= other.sumNanoseconds
     }
 }

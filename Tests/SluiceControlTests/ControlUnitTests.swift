@@ -9,8 +9,8 @@ import Testing
     @Test func labelValues_areEscaped_andIntegersHaveNoFraction() {
         var page = PrometheusText()
         page.family("x_total", .counter, "help")
-        page.sample("x_total", [("queue", "a\"b\\c\nd")], UInt64(42))
-        page.sample("x_total", [("queue", "e")], 0.25)
+        page.sample("x_total", .init([("queue", "a\"b\\c\nd")]), UInt64(42))
+        page.sample("x_total", .init([("queue", "e")]), 0.25)
         #expect(page.text == "# HELP x_total help\n# TYPE x_total counter\nx_total{queue=\"a\\\"b\\\\c\\nd\"} 42\nx_total{queue=\"e\"} 0.25\n")
         #expect(PrometheusText.format(.infinity) == "+Inf")
     }
@@ -23,7 +23,7 @@ import Testing
         histogram.sumNanoseconds = 1_500_000_000
         var page = PrometheusText()
         page.family("h_seconds", .histogram, "help")
-        page.histogram("h_seconds", [("queue", "q")], histogram)
+        page.histogram("h_seconds", .init([("queue", "q")]), histogram)
         let lines = page.text.split(separator: "\n")
         #expect(lines.contains("h_seconds_bucket{queue=\"q\",le=\"0.001\"} 2"))
         #expect(lines.contains("h_seconds_bucket{queue=\"q\",le=\"0.025\"} 3"))
