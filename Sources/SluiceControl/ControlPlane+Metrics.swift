@@ -158,11 +158,19 @@ extension ControlPlane {
         return .text(.ok, "ok\n")
     }
 
-    /// `GET /readyz`: ready to take and do work. 503 with every reason otherwise.
+    /// `GET /readyz`: ready to take and do work: not draining, spool writable,
+    /// the segment still in place, every queue's workers running. 503 with
+    /// every reason otherwise.
     func readiness() -> HTTPResponse {
         var problems: [String] = []
         if state.isDraining { problems.append("draining: the fleet is shutting down") }
         if access(spoolRoot, W_OK) != 0 { problems.append("spool \(spoolRoot) is not writable") }
+        // The segment this process attached is still the fleet's: if its name
+        // was removed, a worker started now would create another one and
+        // enforce the limits apart from the rest.
+        if access("/dev/shm/sluice.\(config.fleet.rawValue)", F_OK) != 0 {
+            problems.append("the shared-memory segment /sluice.\(config.fleet.rawValue) was removed while the fleet ran; restart the fleet")
+        }
         let workers = state.workers
         for name in queueOrder {
             let tally = workers[name] ?? WorkerTally()

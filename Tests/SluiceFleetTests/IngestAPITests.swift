@@ -113,4 +113,15 @@ import Testing
         #expect(try client.send("GET", "/metrics").status == 200)
         #expect(try fixture.fleetProcess?.wait() == .exited(0))
     }
+
+    @Test func readyz_isReadyWithEveryWorkerUp_andNamesTheProblemWhenTheSegmentIsRemoved() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
+        try fixture.configure(queues: Self.stripeQueue)
+        try fixture.startFleet()
+        #expect(ChildProcessRunner.waitUntil(seconds: 10) { (try? fixture.api("GET", "/readyz"))?.status == 200 })
+        unlink("/dev/shm/sluice.\(fixture.fleet.name)")
+        let ready = try fixture.api("GET", "/readyz")
+        #expect(ready.status == 503 && ready.message.contains("removed"), "\(ready.status) \(ready.message)")
+        #expect(try fixture.api("GET", "/healthz").status == 200, "alive, not ready")
+    }
 }
