@@ -12,8 +12,9 @@ sandbox_pid="" fleet_pid=""
 
 cleanup() {
     trap - EXIT INT TERM
-    [ -n "$fleet_pid" ] && kill -TERM "$fleet_pid" 2>/dev/null && wait "$fleet_pid" 2>/dev/null || true
-    [ -n "$sandbox_pid" ] && kill -TERM "$sandbox_pid" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null || true
+    for pid in $fleet_pid $sandbox_pid; do
+        if kill -TERM "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
+    done
     rm -f /dev/shm/sluice.sandbox
     echo "stopped; the fleet's log was $work/fleet.log (removed)"
     rm -rf "$work"
@@ -69,5 +70,9 @@ while true; do
 done
 echo
 echo "drained in $(( $(date +%s) - started )) s, within every limit. The fleet keeps running; Ctrl-C stops it."
-echo "(enqueue more from another terminal: $sluice enqueue stripe-api --config $config --json '{\"kind\":\"create_payment\",\"payload\":{\"amount\":1,\"currency\":\"usd\"}}')"
+echo "From another terminal:"
+echo "  watch it live:   $sluice top --config $config"
+echo "  enqueue more:    curl -X POST 127.0.0.1:9464/v1/queues/stripe-api/tasks -d '{\"kind\":\"create_payment\",\"payload\":{\"amount\":1,\"currency\":\"usd\"}}'"
+echo "  change a rate:   $sluice queue set-rate stripe-api 20/s --config $config"
+echo "  metrics:         curl 127.0.0.1:9464/metrics"
 wait "$fleet_pid"
