@@ -22,7 +22,7 @@ final class FleetFixture: @unchecked Sendable {
     let sluice = ChildProcessRunner.product("sluice")
 
     static let credentials = [
-        "SENDGRID_API_KEY": "SG.test", "STRIPE_API_KEY": "sk_test_e2e", "OPENAI_API_KEY": "sk-e2e", "TWILIO_AUTH_TOKEN": "tok",
+        "SENDGRID_API_KEY": "SG.test", "STRIPE_API_KEY": "sk_test_e2e", "OPENAI_API_KEY": "sk-e2e", "TWILIO_AUTH_TOKEN": "twilio-secret-e2e",
     ]
 
     /// Starts the sandbox with `sandboxConfiguration` (its JSON).
