@@ -76,7 +76,7 @@ private let workerCommand = Command(
     let existing = try? coordinator.queue(queue.name)
     let limiter = try existing ?? coordinator.register(queue: queue.name, limits: queue.limits)
     let worker = Worker(queue: queue, parts: Worker.Parts(
-        store: try SpoolQueue(root: config.spoolRoot ?? SpoolRoot.defaultPath(), name: queue.name),
+        store: try SpoolQueue(root: config.spoolRoot ?? SpoolRoot.defaultPath(), name: queue.name, options: config.spoolOptions),
         limiter: limiter, provider: Providers.make(for: queue),
         executor: HTTPExecutor(maximumConnections: queue.maxConcurrentPerWorker, requestTimeout: queue.requestTimeout),
         credential: credential,

@@ -12,6 +12,9 @@ public struct FleetConfig: Equatable, Sendable {
     public var adminToken: CredentialSource?
     /// How long in-flight work may take to finish on SIGTERM, in nanoseconds.
     public var shutdownTimeout: UInt64 = 30_000_000_000
+    /// How long finished tasks stay in the spool's `done/` (ns); 0 forgets
+    /// them at once. Keeping them lets `sluice task show` and audits find them.
+    public var doneRetention: UInt64 = 0
     /// Queues in the order the file lists them.
     public var queues: [QueueConfig]
 
@@ -52,6 +55,7 @@ public struct FleetConfig: Equatable, Sendable {
             throw ConfigError("listen", "\(config.listen) is reachable from other hosts: set \"adminToken\" to the name of a credential holding a bearer token (e.g. \"SLUICE_ADMIN_TOKEN\"), or listen on 127.0.0.1")
         }
         config.shutdownTimeout = try root.duration("shutdownTimeout", atLeast: 1_000_000) ?? config.shutdownTimeout
+        config.doneRetention = try root.duration("doneRetention") ?? config.doneRetention
         guard var queues = try root.object("queues"), !queues.keys.isEmpty else {
             throw ConfigError("queues", "is required: an object with at least one queue, e.g. {\"stripe-api\": {\"provider\": \"stripe\", \"rate\": \"90/s\"}}")
         }

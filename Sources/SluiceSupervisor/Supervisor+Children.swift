@@ -57,7 +57,7 @@ extension Supervisor {
             workers[index].state = .stopped
             return
         }
-        if let delay = workers[index].exited(at: MonotonicClock.now(), policy: restartPolicy) {
+        if let delay = workers[index].exited(at: MonotonicClock.now(), policy: restartPolicy, status: status) {
             log.warn("worker.restarting", ("queue", queue), ("in_ms", "\(delay / 1_000_000)"), ("restarts", "\(workers[index].restarts)"))
         } else {
             log.error("worker.crash_loop", ("queue", queue), ("ordinal", "\(workers[index].ordinal)"),

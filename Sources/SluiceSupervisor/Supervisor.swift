@@ -39,7 +39,7 @@ public final class Supervisor {
         var spools: [String: SpoolQueue] = [:]
         var processes: [String: Int] = [:]
         for queue in config.queues {
-            let spool = try SpoolQueue(root: root, name: queue.name)
+            let spool = try SpoolQueue(root: root, name: queue.name, options: config.spoolOptions)
             let overrides = try Self.runtimeOverrides(of: queue, root: root, log: log)
             try coordinator.register(queue: queue.name, limits: overrides.applied(to: queue.limits))
             processes[queue.name.rawValue] = overrides.processes?.processes ?? queue.processes
@@ -151,5 +151,14 @@ public final class Supervisor {
                 kill(pid, SIGKILL)
             }
         }
+    }
+}
+
+extension FleetConfig {
+    /// The spool options every process of the fleet opens its queues with.
+    public var spoolOptions: SpoolOptions {
+        var options = SpoolOptions()
+        options.doneRetention = doneRetention
+        return options
     }
 }

@@ -39,7 +39,12 @@ struct WorkerProcess {
     /// backoff). Returns the delay before restarting it, or nil if it crashed
     /// too often (more than `RestartPolicy.crashLimit` in `crashWindow`) and
     /// is given up on.
-    mutating func exited(at now: UInt64, policy: RestartPolicy) -> UInt64? {
+    ///
+    /// A SIGKILL comes from outside (the OOM killer, an operator, a chaos
+    /// test), not from a fault of the worker's own: it is restarted after
+    /// the backoff but does not count toward giving up. Exit codes and other
+    /// signals (a Swift trap is SIGILL or SIGTRAP) do.
+    mutating func exited(at now: UInt64, policy: RestartPolicy, status: ExitStatus? = nil) -> UInt64? {
         let since: UInt64
         switch state {
         case .running(_, let started): since = started
@@ -50,7 +55,8 @@ struct WorkerProcess {
         }
         // A process that ran long enough is healthy again: forget old crashes.
         if now - since > policy.crashWindow { recentCrashes.removeAll() }
-        recentCrashes = recentCrashes.filter { now - $0 <= policy.crashWindow } + [now]
+        recentCrashes = recentCrashes.filter { now - $0 <= policy.crashWindow }
+        if status != .signaled(SIGKILL) { recentCrashes.append(now) }
         guard recentCrashes.count <= policy.crashLimit else {
             state = .gaveUp
             return nil

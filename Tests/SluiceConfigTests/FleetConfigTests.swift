@@ -39,7 +39,8 @@ import SluiceCore
 
     @Test func fullQueue_decodesEveryField() throws {
         let config = try parse("""
-            {"fleet": "prod", "spool": "/srv/spool", "listen": "0.0.0.0:8080", "shutdownTimeout": "1m30s",
+            {"fleet": "prod", "spool": "/srv/spool", "listen": "0.0.0.0:8080", "adminToken": "SLUICE_TOKEN",
+             "shutdownTimeout": "1m30s", "doneRetention": "1h",
              "queues": {"sms": {"provider": "twilio", "baseURL": "http://127.0.0.1:9/", "rate": "10/s", "burst": 2,
                "perWorkerRate": "5/s", "perWorkerBurst": 3, "maxConcurrentPerWorker": 8, "maxConcurrent": 20,
                "processes": 3, "requestTimeout": "5s", "credential": "TW_TOKEN", "accountSid": "AC1",
@@ -48,11 +49,18 @@ import SluiceCore
                          "maximumAttempts": 7, "jitter": 0}}}}
             """)
         #expect(config.fleet.rawValue == "prod" && config.spoolRoot == "/srv/spool" && !config.listen.isLoopback)
-        #expect(config.shutdownTimeout == 90_000_000_000)
+        #expect(config.shutdownTimeout == 90_000_000_000 && config.doneRetention == 3_600_000_000_000)
+        #expect(config.adminToken == CredentialSource(name: "SLUICE_TOKEN"))
         let queue = try #require(config.queue("sms"))
         #expect(queue.baseURL == "http://127.0.0.1:9" && queue.perKey?.field == "From" && queue.weighted.count == 1)
         #expect(queue.retry.initialInterval == 500_000_000 && queue.retry.maximumAttempts == 7 && queue.retry.jitter == 0)
         #expect(queue.limits.maxConcurrent == 20 && queue.limits.perKey != nil && queue.processes == 3)
+    }
+
+    @Test func nonLoopbackListen_withoutAToken_isRefused_namingTheFix() {
+        #expect {
+            try parse(#"{"listen": "0.0.0.0:9464", "queues": {"q": {"provider": "stripe", "rate": "1/s"}}}"#)
+        } throws: { "\($0)".contains("adminToken") && "\($0)".contains("listen") }
     }
 
     @Test(arguments: [

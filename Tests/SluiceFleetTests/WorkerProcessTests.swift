@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import SluiceSupervisor
 
@@ -49,5 +50,18 @@ import Testing
 
     @Test func backoff_isCappedAtTheMaximum() {
         #expect(policy.backoff(consecutiveCrashes: 30) == policy.maximumDelay)
+    }
+
+    @Test func sigkillFromOutside_isRestartedEveryTime_butOwnCrashesStillGiveUp() {
+        var worker = WorkerProcess(queue: "q", ordinal: 0, state: .running(pid: 1, since: 0))
+        for index in 0..<20 {
+            #expect(worker.exited(at: UInt64(index + 1) * Self.second, policy: policy, status: .signaled(SIGKILL)) == 500_000_000)
+            worker.state = .running(pid: 1, since: UInt64(index + 1) * Self.second)
+        }
+        for index in 0..<5 {
+            #expect(worker.exited(at: UInt64(30 + index) * Self.second, policy: policy, status: .signaled(SIGILL)) != nil)
+            worker.state = .running(pid: 1, since: UInt64(30 + index) * Self.second)
+        }
+        #expect(worker.exited(at: 36 * Self.second, policy: policy, status: .exited(1)) == nil, "the sixth own crash in a minute gives up")
     }
 }
