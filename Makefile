@@ -12,7 +12,7 @@ RELEASE_PATH := .build-release
 SLUICE_DEBUG   = .build/debug/sluice
 SLUICE_RELEASE = $(RELEASE_PATH)/release/sluice
 
-.PHONY: help build release test test-tools bench bench-limiter bench-spool bench-e2e bench-http run clean fuzz fuzz-http
+.PHONY: help build release test test-tools chaos bench bench-limiter bench-spool bench-e2e bench-http run clean fuzz fuzz-http
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,6 +31,10 @@ test: test-tools ## Build and run every test (unit, multi-process, end to end) a
 	# Serially: many tests time real processes and sockets, and run in parallel
 	# on 2 cores they starve each other's cooperative threads.
 	$(SWIFT) test --skip-build --no-parallel
+
+chaos: test-tools ## 60 s of chaos against a fleet of 4 queues (kills, freezes, faults), then its figures
+	$(SWIFT) build --build-tests $(WERROR)
+	SLUICE_CHAOS_SECONDS=$${SLUICE_CHAOS_SECONDS:-60} $(SWIFT) test --skip-build --filter ChaosTests
 
 # Programs the tests drive for real (Debian packages), installed only when missing:
 # promtool and a Prometheus server (metrics), tmux (sluice top), wrk (bench-http).

@@ -64,7 +64,8 @@ extension Worker {
     enum Admission {
         /// At its reserved instant, holding a fleet-wide slot.
         case admitted(ConcurrencySlot)
-        /// Shutdown: the attempt must not start; nothing is held.
+        /// Shutdown, or the queue was paused: the attempt must not start;
+        /// nothing is held, and the task goes back to the spool as it was.
         case cancelled
         /// It can never start as it is.
         case impossible(String)
@@ -89,6 +90,15 @@ extension Worker {
                         return .cancelled
                     }
                 }
+                // A reservation is a promise to start at its instant. Woken
+                // much later (the process was frozen or starved), starting now
+                // could stack with starts booked after ours: give the instant
+                // back and book again.
+                if MonotonicClock.now() > startAt &+ Self.lateStartTolerance {
+                    ticket.giveBack()
+                    localTicket?.giveBack()
+                    continue
+                }
                 // A 429 elsewhere since our reservation holds the whole queue:
                 // reserve again; the reservation honours the push-back, so the
                 // next turn of the loop sleeps behind it.
@@ -104,7 +114,10 @@ extension Worker {
                 await waitForFreeSlot()
             case .costExceedsBurst:
                 return .impossible("cost \(cost) is larger than a weighted limit's burst: it can never be sent")
-            case .paused, .keyTableFull:
+            case .paused:
+                // Hand the task back: a paused queue holds no task in a worker.
+                return .cancelled
+            case .keyTableFull:
                 try? await Task.sleep(nanoseconds: 100_000_000)
             case .denied(let retryAfter):
                 if key != nil, queue.perKey != nil { return .deferred(retryAfter) }

@@ -48,6 +48,9 @@ public final class Worker: Sendable {
     /// How far ahead a reservation may be before the attempt gives it back
     /// and asks again later (a long push-back, a paused queue).
     static let maximumReservationAhead: UInt64 = 60_000_000_000
+    /// How late after its reserved instant an attempt may still start (see
+    /// `admit`): more than scheduling jitter, far less than a frozen process.
+    static let lateStartTolerance: UInt64 = 100_000_000
     /// The least a keyed request may book ahead (see `reservationHorizon`).
     static let minimumKeyedHorizon: UInt64 = 20_000_000
 
