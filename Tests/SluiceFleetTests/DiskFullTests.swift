@@ -34,6 +34,12 @@ import Testing
         #expect(full.status == 507, "\(full.status) \(full.message)")
         #expect(full.message.contains("full") && full.message.contains("nothing"), "\(full.message)")
 
+        let taskFile = fixture.files.file("one.ndjson")
+        try (FleetEndToEndTests.payments(1, prefix: "cli-full")[0] + "\n").write(toFile: taskFile, atomically: true, encoding: .utf8)
+        let (cliStatus, _, cliErrors) = try fixture.cli(["enqueue", "stripe-api", "-f", taskFile])
+        #expect(cliStatus == .exited(1), "the CLI fails clearly on a full disk: \(cliErrors)")
+        #expect(cliErrors.contains("No space left on device") || cliErrors.contains("full"), "\(cliErrors)")
+
         unlink(filler)
         let after = try fixture.api("POST", "/v1/queues/stripe-api/tasks",
                                     body: FleetEndToEndTests.payments(20, prefix: "after").joined(separator: "\n"), contentType: "application/x-ndjson")
@@ -44,5 +50,10 @@ import Testing
             #expect(try fixture.api("GET", "/v1/tasks/\(id)").status == 200)
         }
         #expect(try fixture.api("GET", "/v1/tasks/full-0").status == 404)
+
+        // And the work itself resumes: every queued task is sent.
+        #expect(try fixture.api("POST", "/v1/queues/stripe-api/resume").status == 200)
+        #expect(fixture.waitUntilDrained(["stripe-api"], seconds: 20))
+        #expect(number(try fixture.stats(), "endpoints", "stripe.payment_intents", "successes") == 40)
     }
 }
