@@ -128,6 +128,20 @@ import SluiceCore
         #expect(DurationText.nanoseconds(text) == nil)
     }
 
+    /// Found by the `rate` fuzz target: through `Double`, large durations
+    /// were described as other durations; near `UInt64.max`, goStyle trapped.
+    @Test(arguments: [(10_000_007_006_000_000_000 as UInt64, "10000007006s"), (1_500_000_000, "1.5s"), (90_000_000_000, "1.5m"),
+                      (3_600_001_000_000, "3600.001s"), (3_603_600_000_000, "1.001h"), (250_000_000, "250ms"), (1_250_000, "1.25ms"),
+                      (999, "999ns"), (1_000_000_001, "1000000001ns")])
+    func describe_parsesBackExactly(_ nanoseconds: UInt64, _ text: String) {
+        #expect(DurationText.describe(nanoseconds) == text)
+        #expect(DurationText.nanoseconds(text) == nanoseconds)
+    }
+
+    @Test func goStyle_nearTheLargestDuration_roundsWithoutOverflow() {
+        #expect(DurationText.goStyle(.max) == "5124095h34m33.71s")
+    }
+
     @Test(arguments: [(20_000_000 as UInt64, "20ms"), (1_000_000_000, "1s"), (1_500_000_000, "1.5s"), (360_000_000_000, "6m0s"),
                       (3_723_000_000_000, "1h2m3s")])
     func goStyle_writesDurationsAsOpenAIDoes(_ nanoseconds: UInt64, _ text: String) {
