@@ -102,7 +102,9 @@ active [PROCS] proctype process() {
 #ifdef BROKEN_GIVE_BACK
             :: tat = seen                                            /* given back by a plain store */
 #else
-            :: atomic { if :: tat == newTat -> tat = seen :: else -> skip fi }  /* given back */
+            /* Given back. No `else` here: as an option's first statement spin
+               would weigh it against the other option, which is always enabled. */
+            :: atomic { if :: tat == newTat -> tat = seen :: tat != newTat -> skip fi }
 #endif
             fi
         :: else -> skip

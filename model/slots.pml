@@ -59,7 +59,7 @@ end:
     do
     :: i < SLOTS ->
         if
-        :: slot[i] == p ->
+        :: slot[i] == p ->                 /* the CAS cannot fail: nobody else moves a dead pid's slot */
             atomic { if :: slot[i] == p -> slot[i] = 0 :: else -> skip fi }
         :: else -> skip
         fi;
