@@ -23,7 +23,8 @@ slots |                   | pass
 slots | -DBROKEN          | fail
 "
 OUT=.build/model
-CC=${CC:-cc}
+# Any C compiler builds pan.c; the Swift toolchain always brings clang.
+CC=${CC:-$(command -v cc || command -v gcc || command -v clang)}
 DEPTH=${MODEL_DEPTH:-1000000}
 
 # Runs one check in its own directory; prints pan's output file.
