@@ -12,7 +12,7 @@ RELEASE_PATH := .build-release
 SLUICE_DEBUG   = .build/debug/sluice
 SLUICE_RELEASE = $(RELEASE_PATH)/release/sluice
 
-.PHONY: help build release test test-tools chaos bench bench-limiter bench-spool bench-e2e bench-http run clean fuzz fuzz-http
+.PHONY: help build release test test-tools chaos bench bench-limiter bench-spool bench-e2e bench-http run clean fuzz model proof-tools
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -25,9 +25,10 @@ release: ## Optimised build of sluice, for benchmarks and deployment
 
 test: test-tools ## Build and run every test (unit, multi-process, end to end) and a short fuzz run
 	$(SWIFT) build --build-tests $(WERROR)
-	# A short fuzz run of every parser exposed to the network (before the tests,
+	# A short fuzz run of every parser, and the limiter's model check (before the tests,
 	# so the test runner's summary is the last thing printed).
-	$(MAKE) fuzz FUZZ_SECONDS=30
+	$(MAKE) fuzz FUZZ_SECONDS=10 FUZZ_SECONDS_http=30
+	$(MAKE) model
 	# Serially: many tests time real processes and sockets, and run in parallel
 	# on 2 cores they starve each other's cooperative threads.
 	$(SWIFT) test --skip-build --no-parallel
@@ -63,20 +64,24 @@ bench-http: release test-tools ## The control plane under wrk: /metrics latency 
 run: release ## Start the sandbox and the fleet, enqueue a demo batch, show it drain (Ctrl-C stops)
 	scripts/run-demo.sh $(SLUICE_RELEASE)
 
-# The parser's pure sources: the fuzz target is built from them alone, outside SwiftPM.
-FUZZ_PATH          := .build/fuzz
-FUZZ_SECONDS       ?= 60
-HTTP_PARSER_SOURCES := $(addprefix Sources/SluiceHTTP/,HTTPRequestParser.swift HTTPHeadParser.swift HTTPRequest.swift \
-	HTTPHeaders.swift HTTPStatus.swift HTTPLimits.swift FormURLEncoded.swift)
+# Every parser Sluice owns, fuzzed with libFuzzer; scripts/fuzz.sh builds the
+# targets outside SwiftPM (instrumented modules in .build/fuzz) and runs them.
+FUZZ_SECONDS      ?= 60
+FUZZ_SECONDS_http ?= $(FUZZ_SECONDS)
 
-fuzz: fuzz-http ## Run every fuzzer for FUZZ_SECONDS each (default 60)
+fuzz: proof-tools ## Run every fuzz target for FUZZ_SECONDS each (default 60); make fuzz-<target> runs one
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SECONDS_http=$(FUZZ_SECONDS_http) scripts/fuzz.sh
 
-fuzz-http: ## Fuzz the HTTP request parser with libFuzzer for FUZZ_SECONDS (default 60)
-	mkdir -p $(FUZZ_PATH)/corpus-http
-	$(SWIFTC) -sanitize=fuzzer -parse-as-library -O -module-name SluiceHTTPFuzz \
-		Fuzz/HTTPRequestParserFuzz.swift $(HTTP_PARSER_SOURCES) -o $(FUZZ_PATH)/http-request-parser
-	SWIFT_BACKTRACE=enable=no $(FUZZ_PATH)/http-request-parser -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		-artifact_prefix=$(FUZZ_PATH)/ $(FUZZ_PATH)/corpus-http Fuzz/corpus/http
+fuzz-%: proof-tools ## Run one fuzz target (http, json, task, config, rate, retry-after, segment)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SECONDS_$*=$(FUZZ_SECONDS) scripts/fuzz.sh $*
+
+model: proof-tools ## Check the limiter's Promela models exhaustively with spin (and that broken variants fail)
+	scripts/model-check.sh
+
+# Debian tools the proofs need (jq reads Package.swift's module graph), installed only when missing.
+proof-tools:
+	@missing=""; for tool in jq spin; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then apt-get update && apt-get install -y --no-install-recommends $$missing; fi
 
 clean: ## Remove build products
 	rm -rf .build $(RELEASE_PATH)

@@ -1,9 +1,10 @@
 // libFuzzer target for the HTTP request parser. Compiled with the parser's
-// pure sources (no SluicePOSIX, no Glibc), not by SwiftPM: see `make fuzz-http`.
+// module, instrumented, by scripts/fuzz.sh (not by SwiftPM).
 //
 // Each input is parsed twice, whole and in pieces whose sizes come from the
 // input itself; both must agree, and every invariant the parser promises is
 // checked. A violation traps, which libFuzzer reports as a crash.
+@testable import SluiceHTTP
 
 /// Small limits so the fuzzer reaches every limit quickly.
 private let limits = HTTPLimits(maxRequestLineBytes: 256, maxHeaderCount: 16, maxHeaderBytes: 1024, maxBodyBytes: 4096)
@@ -14,7 +15,7 @@ public func fuzzHTTPRequestParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> 
     let whole = parseAll(bytes, pieceSize: { _ in bytes.count })
     let step = Int(bytes.first ?? 1) % 13 + 1
     let pieces = parseAll(bytes, pieceSize: { index in (index * 7 + step) % 29 + 1 })
-    precondition(whole == pieces, "whole and piecewise parsing disagree")
+    require(whole == pieces, "whole and piecewise parsing disagree")
     return 0
 }
 
@@ -41,7 +42,7 @@ private func parseAll(_ bytes: [UInt8], pieceSize: (Int) -> Int) -> [String] {
             outcomes.append("\(request.method) \(request.target) \(request.body.count) \(consumed)")
             buffer.removeFirst(consumed)
         case .error(let status, _):
-            precondition((400..<600).contains(status.code), "an error status must be 4xx or 5xx")
+            require((400..<600).contains(status.code), "an error status must be 4xx or 5xx")
             return outcomes + ["error \(status.code)"]
         }
     }
@@ -49,10 +50,10 @@ private func parseAll(_ bytes: [UInt8], pieceSize: (Int) -> Int) -> [String] {
 }
 
 private func check(_ request: HTTPRequest, consumed: Int, available: Int) {
-    precondition(consumed > 0 && consumed <= available, "consumed must be within the buffer")
-    precondition(!request.method.isEmpty, "a request has a method")
-    precondition(request.path.hasPrefix("/") || request.path == "*", "a path starts with /")
-    precondition(!request.path.contains("?"), "the path holds no query")
-    precondition(request.body.count <= limits.maxBodyBytes, "the body is within the limit")
-    precondition(request.headers.count <= limits.maxHeaderCount, "the header count is within the limit")
+    require(consumed > 0 && consumed <= available, "consumed must be within the buffer")
+    require(!request.method.isEmpty, "a request has a method")
+    require(request.path.hasPrefix("/") || request.path == "*", "a path starts with /")
+    require(!request.path.contains("?"), "the path holds no query")
+    require(request.body.count <= limits.maxBodyBytes, "the body is within the limit")
+    require(request.headers.count <= limits.maxHeaderCount, "the header count is within the limit")
 }

@@ -18,7 +18,13 @@ struct ObjectReader {
         self.path = path
     }
 
-    func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    /// The full path of `key`. An empty key is shown as `""`, so an error
+    /// about it still names something (found by fuzzing: `{"": 1}` was
+    /// refused as "config: is not a known field").
+    func field(_ key: String) -> String {
+        let shown = key.isEmpty ? "\"\"" : key
+        return path.isEmpty ? shown : "\(path).\(shown)"
+    }
 
     var keys: [String] { object.keys }
 

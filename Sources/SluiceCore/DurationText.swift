@@ -47,12 +47,18 @@ public enum DurationText {
         return sumOverflow ? nil : sum
     }
 
-    /// A compact form for messages: `"1.5s"`, `"10m"`, `"250ms"`.
+    /// A compact form for messages: `"1.5s"`, `"10m"`, `"250ms"`; it parses
+    /// back to exactly `nanoseconds` (integers only: through `Double`, large
+    /// values came back changed, found by fuzzing).
     public static func describe(_ nanoseconds: UInt64) -> String {
         for (name, size) in [("h", UInt64(3_600_000_000_000)), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000)]
-        where nanoseconds >= size && nanoseconds % (size / 1000 == 0 ? 1 : size / 1000) == 0 {
-            let value = Double(nanoseconds) / Double(size)
-            return value == value.rounded() ? "\(Int(value))\(name)" : "\(value)\(name)"
+        where nanoseconds >= size && nanoseconds % (size / 1000) == 0 {
+            let thousandths = nanoseconds % size / (size / 1000)
+            guard thousandths > 0 else { return "\(nanoseconds / size)\(name)" }
+            var fraction = String(thousandths)
+            fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
+            while fraction.hasSuffix("0") { fraction.removeLast() }
+            return "\(nanoseconds / size).\(fraction)\(name)"
         }
         return "\(nanoseconds)ns"
     }
@@ -60,7 +66,7 @@ public enum DurationText {
     /// Go's own form, to the nearest millisecond, as OpenAI writes its
     /// `x-ratelimit-reset-*` headers: `"20ms"`, `"1s"`, `"1.5s"`, `"6m0s"`, `"1h2m3s"`.
     public static func goStyle(_ nanoseconds: UInt64) -> String {
-        let milliseconds = (nanoseconds + 500_000) / 1_000_000
+        let milliseconds = nanoseconds / 1_000_000 + (nanoseconds % 1_000_000 >= 500_000 ? 1 : 0) // no overflow near .max
         if milliseconds < 1_000 { return "\(milliseconds)ms" }
         let hours = milliseconds / 3_600_000
         let minutes = milliseconds / 60_000 % 60

@@ -152,9 +152,10 @@ public final class Coordinator: @unchecked Sendable {
 
     private func queueName(at index: Int) -> QueueName? {
         let block = base + layout.blockOffset(index)
-        let length = Int(block.load(fromByteOffset: SegmentLayout.Block.nameLength, as: UInt64.self))
-        guard length <= QueueName.maximumLength else { return nil }
-        let bytes = UnsafeRawBufferPointer(start: block + SegmentLayout.Block.name, count: length)
+        // Compared before converting: a length past Int.max trapped (found by fuzzing).
+        let length = block.load(fromByteOffset: SegmentLayout.Block.nameLength, as: UInt64.self)
+        guard length <= UInt64(QueueName.maximumLength) else { return nil }
+        let bytes = UnsafeRawBufferPointer(start: block + SegmentLayout.Block.name, count: Int(length))
         return try? QueueName(validating: String(decoding: bytes, as: UTF8.self))
     }
 }

@@ -39,11 +39,30 @@ enum SegmentHeader {
         guard status.size >= SegmentLayout.headerSize else { throw .tooSmall(fleet: fleet.rawValue, size: status.size) }
         let header = try map(name, size: SegmentLayout.headerSize)
         try waitForMagic(header.base, fleet: fleet)
-        let layout = try readLayout(header.base, fleet: fleet, actualSize: status.size)
+        let layout = try validate(header: UnsafeRawBufferPointer(start: header.base, count: SegmentLayout.headerSize),
+                                  actualSize: status.size, fleet: fleet)
         return (layout, try map(name, size: layout.segmentSize))
     }
 
-    private static func readLayout(_ base: UnsafeMutableRawPointer, fleet: FleetName, actualSize: Int) throws(CoordinatorError) -> SegmentLayout {
+    /// The checks on the header's bytes, a pure function of them and of the
+    /// object's size: size, magic, layout version, recorded size and
+    /// geometry. Any bytes at all give a layout or an error, never a trap
+    /// (the `segment` fuzz target checks this).
+    ///
+    /// Requires: `header` holds the segment's first bytes, at least
+    /// `min(actualSize, headerSize)` of them, 8-byte aligned (a mapping is).
+    static func validate(header: UnsafeRawBufferPointer, actualSize: Int, fleet: FleetName) throws(CoordinatorError) -> SegmentLayout {
+        guard actualSize >= SegmentLayout.headerSize, header.count >= SegmentLayout.headerSize, let base = header.baseAddress else {
+            throw .tooSmall(fleet: fleet.rawValue, size: actualSize)
+        }
+        let magic = base.load(fromByteOffset: SegmentLayout.Header.magic, as: UInt64.self)
+        guard magic == SegmentLayout.magic else {
+            throw magic == 0 ? .uninitialised(fleet: fleet.rawValue) : .badMagic(fleet: fleet.rawValue)
+        }
+        return try readLayout(base, fleet: fleet, actualSize: actualSize)
+    }
+
+    private static func readLayout(_ base: UnsafeRawPointer, fleet: FleetName, actualSize: Int) throws(CoordinatorError) -> SegmentLayout {
         typealias H = SegmentLayout.Header
         let version = base.load(fromByteOffset: H.layoutVersion, as: UInt32.self)
         guard version == SegmentLayout.layoutVersion else {

@@ -44,7 +44,7 @@ public struct OpenAIProvider: Provider {
         }
         for budget in ["requests", "tokens"] where response.header("x-ratelimit-remaining-\(budget)") == "0" {
             if let reset = response.header("x-ratelimit-reset-\(budget)").flatMap(DurationText.nanoseconds) {
-                classification.pushBack = max(classification.pushBack ?? 0, reset)
+                classification.pushBack = max(classification.pushBack ?? 0, min(reset, StatusRules.longestServerDelay))
             }
         }
         return classification

@@ -4,14 +4,22 @@ import Glibc
 public enum RetryAfter {
     /// The delay in nanoseconds it asks for, given the wall-clock `now`
     /// (seconds since the epoch) for HTTP-dates; nil if it is neither form.
-    /// A date in the past means "now" (0).
+    /// A date in the past means "now" (0); a delay past 64-bit nanoseconds
+    /// (about 584 years) is `UInt64.max`.
     public static func delay(_ value: String, wallClockNow now: Int) -> UInt64? {
         let text = value.trimmingSpaces
         if !text.isEmpty, text.utf8.count <= 12, text.allSatisfy({ $0.isASCII && $0.isNumber }), let seconds = UInt64(text) {
-            return seconds * 1_000_000_000
+            return nanoseconds(seconds)
         }
         guard let date = httpDate(text) else { return nil }
-        return date > now ? UInt64(date - now) * 1_000_000_000 : 0
+        return date > now ? nanoseconds(UInt64(date - now)) : 0
+    }
+
+    /// Saturates: a server can write more seconds than 64-bit nanoseconds
+    /// hold (found by fuzzing: `Retry-After: 99999999999` trapped the worker).
+    private static func nanoseconds(_ seconds: UInt64) -> UInt64 {
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : product
     }
 
     /// IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`, in seconds since the epoch.

@@ -23,7 +23,9 @@ public struct WindowLimit: Equatable, Sendable, CustomStringConvertible {
         guard parts.count == 2, let unit = Rate.units.first(where: { $0.name == parts[1] }) else {
             throw SandboxConfigurationError(field: "", value: text, fix: "write a whole count per unit, like \"100/min\" or \"1/s\" (units: s, min, h, d)")
         }
-        guard let count = UInt64(parts[0]), count > 0 else {
+        // Digits only: `UInt64("+5")` alone would accept a sign (found by fuzzing).
+        guard parts[0].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let count = UInt64(parts[0]), count > 0 else {
             throw SandboxConfigurationError(field: "", value: text, fix: "the count must be a whole number ≥ 1, like \"100/min\"")
         }
         self.init(allowed: count, window: unit.nanoseconds, text: text)

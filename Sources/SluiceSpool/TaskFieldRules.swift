@@ -74,7 +74,7 @@ enum TaskFieldRules {
         guard let text = try string(object, field) else { return nil }
         guard let instant = Timestamp.parse(text) else {
             throw TaskValidationError(field: field, value: text,
-                                      problem: "is not an RFC 3339 time; write e.g. \"2025-11-21T09:30:00Z\"")
+                                      problem: "is not an RFC 3339 time from 1970 to 2554; write e.g. \"2025-11-21T09:30:00Z\"")
         }
         return instant
     }

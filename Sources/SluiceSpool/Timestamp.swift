@@ -3,6 +3,10 @@
 /// Pure functions over integers: the civil-calendar conversion follows
 /// Howard Hinnant's `days_from_civil` / `civil_from_days` (proleptic Gregorian).
 public enum Timestamp {
+    /// The last whole second whose every nanosecond fits in a `UInt64` since
+    /// 1970: 2554-07-21T23:34:32Z.
+    static let latestSecond = Int64((UInt64.max - 999_999_999) / 1_000_000_000)
+
     /// Formats `nanoseconds` since the epoch as UTC with millisecond precision.
     public static func format(_ nanoseconds: UInt64) -> String {
         let seconds = Int64(nanoseconds / 1_000_000_000)
@@ -17,7 +21,7 @@ public enum Timestamp {
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil if it is not that,
-    /// names an impossible date, or lies before 1970.
+    /// names an impossible date, or lies before 1970 or after `latest`.
     public static func parse(_ text: String) -> UInt64? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20 else { return nil }
@@ -53,7 +57,8 @@ public enum Timestamp {
         guard let offset = zoneOffset(bytes[index...]) else { return nil }
         let days = Self.days(fromCivil: year, month, day)
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - offset
-        guard seconds >= 0 else { return nil }
+        // Past `latest` the nanoseconds overflow 64 bits (found by fuzzing: it trapped).
+        guard seconds >= 0, seconds <= Self.latestSecond else { return nil }
         return UInt64(seconds) * 1_000_000_000 + UInt64(fraction)
     }
 

@@ -68,6 +68,9 @@ import SluiceCore
          #"config: queues.q.rate: "100/sec" is not a rate: "sec" is not a unit; write "100/s" or "6000/min" (units: s, min, h, d)"#),
         (#"{"queues": {"q": {"provider": "stripe", "rate": "1/s", "procesess": 2}}}"#,
          "config: queues.q.procesess: is not a known field (known here: accountSid, baseURL, burst, credential, maxConcurrent, maxConcurrentPerWorker, perKey, perWorkerBurst, perWorkerRate, processes, provider, rate, requestTimeout, retry, weighted)"),
+        // Found by the `config` fuzz target: an empty key was refused naming no field at all.
+        (#"{"": 1, "queues": {"q": {"provider": "stripe", "rate": "1/s"}}}"#,
+         #"config: "": is not a known field (known here: fleet, listen, queues, shutdownTimeout, spool)"#),
         (#"{"queues": {"q": {"provider": "mailgun", "rate": "1/s"}}}"#,
          #"config: queues.q.provider: "mailgun" is not a provider; use one of sendgrid, stripe, openai, twilio, http"#),
         (#"{"queues": {"q": {"provider": "http", "rate": "1/s"}}}"#,
@@ -134,6 +137,20 @@ import SluiceCore
     @Test(arguments: ["", "30", "s", "-1s", "1x", "1.s", ".5s", "1s ", "99999999999h", "1e3s"])
     func duration_refusesWhatIsNotOne(_ text: String) {
         #expect(DurationText.nanoseconds(text) == nil)
+    }
+
+    /// Found by the `rate` fuzz target: through `Double`, large durations
+    /// were described as other durations; near `UInt64.max`, goStyle trapped.
+    @Test(arguments: [(10_000_007_006_000_000_000 as UInt64, "10000007006s"), (1_500_000_000, "1.5s"), (90_000_000_000, "1.5m"),
+                      (3_600_001_000_000, "3600.001s"), (3_603_600_000_000, "1.001h"), (250_000_000, "250ms"), (1_250_000, "1.25ms"),
+                      (999, "999ns"), (1_000_000_001, "1000000001ns")])
+    func describe_parsesBackExactly(_ nanoseconds: UInt64, _ text: String) {
+        #expect(DurationText.describe(nanoseconds) == text)
+        #expect(DurationText.nanoseconds(text) == nanoseconds)
+    }
+
+    @Test func goStyle_nearTheLargestDuration_roundsWithoutOverflow() {
+        #expect(DurationText.goStyle(.max) == "5124095h34m33.71s")
     }
 
     @Test(arguments: [(20_000_000 as UInt64, "20ms"), (1_000_000_000, "1s"), (1_500_000_000, "1.5s"), (360_000_000_000, "6m0s"),

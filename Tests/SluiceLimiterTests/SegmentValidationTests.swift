@@ -114,6 +114,36 @@ import SluiceCore
         #expect(try Coordinator.attach(fleet: fleet).layout == .default)
     }
 
+    /// Found by the `segment` fuzz target: a queue name length past Int.max
+    /// trapped `queues()` in every process listing the fleet's queues.
+    @Test func queues_withAGarbageNameLength_skipTheQueueWithoutTrapping() throws {
+        let creator = try Coordinator.create(fleet: fleet)
+        try creator.register(queue: QueueName(validating: "stripe-api"), limits: QueueLimits(rate: .unlimited))
+        creator.base.storeBytes(of: 0x9100_0000_0000_0000 as UInt64,
+                                toByteOffset: creator.layout.blockOffset(0) + SegmentLayout.Block.nameLength, as: UInt64.self)
+        #expect(try Coordinator.attach(fleet: fleet).queues().isEmpty)
+    }
+
+    /// The attach path's checks on the header bytes, as a pure function (the
+    /// `segment` fuzz target drives it with random bytes).
+    @Test func validate_ofHeaderBytes_agreesWithAttach() throws {
+        let creator = try Coordinator.create(fleet: fleet)
+        let size = creator.layout.segmentSize
+        let header = UnsafeRawBufferPointer(start: creator.base, count: SegmentLayout.headerSize)
+        #expect(try SegmentHeader.validate(header: header, actualSize: size, fleet: fleet) == creator.layout)
+        #expect(throws: CoordinatorError.sizeMismatch(fleet: scratch.name, recorded: UInt64(size), actual: size + 1, expected: size)) {
+            try SegmentHeader.validate(header: header, actualSize: size + 1, fleet: fleet)
+        }
+        #expect(throws: CoordinatorError.tooSmall(fleet: scratch.name, size: 0)) {
+            try SegmentHeader.validate(header: UnsafeRawBufferPointer(start: nil, count: 0), actualSize: 0, fleet: fleet)
+        }
+        let zeros = [UInt64](repeating: 0, count: SegmentLayout.headerSize / 8)
+        let unwritten = zeros.withUnsafeBytes { bytes in
+            Result { () throws(CoordinatorError) in try SegmentHeader.validate(header: bytes, actualSize: size, fleet: fleet) }
+        }
+        #expect(unwritten == .failure(.uninitialised(fleet: scratch.name)))
+    }
+
     @Test(arguments: ["", "a/b", ".hidden", "-x", String(repeating: "f", count: 65), "sp ace", "ü"])
     func fleetName_invalid_isRefused(_ text: String) {
         #expect(throws: CoordinatorError.invalidFleetName(text)) { try FleetName(validating: text) }

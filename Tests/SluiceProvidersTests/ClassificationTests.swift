@@ -47,9 +47,26 @@ import Testing
         ("Sun, 06 Nov 1994 08:48:37 GMT", 0), // in the past: now
         ("-1", nil), ("1.5", nil), ("soon", nil), ("", nil), ("Sunday, 06-Nov-94 08:49:37 GMT", nil),
         ("Sun, 06 Nov 1994 25:49:37 GMT", nil), ("99999999999999999999", nil),
+        // Found by the `retry-after` fuzz target: both trapped (64-bit nanoseconds overflowed).
+        ("99999999999", .max), ("Sun, 06 Nov 3988 08:49:37 GMT", .max),
     ])
     func retryAfter_parsesSecondsAndDates(_ text: String, _ expected: UInt64?) {
         #expect(RetryAfter.delay(text, wallClockNow: Self.wallNow) == expected)
+    }
+
+    /// Found by the `retry-after` fuzz target: a huge Retry-After or reset
+    /// trapped the worker (in the parser, or later at `now + pushBack`).
+    @Test func serverDelays_areBoundedByTheLongestServerDelay() {
+        let day = StatusRules.longestServerDelay
+        let told = classify(429, ["Retry-After": "99999999999"])
+        #expect(told.outcome == .retry(delay: day, reason: "HTTP 429", spendsAttempt: true) && told.pushBack == day)
+        #expect(classify(503, ["Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"]).outcome
+                == .retry(delay: day, reason: "HTTP 503", spendsAttempt: true))
+        let openai = OpenAIProvider(baseURL: "https://api.openai.com")
+        let exhausted = openai.classify(ProviderResponse(
+            status: 200, headers: ["x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "5124095h"], body: []
+        ), retryBound: Self.bound, wallClockNow: 0)
+        #expect(exhausted.pushBack == day)
     }
 
     @Test func stripeShouldRetry_overridesTheStatus() {

@@ -32,6 +32,8 @@ import Testing
     @Test(arguments: [
         Bad(json: #"{"limits": {"stripe.requests": "100/sec"}}"#, field: "limits.stripe.requests"),
         Bad(json: #"{"limits": {"stripe.requests": "1.5/s"}}"#, field: "limits.stripe.requests"),
+        // Found by the `rate` fuzz target: a signed count was accepted.
+        Bad(json: #"{"limits": {"stripe.requests": "+100/s"}}"#, field: "limits.stripe.requests"),
         Bad(json: #"{"limits": {"stripe": "100/s"}}"#, field: "limits.stripe"),
         Bad(json: #"{"seeed": 1}"#, field: "seeed"),
         Bad(json: #"{"faults": {"latency": "fast"}}"#, field: "faults.latency"),

@@ -20,6 +20,15 @@ import SluiceJSON
         #expect(Timestamp.parse(text) == nil)
     }
 
+    /// Found by the `task` fuzz target: a year past 2554 overflowed 64-bit
+    /// nanoseconds and trapped, crashing whoever parsed the task (ingest included).
+    @Test func timestamps_pastTheLast64BitNanosecond_areRefusedNotTrapped() {
+        #expect(Timestamp.parse("2554-07-21T23:34:32.999999999Z") == 18_446_744_072_999_999_999)
+        #expect(Timestamp.parse("2554-07-21T23:34:33Z") == nil)
+        #expect(Timestamp.parse("8636-02-29T00:00:00Z") == nil)
+        #expect(Timestamp.parse("9999-12-31T23:59:59+23:59") == nil)
+    }
+
     @Test func format_isUTCWithMilliseconds() {
         #expect(Timestamp.format(1_763_717_400_250_999_999) == "2025-11-21T09:30:00.250Z")
         #expect(Timestamp.format(0) == "1970-01-01T00:00:00.000Z")

@@ -46,6 +46,8 @@ import SluiceCore
         (#"{"kind":"x","payload":{},"cost":"3"}"#, "cost", "a string"),
         (#"{"kind":"x","payload":{},"maxAttempts":0}"#, "maxAttempts", "out of range"),
         (#"{"kind":"x","payload":{},"notBefore":"tomorrow"}"#, "notBefore", "RFC 3339"),
+        // Found by the `task` fuzz target: this trapped (64-bit nanoseconds overflowed).
+        (#"{"kind":"x","payload":{},"notBefore":"8636-02-29T00:00:00Z"}"#, "notBefore", "1970 to 2554"),
         (#"{"kind":"x","payload":{},"key":""}"#, "key", "limit key"),
         (#"{"kind":"x","payload":{"a":1,}}"#, "task", "not valid JSON"),
         (#"{"kind":"x","kind":"y","payload":{}}"#, "task", "appears twice"),
