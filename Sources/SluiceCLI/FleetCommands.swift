@@ -45,14 +45,14 @@ private let workerCommand = Command(
     ["worker"],
     summary: "Run one worker process for one queue (the supervisor starts these)",
     usage: """
-        sluice worker --config FILE --queue QUEUE[:N] [--parent PID]
+        sluice worker --config FILE --queue QUEUE[.N] [--parent PID]
 
           Claims the queue's tasks and sends them within its limits until SIGTERM,
           then drains. With --parent (as the supervisor starts it), it dies with
           that process and expects the segment to exist; without, it creates or
           attaches the segment itself and first frees what dead processes left
-          (leases, slots): the worker-only mode of sluice-worker@QUEUE:N.service.
-          ":N" only tells several units of one queue apart; it is ignored.
+          (leases, slots): the worker-only mode of sluice-worker@QUEUE.N.service.
+          ".N" only tells several units of one queue apart; it is ignored.
         """
 ) { arguments, terminal in
     // Block SIGTERM and SIGINT before anything can start a thread: every
@@ -66,8 +66,8 @@ private let workerCommand = Command(
     try arguments.finish()
     if let parent { try CurrentProcess.dieWithParent(signal: SIGTERM, expectedParent: parent) }
     let config = try loadChecked(path, terminal: terminal)
-    // `stripe-api:2` is a systemd instance name; queue names never hold ':'.
-    let queueName = String(name.prefix { $0 != ":" })
+    // `stripe-api.2` is a systemd instance name; queue names never hold a dot.
+    let queueName = String(name.prefix { $0 != "." })
     guard let queue = config.queue(queueName) else {
         throw UsageError("--queue: \"\(name)\" is not a queue in \(path) (queues: \(config.queues.map(\.name.rawValue).joined(separator: ", ")))")
     }
