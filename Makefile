@@ -110,6 +110,7 @@ install: static ## Install sluice, its systemd units and an example config (PREF
 	test -e $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json || install -D -m 0644 examples/sluice.json $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json
 
 deploy-tools: ## Install what the deployment checks need, if missing (Debian packages, PyPI)
+	@apt-cache show libcurl4 > /dev/null 2>&1 || apt-get update -qq
 	@command -v systemd-analyze > /dev/null || $(APT_INSTALL) systemd
 	@command -v strace > /dev/null || $(APT_INSTALL) strace
 	@command -v shellcheck > /dev/null || $(APT_INSTALL) shellcheck

@@ -53,10 +53,12 @@ left() { "$sluice" queue list --config "$work/fleet.json" --json | grep -o '"\(r
 sampled=no
 for _ in $(seq 300); do
     # While draining, the RSS of the supervisor (the process running `run`) and of each worker.
-    if [ "$sampled" = no ] && [ "$(grep -c 'component=supervisor.*event=worker.started' "$work/fleet.log")" -ge 3 ]; then
+    started=$(grep -c 'component=supervisor.*event=worker.started' "$work/fleet.log" 2> /dev/null || true)
+    if [ "$sampled" = no ] && [ "${started:-0}" -ge 3 ]; then
         sleep 1
         for pid in $(pgrep -f "$work/fleet.json"); do
-            printf '%s %s\n' "$(tr '\0' ' ' < "/proc/$pid/cmdline" | cut -c1-60)" "$(grep VmRSS "/proc/$pid/status" | tr -s ' ')" >> "$work/rss.txt" || true
+            role=$(tr '\0' ' ' < "/proc/$pid/cmdline" | grep -o 'strace\|sluice run\|--queue [a-z-]*' | head -1 || true)
+            printf '%-22s %s\n' "${role/--queue /worker }" "$(grep VmRSS "/proc/$pid/status" | tr -s '\t ' ' ')" >> "$work/rss.txt" || true
         done
         sampled=yes
     fi
