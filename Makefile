@@ -29,10 +29,11 @@ test: test-tools ## Build and run every test (unit, multi-process, end to end) a
 	# A short fuzz run of every parser exposed to the network (before the tests,
 	# so the test runner's summary is the last thing printed).
 	$(MAKE) fuzz FUZZ_SECONDS=30
+	# systemd units, Kubernetes manifests, the container's static build (README: Deployment).
+	$(MAKE) verify-deploy
 	# Serially: many tests time real processes and sockets, and run in parallel
 	# on 2 cores they starve each other's cooperative threads.
 	$(SWIFT) test --skip-build --no-parallel
-	$(MAKE) verify-deploy
 
 chaos: test-tools ## 60 s of chaos against a fleet of 4 queues (kills, freezes, faults), then its figures
 	$(SWIFT) build --build-tests $(WERROR)
