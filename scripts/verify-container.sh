@@ -8,7 +8,8 @@
 #     runtime stage has (debian:bookworm-slim plus libcurl4).
 #  3. That binary, copied out of the build tree and run as an unprivileged
 #     user (uid 10001, as in the image) with an empty environment, runs a
-#     real fleet end to end (scripts/fleet-smoke.sh).
+#     real fleet end to end (scripts/fleet-smoke.sh), and the Dockerfile's
+#     HEALTHCHECK command passes against its listener.
 #
 # usage: scripts/verify-container.sh SLUICE (the static build)
 set -euo pipefail
@@ -49,7 +50,10 @@ echo "verify-container: its $(wc -w <<< "$packages") library packages all come w
 install -d -m 0755 "$scratch/bin" && install -m 0755 "$sluice" "$scratch/bin/sluice"
 install -d -o 10001 -g 10001 "$scratch/run"
 env -i PATH=/usr/bin:/bin "$scratch/bin/sluice" --help > /dev/null || fail "sluice --help failed"
-env -i PATH=/usr/bin:/bin setpriv --reuid 10001 --regid 10001 --clear-groups \
+# The Dockerfile's HEALTHCHECK script (exec form: bash -c SCRIPT), run against the real listener.
+healthcheck=$(sed -n '/^HEALTHCHECK/,/]$/p' "$here/Dockerfile" | sed -n 's/^ *CMD //p' \
+    | python3 -c 'import json, sys; command = json.load(sys.stdin); assert command[:2] == ["bash", "-c"]; print(command[2])')
+env -i PATH=/usr/bin:/bin SMOKE_HEALTHCHECK="$healthcheck" setpriv --reuid 10001 --regid 10001 --clear-groups \
     "$here/scripts/fleet-smoke.sh" "$scratch/bin/sluice" "$scratch/run/smoke" || fail "the fleet failed as uid 10001"
 echo "verify-container: the static sluice, as uid 10001 with an empty environment, drained a fleet; RSS while draining:"
 sed 's/^/  /' "$scratch/run/smoke/rss.txt"

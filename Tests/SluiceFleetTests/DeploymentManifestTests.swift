@@ -36,6 +36,30 @@ import Testing
         #expect(config.spoolRoot?.hasPrefix("/var/lib/sluice/") == true, "the spool lives on the PersistentVolumeClaim")
     }
 
+    /// The ConfigMap names credentials, the StatefulSet points `NAME_FILE` at
+    /// the Secret's mount, the Secret holds the keys: every credential the
+    /// supervisor checks at start resolves through that wiring.
+    @Test func secretAndEnvironment_resolveEveryCredentialTheConfigNames() throws {
+        let config = try Self.configMapFleet()
+        let statefulSet = try Self.text("k8s/statefulset.yaml").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        var environment: [String: String] = [:]
+        for (line, next) in zip(statefulSet, statefulSet.dropFirst()) where line.hasPrefix("- name: ") && next.hasPrefix("value: ") {
+            environment[String(line.dropFirst(8))] = String(next.dropFirst(7))
+        }
+        let mount = "/run/secrets/sluice/"
+        #expect(statefulSet.contains("mountPath: \(mount.dropLast())"))
+        let secret = try Self.text("k8s/secret.example.yaml")
+        let keys = secret.split(separator: "\n").drop { !$0.hasPrefix("stringData:") }.dropFirst()
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .reduce(into: [String: String]()) { keys, line in
+                if let colon = line.firstIndex(of: ":") { keys[String(line[..<colon])] = String(line[line.index(after: colon)...].dropFirst()) }
+            }
+        try config.checkCredentials(environment: environment) { path in
+            path.hasPrefix(mount) ? keys[String(path.dropFirst(mount.count))] : nil
+        }
+        #expect(config.adminToken != nil, "listening beyond loopback needs the admin token")
+    }
+
     @Test func statefulSet_portIsTheConfiguredListenPort() throws {
         let config = try Self.configMapFleet()
         let port = try #require(Self.value(of: "containerPort", in: Self.text("k8s/statefulset.yaml")))
