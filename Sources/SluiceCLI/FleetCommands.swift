@@ -45,12 +45,14 @@ private let workerCommand = Command(
     ["worker"],
     summary: "Run one worker process for one queue (the supervisor starts these)",
     usage: """
-        sluice worker --config FILE --queue QUEUE [--parent PID]
+        sluice worker --config FILE --queue QUEUE[.N] [--parent PID]
 
           Claims the queue's tasks and sends them within its limits until SIGTERM,
           then drains. With --parent (as the supervisor starts it), it dies with
           that process and expects the segment to exist; without, it creates or
-          attaches the segment itself (for a worker-only systemd unit).
+          attaches the segment itself and first frees what dead processes left
+          (leases, slots): the worker-only mode of sluice-worker@QUEUE.N.service.
+          ".N" only tells several units of one queue apart; it is ignored.
         """
 ) { arguments, terminal in
     // Block SIGTERM and SIGINT before anything can start a thread: every
@@ -64,7 +66,9 @@ private let workerCommand = Command(
     try arguments.finish()
     if let parent { try CurrentProcess.dieWithParent(signal: SIGTERM, expectedParent: parent) }
     let config = try loadChecked(path, terminal: terminal)
-    guard let queue = config.queue(name) else {
+    // `stripe-api.2` is a systemd instance name; queue names never hold a dot.
+    let queueName = String(name.prefix { $0 != "." })
+    guard let queue = config.queue(queueName) else {
         throw UsageError("--queue: \"\(name)\" is not a queue in \(path) (queues: \(config.queues.map(\.name.rawValue).joined(separator: ", ")))")
     }
     let credential = try queue.credential.map { source throws -> Secret in
@@ -75,8 +79,10 @@ private let workerCommand = Command(
     // no one has (never overwriting limits an operator changed at runtime).
     let existing = try? coordinator.queue(queue.name)
     let limiter = try existing ?? coordinator.register(queue: queue.name, limits: queue.limits)
+    let store = try SpoolQueue(root: config.spoolRoot ?? SpoolRoot.defaultPath(), name: queue.name, options: config.spoolOptions)
+    if parent == nil { try recoverUnsupervised(store, coordinator) }
     let worker = Worker(queue: queue, parts: Worker.Parts(
-        store: try SpoolQueue(root: config.spoolRoot ?? SpoolRoot.defaultPath(), name: queue.name, options: config.spoolOptions),
+        store: store,
         limiter: limiter, provider: Providers.make(for: queue),
         executor: HTTPExecutor(maximumConnections: queue.maxConcurrentPerWorker, requestTimeout: queue.requestTimeout),
         credential: credential,
@@ -89,6 +95,17 @@ private let workerCommand = Command(
     }
     done.wait()
     return ExitCode.success
+}
+
+/// Without a supervisor no one reaps a crashed worker, so each worker does at
+/// start what the supervisor does on every reap: leases of dead processes go
+/// back to ready, their slots and keyed claims are freed. A worker restarted
+/// by systemd (`Restart=`) thus cleans up after the one it replaces.
+private func recoverUnsupervised(_ store: SpoolQueue, _ coordinator: Coordinator) throws {
+    let leases = try store.recover().leasesReturned.count
+    let slots = coordinator.reclaimDeadOwners()
+    EventLog(component: "worker", context: [("queue", store.name.rawValue), ("pid", "\(getpid())")])
+        .info("worker.recovered", ("leases_returned", "\(leases)"), ("slots_reclaimed", "\(slots)"))
 }
 
 /// Loads a config and checks its credentials; config errors exit with 2.

@@ -24,6 +24,7 @@ public final class Supervisor {
     /// What the loop shares with the control plane's handlers.
     let fleetState = FleetState()
     let controlPlane: ControlPlane
+    let systemd: SystemdSession?
 
     /// Prepares everything a worker needs, before any is started: the
     /// segment (created or attached, limits written), each queue's spool
@@ -34,6 +35,7 @@ public final class Supervisor {
         self.configPath = configPath
         self.executable = executable
         self.log = log
+        systemd = SystemdSession.fromEnvironment(log: log)
         coordinator = try Coordinator.open(fleet: config.fleet, reset: resetSharedMemory)
         let root = config.spoolRoot ?? SpoolRoot.defaultPath()
         var spools: [String: SpoolQueue] = [:]
@@ -102,6 +104,7 @@ public final class Supervisor {
                 startDueWorkers()
             }
             fleetState.publish(workerTallies())
+            notifySystemd()
         }
     }
 
@@ -131,6 +134,7 @@ public final class Supervisor {
         draining = (MonotonicClock.now() + config.shutdownTimeout + 3_000_000_000, 0)
         log.info("fleet.draining", ("signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"),
                  ("timeout_s", "\(config.shutdownTimeout / 1_000_000_000)"))
+        notifySystemdStopping()
         for index in workers.indices {
             switch workers[index].state {
             case .running(let pid, _):
