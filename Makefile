@@ -12,7 +12,7 @@ RELEASE_PATH := .build-release
 SLUICE_DEBUG   = .build/debug/sluice
 SLUICE_RELEASE = $(RELEASE_PATH)/release/sluice
 
-.PHONY: help build release test bench bench-limiter bench-spool bench-e2e run clean fuzz fuzz-http
+.PHONY: help build release test bench bench-deps bench-limiter bench-spool bench-e2e run clean fuzz fuzz-http
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -32,7 +32,16 @@ test: ## Build and run every test (unit, multi-process, end to end) and a short 
 	# on 2 cores they starve each other's cooperative threads.
 	$(SWIFT) test --skip-build --no-parallel
 
-bench: bench-limiter bench-spool bench-e2e ## Run every benchmark (release build)
+# The side-by-side's contenders live in a venv of their own, pinned, outside the product.
+BENCH_VENV := .build-bench/venv
+
+bench: release bench-deps ## Every benchmark in release + Celery/Dramatiq side by side → bench/REPORT.md and SVG charts
+	scripts/bench-report.sh $(SLUICE_RELEASE) $(BENCH_VENV)/bin/python
+
+bench-deps: ## Install what the side-by-side needs, when missing: redis-server (apt), Celery and Dramatiq (a venv)
+	command -v redis-server >/dev/null || (apt-get update && apt-get install -y --no-install-recommends redis-server)
+	test -x $(BENCH_VENV)/bin/celery -a -x $(BENCH_VENV)/bin/dramatiq || (python3 -m venv $(BENCH_VENV) \
+		&& $(BENCH_VENV)/bin/pip install --quiet "celery[redis]==5.7.0" "dramatiq[redis]==2.2.1")
 
 bench-limiter: release ## Limiter ops/s and pacing across 1..16 processes
 	scripts/bench-limiter.sh $(SLUICE_RELEASE)

@@ -53,13 +53,13 @@ extension BenchReport {
         }
     }
 
-    /// Admitted starts per 100 ms of each contender's first run, on one y scale so they compare at a glance.
+    /// Admitted starts per 100 ms of each contender's median run (by drain time), on one y scale so they compare at a glance.
     static func versusCharts(_ inputs: BenchReportInputs) -> [Chart] {
-        let firstRuns = contenders(inputs).compactMap { name in inputs.versus.filter { $0.contender == name }.min { $0.run < $1.run } }
-        let top = firstRuns.flatMap { $0.timeline.successesPerBucket(width: 100_000).map { Double($0.count) } }.max() ?? 1
-        return firstRuns.map { run in
+        let medianRuns = contenders(inputs).compactMap { name in medianRun(inputs.versus.filter { $0.contender == name }) }
+        let top = medianRuns.flatMap { $0.timeline.successesPerBucket(width: 100_000).map { Double($0.count) } }.max() ?? 1
+        return medianRuns.map { run in
             var chart = startsChart(run.timeline, title: "\(displayName(run.contender)): admitted starts per 100 ms (side by side, run \(run.run))",
-                                    color: color(of: run.contender), name: "\(displayName(run.contender)) starts")
+                                    color: color(of: run.contender), name: "\(displayName(run.contender)) starts", window: run.window)
             chart.yTop = top
             let limit = Double(run.allowed) / (Double(run.window) / 100_000)
             chart.references = [
@@ -70,10 +70,23 @@ extension BenchReport {
         }
     }
 
-    static func startsChart(_ timeline: StartTimeline, title: String, color: String, name: String) -> SVGChart {
+    /// The run whose drain time is the median (the lower middle of an even count); nil for none.
+    static func medianRun(_ runs: [VersusRun]) -> VersusRun? {
+        let sorted = runs.sorted { ($0.timeline.drainSeconds, $0.run) < ($1.timeline.drainSeconds, $1.run) }
+        return sorted.isEmpty ? nil : sorted[(sorted.count - 1) / 2]
+    }
+
+    /// Bars of successful starts per 100 ms, and a trace of every request (refused ones included) in the
+    /// trailing window of the limit (`window` µs) scaled to 100 ms: what the provider counts, on the bars' scale.
+    static func startsChart(_ timeline: StartTimeline, title: String, color: String, name: String, window: UInt64 = 1_000_000) -> SVGChart {
         var chart = SVGChart(title: title, xLabel: "seconds since the sandbox's zero", yLabel: "successful requests started per 100 ms")
-        chart.series = [SVGChart.Series(name: name, color: color, style: .bars(width: 0.1),
-                                        points: timeline.successesPerBucket(width: 100_000).map { (Double($0.start) / 1e6, Double($0.count)) })]
+        let scale = Double(window) / 100_000
+        chart.series = [
+            SVGChart.Series(name: name, color: color, style: .bars(width: 0.1),
+                            points: timeline.successesPerBucket(width: 100_000).map { (Double($0.start) / 1e6, Double($0.count)) }),
+            SVGChart.Series(name: "requests in last \(SVGChart.number(Double(window) / 1e6)) s ÷ \(SVGChart.number(scale))", color: "#000000", style: .trace,
+                            points: timeline.trailingArrivals(every: 100_000, width: window).map { (Double($0.end) / 1e6, Double($0.count) / scale) }),
+        ]
         return chart
     }
 

@@ -62,8 +62,8 @@ extension BenchReport {
                   "- *worker CPU*: user + system CPU of every worker process (start-up included), from `getrusage(RUSAGE_CHILDREN)` after reaping them."]
         let versusCharts = summaries.map { "versus-starts-\($0.contender).svg" }.filter(charts.contains)
         if !versusCharts.isEmpty {
-            lines += ["", "Admitted starts per 100 ms of each contender's first run, on one scale, against the limit's and the configured rate's"
-                      + " share of 100 ms:", ""]
+            lines += ["", "Admitted starts per 100 ms of each contender's median run (by drain time; its number is in the title), on one scale,"
+                      + " against the limit's and the configured rate's share of 100 ms:", ""]
             lines += versusCharts.map { "![\($0)](\($0))" }
         }
         return lines + [""]

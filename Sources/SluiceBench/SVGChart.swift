@@ -13,6 +13,8 @@ public struct SVGChart: Sendable {
         case bars(width: Double)
         /// A polyline through the points, a dot at each.
         case line
+        /// A thin polyline through the points, no dots: for many points.
+        case trace
     }
 
     public struct Series: Sendable {
@@ -54,7 +56,7 @@ public struct SVGChart: Sendable {
     /// The y axis's top (rounded up to a tick); nil: from the data. Charts meant to be
     /// compared side by side share one.
     public var yTop: Double?
-    public var width = 760.0
+    public var width = 820.0
     public var height = 320.0
 
     public init(title: String, xLabel: String, yLabel: String) {
@@ -64,7 +66,7 @@ public struct SVGChart: Sendable {
     }
 
     // The plot area inside the margins (room for the title, axis labels, the legend).
-    var plot: (left: Double, right: Double, top: Double, bottom: Double) { (64, width - 150, 40, height - 48) }
+    var plot: (left: Double, right: Double, top: Double, bottom: Double) { (64, width - 200, 40, height - 48) }
 
     /// The domains shown: y always starts at 0 and ends on a round tick above every value and reference.
     var domains: (x: ClosedRange<Double>, y: ClosedRange<Double>) {
@@ -135,6 +137,9 @@ public struct SVGChart: Sendable {
                 return #"<rect x="\#(Self.number(left))" y="\#(Self.number(top))" width="\#(Self.number(max(right - left, 0.5)))" "#
                     + #"height="\#(Self.number(y.map(0) - top))" fill="\#(color)"/>"#
             }
+        case .trace:
+            let coordinates = series.points.map { "\(Self.number(x.map($0.x))),\(Self.number(y.map($0.y)))" }
+            return [#"<polyline points="\#(coordinates.joined(separator: " "))" fill="none" stroke="\#(color)" stroke-width="1.5"/>"#]
         case .line:
             let coordinates = series.points.map { "\(Self.number(x.map($0.x))),\(Self.number(y.map($0.y)))" }
             return [#"<polyline points="\#(coordinates.joined(separator: " "))" fill="none" stroke="\#(color)" stroke-width="2"/>"#]

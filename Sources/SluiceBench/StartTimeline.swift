@@ -72,6 +72,23 @@ public struct StartTimeline: Sendable, Equatable {
         }
     }
 
+    /// At the end of each `step` µs (`step`, `2·step`, … up to the last arrival), the arrivals (refused
+    /// ones included) in the window `(end − width, end]`: the measure a provider's limit is stated in, sampled.
+    public func trailingArrivals(every step: UInt64, width: UInt64) -> [(end: UInt64, count: Int)] {
+        let instants = arrivals
+        guard let last = instants.last, step > 0 else { return [] }
+        var result: [(UInt64, Int)] = []
+        var first = 0, next = 0
+        var end = step
+        while end < last + step {
+            while next < instants.count, instants[next] <= end { next += 1 }
+            while first < next, instants[first] + width <= end { first += 1 }
+            result.append((end, next - first))
+            end += step
+        }
+        return result
+    }
+
     /// Successes per bucket of `width` µs, from 0 to the last success: `[(bucket start µs, count)]`.
     public func successesPerBucket(width: UInt64) -> [(start: UInt64, count: Int)] {
         let instants = successes

@@ -57,3 +57,14 @@ import Testing
         #expect(throws: BenchError.self) { try StartTimeline(json: bad) }
     }
 }
+
+extension StartTimelineTests {
+    @Test func trailingWindow_isSampledAtEachStepsEnd_refusedRequestsIncluded() {
+        // Arrivals at 0.05, 0.15, 0.2 (refused: the provider still counts it), 0.25 and 1.1 s.
+        let timeline = StartTimeline(arrivals: [50_000, 150_000, 200_000, 250_000, 1_100_000], statuses: [200, 200, 429, 200, 200])
+        let samples = timeline.trailingArrivals(every: 500_000, width: 1_000_000)
+        // At 0.5 s: four in (−0.5, 0.5]; at 1.0 s: the same four; at 1.5 s: (0.5, 1.5] holds only 1.1 s.
+        #expect(samples.map(\.end) == [500_000, 1_000_000, 1_500_000])
+        #expect(samples.map(\.count) == [4, 4, 1])
+    }
+}
