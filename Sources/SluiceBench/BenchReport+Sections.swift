@@ -19,8 +19,10 @@ extension BenchReport {
         if let queues = inputs.e2e?.objects("drain", "queues"), !queues.isEmpty {
             let worst = queues.compactMap { $0.double("ratio") }.max() ?? 0
             let refused = queues.compactMap { $0.integer(at: ["rate_limited_429"]) }.reduce(0, +)
+            let problems = e2eProblems()
             lines.append("- **Fleet end to end** (\(inputs.e2e?.integer(at: ["tasks"]) ?? 0) tasks, four queues): every queue drained within "
-                         + "\(Self.decimal(worst, 3))× its theoretical time; \(refused) × 429.")
+                         + "\(Self.decimal(worst, 3))× its theoretical time; \(refused) × 429"
+                         + (problems.isEmpty ? "." : "; **problems found**: \(problems.joined(separator: "; ")) (section 3)."))
         }
         for summary in versusSummaries() {
             lines.append("- **\(Self.displayName(summary.contender))** on the side-by-side: \(Self.decimal(summary.achievedRate, 1))/s achieved, "
@@ -89,6 +91,12 @@ extension BenchReport {
             + ["```", ""]
     }
 
+    /// What `bench e2e` reported as wrong (429s, windows over a limit, lost or dead tasks); empty when all held.
+    func e2eProblems() -> [String] {
+        guard case .array(let values)? = inputs.e2e?["problems"] else { return [] }
+        return values.compactMap { if case .string(let text) = $0 { text } else { nil } }
+    }
+
     func e2eSection(charts: Set<String>) -> [String] {
         var lines = ["## 3. The fleet end to end (`sluice bench e2e`)", ""]
         guard let e2e = inputs.e2e else { return lines + ["Not measured in this run.", ""] }
@@ -106,6 +114,10 @@ extension BenchReport {
                          + "\(Self.decimal(queue.double("rate_per_s") ?? 0, 1)) | \(Self.decimal(queue.double("theoretical_s") ?? 0)) | "
                          + "\(Self.decimal(queue.double("drain_s") ?? 0)) | **\(Self.decimal(queue.double("ratio") ?? 0, 3))** | "
                          + "\(queue.integer(at: ["rate_limited_429"]) ?? 0) | \(windows.joined(separator: ", ")) |")
+        }
+        let problems = e2eProblems()
+        if !problems.isEmpty {
+            lines += ["", "**Problems found by this run** (`bench e2e` exits 1 on any of them):", ""] + problems.map { "- \($0)" }
         }
         if let drain = e2e.value(at: ["drain"]), case .object(let figures) = drain {
             lines += ["", "Fleet CPU \(Self.decimal(figures.double("fleet_cpu_s") ?? 0)) s for the supervisor and every worker over "

@@ -71,3 +71,22 @@ import Testing
         }
     }
 }
+
+extension BenchReportTests {
+    @Test func e2eProblems_areShownInTheHeadlinesAndTheSection_notHidden() throws {
+        let raw = try Self.rawDirectory()
+        try """
+            {"runs": 1, "tasks": 8, "problems": ["stripe.requests: busiest window 101 > 100 allowed"],
+             "drain": {"queues": [{"name": "stripe-api", "processes": 4, "tasks": 8, "rate_per_s": 90, "theoretical_s": 0.08,
+                                   "drain_s": 0.08, "ratio": 1.0, "rate_limited_429": 1,
+                                   "limits": [{"name": "stripe.requests", "worst_window": 101, "allowed": 100}]}],
+                       "fleet_cpu_s": 1.5, "wall_s": 2.0, "worker_peak_rss_max_kb": 36000}}
+            """.write(toFile: raw.file("e2e.json"), atomically: true, encoding: .utf8)
+        let output = try ScratchDirectory(label: "bench-report-out")
+        _ = try BenchReport(inputs: BenchReportInputs(directory: raw.path)).write(to: output.path)
+        let report = try String(contentsOfFile: output.file("REPORT.md"), encoding: .utf8)
+        #expect(report.contains("1 × 429; **problems found**: stripe.requests: busiest window 101 > 100 allowed (section 3)."))
+        #expect(report.contains("| stripe-api | 4 | 8 | 90.0 | 0.08 | 0.08 | **1.000** | 1 | stripe.requests 101 / 100 |"))
+        #expect(report.contains("**Problems found by this run** (`bench e2e` exits 1 on any of them):\n\n- stripe.requests: busiest window 101 > 100 allowed"))
+    }
+}
