@@ -12,7 +12,7 @@ RELEASE_PATH := .build-release
 SLUICE_DEBUG   = .build/debug/sluice
 SLUICE_RELEASE = $(RELEASE_PATH)/release/sluice
 
-.PHONY: help build release test test-tools chaos bench bench-limiter bench-spool bench-e2e bench-http run clean fuzz model proof-tools
+.PHONY: help build release test test-tools chaos bench bench-deps bench-limiter bench-spool bench-e2e bench-http run clean fuzz model proof-tools
 .PHONY: static install deploy-tools verify-deploy verify-systemd verify-k8s verify-container
 
 help: ## List the targets
@@ -50,7 +50,17 @@ test-tools: ## Install the programs the tests use, if missing (Debian packages)
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-bench: bench-limiter bench-spool bench-e2e bench-http ## Run every benchmark (release build)
+# The side-by-side's contenders live in a venv of their own, pinned, outside the product.
+BENCH_VENV := .build-bench/venv
+
+bench: release bench-deps test-tools ## Every benchmark in release + Celery/Dramatiq side by side → bench/REPORT.md and SVG charts; then bench-http
+	scripts/bench-report.sh $(SLUICE_RELEASE) $(BENCH_VENV)/bin/python
+	scripts/bench-http.sh $(SLUICE_RELEASE)
+
+bench-deps: ## Install what the side-by-side needs, when missing: redis-server (apt), Celery and Dramatiq (a venv)
+	command -v redis-server >/dev/null || (apt-get update && apt-get install -y --no-install-recommends redis-server)
+	test -x $(BENCH_VENV)/bin/celery -a -x $(BENCH_VENV)/bin/dramatiq || (python3 -m venv $(BENCH_VENV) \
+		&& $(BENCH_VENV)/bin/pip install --quiet "celery[redis]==5.7.0" "dramatiq[redis]==2.2.1")
 
 bench-limiter: release ## Limiter ops/s and pacing across 1..16 processes
 	scripts/bench-limiter.sh $(SLUICE_RELEASE)

@@ -56,6 +56,7 @@ let package = Package(
         .testTarget(name: "SluiceControlTests", dependencies: ["SluiceControl", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceHTTP", "SluicePOSIX", "SluiceTestSupport", "sluice"], swiftSettings: strict),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluicePOSIX", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceSandboxTests", dependencies: ["SluiceCore", "SluiceSandbox", "SluiceTestSupport", "sluice"], swiftSettings: strict),
+        .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceJSON", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -22,6 +22,8 @@ public struct E2EBench: Sendable {
     public var parentDirectory = "/var/tmp"
     /// Keep each run's scratch directory (logs, spool) for inspection.
     public var keepFiles = false
+    /// Where to save each run's sandbox arrivals, as `e2e-arrivals-run<K>.json`; nil: not saved.
+    public var arrivalsDirectory: String?
 
     public init() {}
 
@@ -32,12 +34,12 @@ public struct E2EBench: Sendable {
         var reports: [E2EBenchReport] = []
         for run in 1...max(runs, 1) {
             if runs > 1 { progress("run \(run) of \(runs)") }
-            reports.append(try runOnce(executable: executable, interrupts: interrupts, progress: progress))
+            reports.append(try runOnce(run: run, executable: executable, interrupts: interrupts, progress: progress))
         }
         return E2EBenchReport.combining(reports)
     }
 
-    private func runOnce(executable: String, interrupts: E2EInterruptGuard, progress: @escaping (String) -> Void) throws -> E2EBenchReport {
+    private func runOnce(run: Int, executable: String, interrupts: E2EInterruptGuard, progress: @escaping (String) -> Void) throws -> E2EBenchReport {
         let scratch = try E2EScratch(parent: parentDirectory, keep: keepFiles)
         if keepFiles { progress("keeping \(scratch.directory)") }
         interrupts.guarding(scratch)
@@ -47,7 +49,9 @@ public struct E2EBench: Sendable {
         }
         var report = E2EBenchReport(tasks: tasks)
         if drainPhase {
-            let drain = try E2EFleetDrain(executable: executable, scenario: E2EScenario(tasks: tasks), scratch: scratch, progress: progress).run()
+            let arrivalsFile = arrivalsDirectory.map { "\($0)/e2e-arrivals-run\(run).json" }
+            let drain = try E2EFleetDrain(executable: executable, scenario: E2EScenario(tasks: tasks), scratch: scratch, progress: progress,
+                                          arrivalsFile: arrivalsFile).run()
             report.drain = drain
             report.problems += drain.problems
         }

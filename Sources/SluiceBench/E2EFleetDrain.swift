@@ -19,6 +19,8 @@ struct E2EFleetDrain {
     let scenario: E2EScenario
     let scratch: E2EScratch
     let progress: (String) -> Void
+    /// Where to save the sandbox's arrivals after the drain (`sluice bench report` charts them); nil: nowhere.
+    var arrivalsFile: String? = nil
 
     static let credentials = ["SENDGRID_API_KEY": "SG.bench", "STRIPE_API_KEY": "sk_test_bench", "OPENAI_API_KEY": "sk-bench",
                               "TWILIO_AUTH_TOKEN": "bench"]
@@ -52,6 +54,7 @@ struct E2EFleetDrain {
         let status = try scratch.wait(supervisor)
         let fleetCPU = Self.childrenCPUSeconds() - before
         let stats = try sandbox.stats()
+        if let arrivalsFile { try sandbox.saveArrivals(to: arrivalsFile) }
         let sandboxCPU = try sandbox.stop(scratch: scratch)
 
         var report = E2EDrainReport(fleetExit: "\(status)", fleetCPUSeconds: fleetCPU, sandboxCPUSeconds: sandboxCPU,

@@ -38,6 +38,13 @@ struct E2ESandbox {
         return stats
     }
 
+    /// `GET /__sandbox/arrivals` (every provider request's instant and status), written as is to `path`.
+    func saveArrivals(to path: String) throws {
+        let answer = try E2EBareHTTPClient(port: port).exchange("GET", "/__sandbox/arrivals")
+        guard answer.status == 200 else { throw BenchError("bench e2e: the sandbox's arrivals answered \(answer.status)") }
+        try Data(answer.body).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
     /// Stops it (SIGTERM, reaped); returns the CPU seconds it used, read just before.
     func stop(scratch: E2EScratch) throws -> Double {
         let cpu = E2EProcessSample.read(process.pid)?.cpuSeconds ?? 0

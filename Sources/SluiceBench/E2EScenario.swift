@@ -70,6 +70,25 @@ struct E2EQueuePlan {
         }
     }
 
+    /// The sandbox's request limit on this queue, all keys together, per second, for
+    /// charts: `sandboxConfiguration`'s, with Twilio's 5/s for each of its numbers.
+    var sandboxRequestsPerSecond: Double {
+        switch kind {
+        case .stripe: 100
+        case .sendgrid, .openai: 10
+        case .twilio: 5 * Double(E2EScenario.twilioNumbers)
+        }
+    }
+
+    /// The fleet's request rate on this queue, all keys together, per second (`queueJSON`'s).
+    var fleetRequestsPerSecond: Double {
+        switch kind {
+        case .stripe: 90
+        case .sendgrid, .openai: 9
+        case .twilio: 4.5 * Double(E2EScenario.twilioNumbers)
+        }
+    }
+
     /// The queue's configuration: 90% of the sandbox's limits. A weighted
     /// burst is sized so rate·1 s + burst stays under the 1 s window.
     func queueJSON(baseURL: String) -> String {

@@ -9,7 +9,7 @@ private let benchE2E = Command(
     summary: "Measure the fleet end to end against the sandbox, and the HTTP executor alone",
     usage: """
         sluice bench e2e [--tasks N] [--runs K] [--json] [--only drain|executor] [--dir DIR] [--keep]
-                         [--executor-seconds S] [--latency-seconds S] [--concurrency C]
+                         [--executor-seconds S] [--latency-seconds S] [--concurrency C] [--arrivals-dir DIR]
 
           Fleet drain: a sandbox on 127.0.0.1 (limits per 1 s window), N tasks (default 2,000)
           enqueued across four queues at 90% of its limits (2-4 worker processes each), `sluice run`
@@ -25,6 +25,8 @@ private let benchE2E = Command(
           --keep       keep the scratch directory (the fleet's log, the spool) for inspection;
                        processes and the shared-memory segment are still removed
           --json       print one JSON object instead of text
+          --arrivals-dir DIR  save each run's sandbox arrivals (GET /__sandbox/arrivals) to
+                       DIR/e2e-arrivals-run<K>.json, for `sluice bench report`'s charts
 
         Exits 1 if any task was lost or dead, the sandbox answered a 429, or a window went over
         its limit. Build with -c release for meaningful figures (make bench-e2e).
@@ -48,6 +50,7 @@ private let benchE2E = Command(
     }
     if let directory = try arguments.option("--dir") { bench.parentDirectory = directory }
     bench.keepFiles = arguments.flag("--keep")
+    bench.arrivalsDirectory = try arguments.option("--arrivals-dir")
     let json = arguments.flag("--json")
     try arguments.finish()
     let report = try bench.run(executable: try CurrentProcess.executablePath()) { terminal.err("bench e2e: \($0)") }

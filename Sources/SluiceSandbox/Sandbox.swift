@@ -7,6 +7,7 @@ import SluiceJSON
 /// answers for the latency fault, and serves its own `/__sandbox/…` routes:
 ///
 /// - `GET /__sandbox/stats`: per endpoint and per limit, JSON;
+/// - `GET /__sandbox/arrivals`: every provider request's arrival instant and status (`ArrivalLog`);
 /// - `GET /__sandbox/faults`, `POST /__sandbox/faults` (a `FaultPlan` as JSON; replaces the plan);
 /// - `POST /__sandbox/reset`: counters, windows, keys and faults back to the start;
 /// - `GET|POST|PUT /__sandbox/echo`: unlimited, unauthenticated echo.
@@ -49,6 +50,11 @@ public final class Sandbox: Sendable {
         router.add("GET", "/__sandbox/stats") { _, _ in
             let now = self.clock.now()
             return .json(.ok, self.engine.withLock { $0.statsJSON(now: now) })
+        }
+        router.add("GET", "/__sandbox/arrivals") { _, _ in
+            // A copy (copy-on-write, so cheap) taken under the lock; encoded outside it.
+            let arrivals = self.engine.withLock { $0.arrivals }
+            return .json(.ok, arrivals.json)
         }
         router.add("POST", "/__sandbox/reset") { _, _ in
             let now = self.clock.now()

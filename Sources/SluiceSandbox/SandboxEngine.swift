@@ -31,6 +31,8 @@ public struct SandboxEngine {
     public private(set) var faults: FaultPlan
     private var limits: SandboxLimits
     private var stats = SandboxStats()
+    /// Every provider request's arrival and answer, for `GET /__sandbox/arrivals`.
+    private(set) var arrivals = ArrivalLog()
     private var idempotency = StripeIdempotency()
     private var shared: ResponseContext
     private var startedAt: UInt64
@@ -52,11 +54,14 @@ public struct SandboxEngine {
         shared.headroom = [:]
         let faulty = faults.applies(to: endpoint)
         let delay = faulty ? faults.latency : 0
+        let sinceStart = instant.monotonic - min(instant.monotonic, startedAt)
         if faulty && shared.random.chance(faults.dropRatio) {
             stats.update(endpoint) { $0.dropped += 1 }
+            arrivals.record(endpoint, sinceStart: sinceStart, status: 0)
             return SandboxReply(response: .dropConnection, delay: delay)
         }
         let response = answer(request, endpoint: endpoint, parameters: parameters, faulty: faulty, now: instant.monotonic)
+        arrivals.record(endpoint, sinceStart: sinceStart, status: response.status.code)
         return SandboxReply(response: response, delay: delay)
     }
 
