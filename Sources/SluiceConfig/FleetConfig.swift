@@ -15,6 +15,8 @@ public struct FleetConfig: Equatable, Sendable {
     /// How long finished tasks stay in the spool's `done/` (ns); 0 forgets
     /// them at once. Keeping them lets `sluice task show` and audits find them.
     public var doneRetention: UInt64 = 0
+    /// The largest request body the listener reads (an NDJSON batch), in bytes.
+    public var maxRequestBodyBytes = 8 << 20
     /// Queues in the order the file lists them.
     public var queues: [QueueConfig]
 
@@ -56,6 +58,7 @@ public struct FleetConfig: Equatable, Sendable {
         }
         config.shutdownTimeout = try root.duration("shutdownTimeout", atLeast: 1_000_000) ?? config.shutdownTimeout
         config.doneRetention = try root.duration("doneRetention") ?? config.doneRetention
+        config.maxRequestBodyBytes = try root.integer("maxRequestBodyBytes", in: 1024...(1 << 30)) ?? config.maxRequestBodyBytes
         guard var queues = try root.object("queues"), !queues.keys.isEmpty else {
             throw ConfigError("queues", "is required: an object with at least one queue, e.g. {\"stripe-api\": {\"provider\": \"stripe\", \"rate\": \"90/s\"}}")
         }

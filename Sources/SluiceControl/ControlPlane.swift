@@ -58,7 +58,8 @@ public final class ControlPlane: Sendable {
     @discardableResult
     public func start() throws -> SocketAddress {
         let address = SocketAddress(host: config.listen.host, port: config.listen.port)
-        let server = HTTPServer(configuration: HTTPServerConfiguration(address: address), handler: router.handler)
+        let limits = HTTPLimits(maxBodyBytes: config.maxRequestBodyBytes)
+        let server = HTTPServer(configuration: HTTPServerConfiguration(address: address, limits: limits), handler: router.handler)
         let bound = try server.start()
         self.server.withLock { $0 = server }
         sampler.start()

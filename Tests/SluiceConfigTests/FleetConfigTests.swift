@@ -40,7 +40,7 @@ import SluiceCore
     @Test func fullQueue_decodesEveryField() throws {
         let config = try parse("""
             {"fleet": "prod", "spool": "/srv/spool", "listen": "0.0.0.0:8080", "adminToken": "SLUICE_TOKEN",
-             "shutdownTimeout": "1m30s", "doneRetention": "1h",
+             "shutdownTimeout": "1m30s", "doneRetention": "1h", "maxRequestBodyBytes": 65536,
              "queues": {"sms": {"provider": "twilio", "baseURL": "http://127.0.0.1:9/", "rate": "10/s", "burst": 2,
                "perWorkerRate": "5/s", "perWorkerBurst": 3, "maxConcurrentPerWorker": 8, "maxConcurrent": 20,
                "processes": 3, "requestTimeout": "5s", "credential": "TW_TOKEN", "accountSid": "AC1",
@@ -50,6 +50,7 @@ import SluiceCore
             """)
         #expect(config.fleet.rawValue == "prod" && config.spoolRoot == "/srv/spool" && !config.listen.isLoopback)
         #expect(config.shutdownTimeout == 90_000_000_000 && config.doneRetention == 3_600_000_000_000)
+        #expect(config.maxRequestBodyBytes == 65536)
         #expect(config.adminToken == CredentialSource(name: "SLUICE_TOKEN"))
         let queue = try #require(config.queue("sms"))
         #expect(queue.baseURL == "http://127.0.0.1:9" && queue.perKey?.field == "From" && queue.weighted.count == 1)
@@ -70,7 +71,7 @@ import SluiceCore
          "config: queues.q.procesess: is not a known field (known here: accountSid, baseURL, burst, credential, maxConcurrent, maxConcurrentPerWorker, perKey, perWorkerBurst, perWorkerRate, processes, provider, rate, requestTimeout, retry, weighted)"),
         // Found by the `config` fuzz target: an empty key was refused naming no field at all.
         (#"{"": 1, "queues": {"q": {"provider": "stripe", "rate": "1/s"}}}"#,
-         #"config: "": is not a known field (known here: fleet, listen, queues, shutdownTimeout, spool)"#),
+         #"config: "": is not a known field (known here: adminToken, doneRetention, fleet, listen, maxRequestBodyBytes, queues, shutdownTimeout, spool)"#),
         (#"{"queues": {"q": {"provider": "mailgun", "rate": "1/s"}}}"#,
          #"config: queues.q.provider: "mailgun" is not a provider; use one of sendgrid, stripe, openai, twilio, http"#),
         (#"{"queues": {"q": {"provider": "http", "rate": "1/s"}}}"#,
