@@ -31,7 +31,8 @@ private let setRateCommand = Command(
 ) { arguments, terminal in
     let location = try SpoolLocation(&arguments)
     let fleet = try FleetConnection(&arguments, location: location)
-    let burst = try arguments.option("--burst", as: { UInt64($0).flatMap { $0 >= 1 ? $0 : nil } }, expected: "a whole number ≥ 1")
+    let burst = try arguments.option("--burst", as: { UInt64($0).flatMap { (1...1_000_000).contains($0) ? $0 : nil } },
+                                     expected: "a whole number from 1 to 1000000")
     let name = try location.queueName(try arguments.positional("queue"))
     let rateText = try arguments.positional("rate")
     try arguments.finish()

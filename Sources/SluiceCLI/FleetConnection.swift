@@ -10,6 +10,8 @@ import SluiceJSON
 /// `adminToken` credential.
 struct FleetConnection {
     let client: ControlClient?
+    /// True when `--server` named the fleet: then no answer is an error, not "the fleet is down".
+    let explicit: Bool
 
     static let usage = "[--server ADDRESS]"
     static let help = """
@@ -28,10 +30,13 @@ struct FleetConnection {
             let address: SocketAddress
             do { address = try SocketAddress(parsing: server) } catch { throw UsageError("--server: \(error)") }
             client = ControlClient(address: address, token: token)
+            explicit = true
         } else if let endpoint = ControlEndpoint.read(root: location.root.path) {
             client = ControlClient(address: endpoint.connectAddress, token: token)
+            explicit = false
         } else {
             client = nil
+            explicit = false
         }
     }
 
@@ -43,7 +48,7 @@ struct FleetConnection {
         do {
             response = try client.send(method, path, body: json.map { JSONWriter.bytes($0) } ?? [])
         } catch {
-            if case .notRunning = error { return nil }
+            if case .notRunning = error, !explicit { return nil }
             throw CommandFailure("\(error)")
         }
         guard (200..<300).contains(response.status) else {

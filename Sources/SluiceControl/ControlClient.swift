@@ -5,7 +5,8 @@ import SluicePOSIX
 
 /// A small blocking HTTP/1.1 client for the control plane, used by the CLI
 /// (`sluice queue …`, `sluice top`): one connection per request
-/// (`Connection: close`), read to the end, with a deadline on the whole exchange.
+/// (`Connection: close`), read to the end. Each send and receive times out
+/// after `timeoutSeconds`; an answer over 64 MiB is refused.
 public struct ControlClient: Sendable {
     public let address: SocketAddress
     /// Sent as `Authorization: Bearer …` when set.
@@ -61,6 +62,7 @@ public struct ControlClient: Sendable {
             }
             if count == 0 { break }
             answer.append(contentsOf: buffer[..<count])
+            if answer.count > 64 << 20 { throw .failed("\(address) sent an answer over 64 MiB") }
         }
         return try Self.parse(answer, from: address)
     }

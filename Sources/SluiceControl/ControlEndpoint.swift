@@ -39,9 +39,9 @@ public struct ControlEndpoint: Equatable, Sendable {
               let pid = object.integer(at: "pid"), case .string(let addressText)? = object["address"],
               case .string(let fleet)? = object["fleet"],
               let address = try? SocketAddress(parsing: addressText),
-              ProcessLiveness.isAlive(pid_t(pid))
+              let owner = pid_t(exactly: pid), owner > 0, ProcessLiveness.isAlive(owner)
         else { return nil }
-        return ControlEndpoint(pid: pid_t(pid), address: address, fleet: fleet)
+        return ControlEndpoint(pid: owner, address: address, fleet: fleet)
     }
 
     static func remove(root: String, ifOwnedBy pid: pid_t) {

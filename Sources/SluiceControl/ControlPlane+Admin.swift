@@ -32,8 +32,9 @@ extension ControlPlane {
         let rate: Rate
         do { rate = try Rate(parsing: text) } catch { throw .badRequest("rate: \(error)") }
         guard rate.interval > 0 else { throw .badRequest("rate: \"unlimited\" cannot be set at runtime; set a rate") }
-        let current = MetricsSnapshot(queue: queue, plane: self)
-        var burst = current.configuredBurst
+        // The burst in force; an unlimited queue has none, so its configured one.
+        let current = MetricsSnapshot(queue: queue, plane: self).configuredBurst
+        var burst = current >= 1 ? current : queue.config.burst
         if let value = body["burst"] {
             guard case .number(let literal) = value, let parsed = UInt64(literal), parsed >= 1, parsed <= 1_000_000 else {
                 throw .badRequest("burst: must be a whole number from 1 to 1000000")
@@ -80,22 +81,29 @@ extension ControlPlane {
         case .refused(let reason):
             throw .unavailable(reason)
         case .scaled(let from, let to):
-            do {
-                try overridesLock.withLock { _ throws(ControlError) in
-                    var overrides = try RuntimeOverrides.load(root: spoolRoot, queue: queue.config.name.rawValue)
-                    overrides.processes = to == queue.config.processes ? nil
-                        : RuntimeOverrides.ProcessesOverride(processes: to, replaced: queue.config.processes)
-                    try overrides.save(root: spoolRoot, queue: queue.config.name.rawValue)
-                }
-            }
             log.info("queue.scaled", ("queue", queue.config.name.rawValue), ("from", "\(from)"), ("to", "\(to)"))
             return .json(.ok, JSONWriter.bytes(.object([("queue", .string(queue.config.name.rawValue)),
                                                         ("from", .integer(from)), ("processes", .integer(to))])))
         }
     }
 
+    /// Saves a queue's process count for the next start. Called by the
+    /// supervisor's loop before it applies a scale request, so the file
+    /// follows the order in which requests are applied.
+    public func saveProcesses(_ processes: Int, queue name: String) throws(ControlError) {
+        guard let queue = queues[name] else { throw .notFound("no queue \(name)") }
+        try overridesLock.withLock { _ throws(ControlError) in
+            var overrides = try RuntimeOverrides.load(root: spoolRoot, queue: name)
+            overrides.processes = processes == queue.config.processes ? nil
+                : RuntimeOverrides.ProcessesOverride(processes: processes, replaced: queue.config.processes)
+            try overrides.save(root: spoolRoot, queue: name)
+        }
+    }
+
     /// Saves the changed overrides first, then applies the change to the
-    /// segment: a change that is live is always one a restart keeps.
+    /// segment: a change that is live is always one a restart keeps. If
+    /// either step fails, the file is put back as it was (a save can fail
+    /// after its rename, in the directory's fsync).
     private func changeOverrides(_ queue: Queue, _ change: (inout RuntimeOverrides) -> Void,
                                  apply: () throws(CoordinatorError) -> Void) throws(ControlError) {
         try overridesLock.withLock { _ throws(ControlError) in
@@ -103,14 +111,22 @@ extension ControlPlane {
             let saved = try RuntimeOverrides.load(root: spoolRoot, queue: name)
             var overrides = saved
             change(&overrides)
-            try overrides.save(root: spoolRoot, queue: name)
-            do {
-                try apply()
+            do throws(ControlError) {
+                try overrides.save(root: spoolRoot, queue: name)
+                try Self.applying(apply)
             } catch {
-                try? saved.save(root: spoolRoot, queue: name)
-                throw .badRequest("\(error)")
+                do {
+                    try saved.save(root: spoolRoot, queue: name)
+                } catch let restore {
+                    log.error("queue.overrides_restore_failed", ("queue", name), ("error", "\(restore)"))
+                }
+                throw error
             }
         }
+    }
+
+    private static func applying(_ apply: () throws(CoordinatorError) -> Void) throws(ControlError) {
+        do { try apply() } catch { throw .storage("the shared segment refused the change: \(error)") }
     }
 
     static func jsonObject(_ body: [UInt8], example: String) throws(ControlError) -> JSONObject {

@@ -119,15 +119,17 @@ public struct RuntimeOverrides: Equatable, Sendable {
         var overrides = RuntimeOverrides()
         if case .object(let rate)? = object["rate"] {
             guard case .string(let text)? = rate["rate"], let parsed = try? Rate(parsing: text),
-                  let burst = rate.integer(at: "burst"), burst >= 1,
-                  case .string(let replacedRate)? = rate["replacedRate"], let replacedBurst = rate.integer(at: "replacedBurst")
-            else { throw .badRequest("\"rate\" is incomplete") }
+                  let burst = rate.integer(at: "burst"), (1...1_000_000).contains(burst),
+                  case .string(let replacedRate)? = rate["replacedRate"], let replacedBurst = rate.integer(at: "replacedBurst"),
+                  replacedBurst >= 1
+            else { throw .badRequest("\"rate\" is incomplete or out of range") }
             overrides.rate = RateOverride(rate: parsed, burst: UInt64(burst), replacedRate: replacedRate, replacedBurst: UInt64(replacedBurst))
         }
         if case .bool(let paused)? = object["paused"] { overrides.paused = paused }
         if case .object(let processes)? = object["processes"] {
-            guard let count = processes.integer(at: "processes"), let replaced = processes.integer(at: "replaced") else {
-                throw .badRequest("\"processes\" is incomplete")
+            guard let count = processes.integer(at: "processes"), let replaced = processes.integer(at: "replaced"),
+                  (0...256).contains(count), replaced >= 0 else {
+                throw .badRequest("\"processes\" is incomplete or out of range (0…256)")
             }
             overrides.processes = ProcessesOverride(processes: count, replaced: replaced)
         }

@@ -22,8 +22,9 @@ public enum FileContents {
     /// crash the new contents survive once this returns (temp file written
     /// and synced, renamed over, directory synced). Mode 0600 by default.
     public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o600) throws(SystemError) {
-        let temporary = "\(path).tmp-\(getpid())"
-        let fd = try syscall("open(\(temporary))") { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        // A name no one else uses, created new (never a file or link planted there).
+        let temporary = "\(path).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = try syscall("open(\(temporary))") { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
         do throws(SystemError) {
             defer { close(fd) }
             var written = 0

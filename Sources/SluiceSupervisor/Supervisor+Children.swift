@@ -58,6 +58,7 @@ extension Supervisor {
             return
         }
         if let delay = workers[index].exited(at: MonotonicClock.now(), policy: restartPolicy, status: status) {
+            restartsByQueue[queue, default: 0] += 1
             log.warn("worker.restarting", ("queue", queue), ("in_ms", "\(delay / 1_000_000)"), ("restarts", "\(workers[index].restarts)"))
         } else {
             log.error("worker.crash_loop", ("queue", queue), ("ordinal", "\(workers[index].ordinal)"),

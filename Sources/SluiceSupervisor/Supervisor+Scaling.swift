@@ -1,5 +1,6 @@
 import Glibc
 import SluiceControl
+import SluicePOSIX
 
 extension Supervisor {
     /// Carries out the control plane's scale requests: new workers start on
@@ -12,6 +13,14 @@ extension Supervisor {
                 continue
             }
             let current = workers.indices.filter { workers[$0].queue == request.queue && !workers[$0].retiring }
+            // Saved first, in the order requests are applied, so a restart
+            // runs what is running now.
+            do {
+                try controlPlane.saveProcesses(request.processes, queue: request.queue)
+            } catch {
+                request.answer(.refused("cannot save the new process count: \(error)"))
+                continue
+            }
             if request.processes > current.count {
                 var ordinal = (workers.filter { $0.queue == request.queue }.map(\.ordinal).max() ?? -1) + 1
                 for _ in current.count..<request.processes {
@@ -33,6 +42,21 @@ extension Supervisor {
         if case .running(let pid, _) = workers[index].state {
             kill(pid, SIGTERM)
             workers[index].state = .stopping(pid: pid)
+            // As at shutdown: the drain's time, a little more to exit, then SIGKILL.
+            workers[index].retireDeadline = MonotonicClock.now() + config.shutdownTimeout + 3_000_000_000
+        }
+    }
+
+    /// SIGKILLs retired workers that outlived their drain (a wedged process
+    /// must not keep its leases forever); reaping frees what they held.
+    func killOverdueRetirees() {
+        let now = MonotonicClock.now()
+        for index in workers.indices {
+            guard workers[index].retiring, let deadline = workers[index].retireDeadline, now > deadline,
+                  let pid = workers[index].pid else { continue }
+            log.warn("worker.killed", ("queue", workers[index].queue), ("pid", "\(pid)"), ("reason", "scaled down; drain timeout"))
+            kill(pid, SIGKILL)
+            workers[index].retireDeadline = nil
         }
     }
 
@@ -43,7 +67,6 @@ extension Supervisor {
         for worker in workers {
             var tally = tallies[worker.queue, default: WorkerTally()]
             if !worker.retiring { tally.desired += 1 }
-            tally.restarts += worker.restarts
             switch worker.state {
             case .running: tally.running += 1
             case .waiting: tally.starting += 1
@@ -53,6 +76,7 @@ extension Supervisor {
             }
             tallies[worker.queue] = tally
         }
+        for (queue, restarts) in restartsByQueue { tallies[queue, default: WorkerTally()].restarts = restarts }
         return tallies
     }
 }

@@ -23,6 +23,9 @@ public final class Supervisor {
     var draining: (deadline: UInt64, interrupts: Int)?
     /// What the loop shares with the control plane's handlers.
     let fleetState = FleetState()
+    /// Restarts after a crash per queue, since start: a counter that never
+    /// goes down, whatever happens to the workers that restarted.
+    var restartsByQueue: [String: Int] = [:]
     let controlPlane: ControlPlane
     let systemd: SystemdSession?
 
@@ -101,6 +104,7 @@ public final class Supervisor {
                 if MonotonicClock.now() > draining.deadline { killStragglers() }
             } else {
                 answerScaleRequests()
+                killOverdueRetirees()
                 startDueWorkers()
             }
             fleetState.publish(workerTallies())

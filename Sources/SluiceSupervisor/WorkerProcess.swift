@@ -26,6 +26,8 @@ struct WorkerProcess {
     var restarts = 0
     /// Scaled away: told to drain, and removed (not restarted) once it exits.
     var retiring = false
+    /// When a retiring worker is SIGKILLed if it has not exited (monotonic ns).
+    var retireDeadline: UInt64?
 
     var pid: pid_t? {
         switch state {

@@ -90,6 +90,12 @@ extension Worker {
                         return .cancelled
                     }
                 }
+                // Paused while we slept: nothing new starts; hand the task back.
+                if parts.limiter.limits.paused {
+                    ticket.giveBack()
+                    localTicket?.giveBack()
+                    return .cancelled
+                }
                 // A reservation is a promise to start at its instant. Woken
                 // much later (the process was frozen or starved), starting now
                 // could stack with starts booked after ours: give the instant

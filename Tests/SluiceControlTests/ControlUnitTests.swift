@@ -94,8 +94,14 @@ import Testing
         #expect(dropped.count == 1 && dropped[0].contains("15/s"))
     }
 
-    @Test func aDamagedFile_isRefusedWithItsName() {
-        #expect(throws: ControlError.self) { try RuntimeOverrides.parse(Array(#"{"rate": {"rate": "fast"}}"#.utf8)) }
+    @Test func aDamagedFile_isRefused_neverTrusted() {
+        for damaged in [#"{"rate": {"rate": "fast"}}"#,
+                        #"{"rate": {"rate": "5/s", "burst": 0, "replacedRate": "1/s", "replacedBurst": 1}}"#,
+                        #"{"rate": {"rate": "5/s", "burst": 2, "replacedRate": "1/s", "replacedBurst": -1}}"#,
+                        #"{"processes": {"processes": -1, "replaced": 2}}"#,
+                        #"{"processes": {"processes": 100000, "replaced": 2}}"#] {
+            #expect(throws: ControlError.self, "\(damaged)") { try RuntimeOverrides.parse(Array(damaged.utf8)) }
+        }
     }
 }
 

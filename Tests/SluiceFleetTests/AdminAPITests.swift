@@ -130,4 +130,16 @@ import Testing
         ChildProcessRunner.run(tmux, ["-S", socket, "send-keys", "q"])
         #expect(ChildProcessRunner.waitUntil(seconds: 5) { (try? String(contentsOfFile: done, encoding: .utf8)) == "0\n" })
     }
+
+    @Test func setRate_onAnUnlimitedQueue_withoutABurst_takesTheConfiguredBurst_andTheFleetLivesOn() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
+        try fixture.configure(queues: #"{"stripe-api": {"provider": "stripe", "baseURL": "BASE", "rate": "unlimited", "processes": 1}}"#)
+        try fixture.startFleet()
+        let response = try fixture.api("PUT", "/v1/queues/stripe-api/rate", body: #"{"rate": "10/s"}"#)
+        #expect(response.status == 200 && response.json?.integer(at: "rate", "burst") == 1, "\(response.message)")
+        #expect(try fixture.api("GET", "/healthz").status == 200)
+        #expect(try fixture.stopFleet().0 == .exited(0))
+        try fixture.startFleet()
+        #expect(try fixture.api("GET", "/v1/queues/stripe-api").message.contains(#""configured":"10/s""#))
+    }
 }
