@@ -6,11 +6,14 @@ import SluiceSpool
 extension ControlPlane {
     /// `GET /metrics`: the fleet's Prometheus page, rendered from the shared
     /// counters (every process's work) and the sampler's spool counts.
-    func metrics() -> HTTPResponse {
-        let workers = state.workers
-        let snapshots = queueOrder.compactMap { name in queues[name].map { MetricsSnapshot(queue: $0, plane: self, workers: workers) } }
-        return HTTPResponse(status: .ok, headers: ["Content-Type": PrometheusText.contentType],
-                            body: MetricsPage.render(snapshots))
+    /// Scrapes that arrive together share one rendering (`RenderCoalescer`).
+    func metrics() async -> HTTPResponse {
+        let page = await metricsRendering.page {
+            let workers = state.workers
+            let snapshots = queueOrder.compactMap { name in queues[name].map { MetricsSnapshot(queue: $0, plane: self, workers: workers) } }
+            return MetricsPage.render(snapshots)
+        }
+        return HTTPResponse(status: .ok, headers: ["Content-Type": PrometheusText.contentType], body: page)
     }
 }
 

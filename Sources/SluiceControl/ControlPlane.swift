@@ -32,6 +32,7 @@ public final class ControlPlane: Sendable {
     let sampler: QueueSampler
     let authorization: Authorization
     let log: EventLog
+    let metricsRendering = RenderCoalescer()
     /// Serialises read-modify-write of the overrides files.
     let overridesLock = Mutex(())
     private let server = Mutex<HTTPServer?>(nil)
@@ -85,7 +86,7 @@ public final class ControlPlane: Sendable {
 
     var router: HTTPRouter {
         var router = HTTPRouter()
-        router.add("GET", "/metrics") { [self] _, _ in metrics() }
+        router.add("GET", "/metrics") { [self] _, _ in await metrics() }
         router.add("GET", "/healthz") { [self] _, _ in health() }
         router.add("GET", "/readyz") { [self] _, _ in readiness() }
         addV1("POST", "/v1/queues/{queue}/tasks", to: &router) { [self] request, parameters in
