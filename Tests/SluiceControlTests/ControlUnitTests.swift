@@ -1,3 +1,5 @@
+import Glibc
+import Synchronization
 import SluiceConfig
 import SluiceHTTP
 import SluiceJSON
@@ -128,5 +130,30 @@ import Testing
     @Test func percentEncodedNames_areDecoded() {
         #expect("stripe%2Dapi".removingPercentEncoding == "stripe-api")
         #expect("bad%zz".removingPercentEncoding == "bad%zz")
+    }
+}
+
+@Suite struct RenderCoalescerTests {
+    @Test func requestsArrivingDuringARendering_shareIt_andEveryoneGetsAPage() async {
+        final class Renders: Sendable { let count = Mutex(0) }
+        let coalescer = RenderCoalescer()
+        let renders = Renders()
+        let pages = await withTaskGroup(of: [UInt8].self) { group in
+            for _ in 0..<32 {
+                group.addTask {
+                    await coalescer.page {
+                        let count = renders.count.withLock { $0 += 1; return $0 }
+                        usleep(20_000) // a slow rendering, so others arrive during it
+                        return Array("page \(count)".utf8)
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(pages.count == 32 && pages.allSatisfy { !$0.isEmpty })
+        #expect(renders.count.withLock { $0 } < 32, "renderings were shared")
+        // And one that comes later renders afresh.
+        let later = await coalescer.page { Array("fresh".utf8) }
+        #expect(later == Array("fresh".utf8))
     }
 }
