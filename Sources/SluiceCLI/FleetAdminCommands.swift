@@ -133,9 +133,7 @@ private func saveForNextStart(_ location: SpoolLocation, _ name: QueueName,
 enum QueueDescriptionText {
     static func render(_ queue: JSONObject) -> String {
         func text(_ path: String...) -> String {
-            var value: JSONValue? = .object(queue)
-            for key in path { if case .object(let object)? = value { value = object[key] } else { value = nil } }
-            switch value {
+            switch queue.value(at: path) {
             case .string(let string)?: return string
             case .number(let literal)?: return literal
             case .bool(let flag)?: return flag ? "yes" : "no"
@@ -143,9 +141,7 @@ enum QueueDescriptionText {
             }
         }
         func seconds(_ path: String...) -> String {
-            var value: JSONValue? = .object(queue)
-            for key in path { if case .object(let object)? = value { value = object[key] } else { value = nil } }
-            guard case .number(let literal)? = value, let number = Double(literal) else { return "-" }
+            guard case .number(let literal)? = queue.value(at: path), let number = Double(literal) else { return "-" }
             return number < 1 ? "\(Int((number * 1000).rounded())) ms" : String(format: "%.2f s", number)
         }
         let runtime = text("rate", "setAtRuntime") == "yes" ? " (set at runtime)" : ""

@@ -62,11 +62,11 @@ enum TopScreen {
             let backlog = (queue.integer(at: "backlog", "readyDue") ?? 0) + (queue.integer(at: "backlog", "readyWaiting") ?? 0)
             let paused = queue["paused"] == .bool(true) ? "paused" : ""
             rows.append([
-                string(queue["name"]), string((queue["rate"]).flatMap { if case .object(let rate) = $0 { rate["configured"] } else { nil } }),
-                number(queue, "rate", "observedPerSecond").map { String(format: "%.1f/s", $0) } ?? "-",
+                string(queue["name"]), string(queue.value(at: ["rate", "configured"])),
+                queue.double(at: "rate", "observedPerSecond").map { String(format: "%.1f/s", $0) } ?? "-",
                 "\(backlog)", queue.integer(at: "inflight").map(String.init) ?? "-",
                 queue.integer(at: "totals", "rateLimited").map(String.init) ?? "-",
-                number(queue, "scheduleToStart", "p99Seconds").map { String(format: "%.3fs", $0) } ?? "-",
+                queue.double(at: "scheduleToStart", "p99Seconds").map { String(format: "%.3fs", $0) } ?? "-",
                 "\(queue.integer(at: "workers", "running") ?? 0)/\(queue.integer(at: "workers", "desired") ?? 0)",
                 paused,
             ])
@@ -77,13 +77,6 @@ enum TopScreen {
     private static func string(_ value: JSONValue?) -> String {
         if case .string(let text)? = value { return text }
         return "-"
-    }
-
-    private static func number(_ object: JSONObject, _ path: String...) -> Double? {
-        var value: JSONValue? = .object(object)
-        for key in path { if case .object(let inner)? = value { value = inner[key] } else { return nil } }
-        guard case .number(let literal)? = value else { return nil }
-        return Double(literal)
     }
 }
 

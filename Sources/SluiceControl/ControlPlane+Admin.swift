@@ -13,7 +13,7 @@ extension ControlPlane {
     /// `GET /v1/tasks/{id}`: the task, found in whichever queue has it.
     func showTask(_ text: String) throws(ControlError) -> HTTPResponse {
         let id: TaskID
-        do { id = try TaskID(validating: text.removingPercentEncoding) } catch { throw .badRequest("\(error)") }
+        do { id = try TaskID(validating: Self.pathSegment(text)) } catch { throw .badRequest("\(error)") }
         for name in queueOrder {
             guard let queue = queues[name] else { continue }
             let status: TaskStatus?

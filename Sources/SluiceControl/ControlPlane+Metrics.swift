@@ -1,4 +1,3 @@
-import Glibc
 import SluiceHTTP
 import SluiceLimiter
 import SluiceSpool
@@ -35,17 +34,6 @@ struct MetricsSnapshot {
         slotsInUse = queue.handle.slotsInUse
         sample = plane.sampler.sample(name)
         self.workers = (workers ?? plane.state.workers)[name] ?? WorkerTally()
-    }
-
-    init(name: String, statistics: TaskStatistics, limiter: QueueCounters, limits: QueueLimits,
-         slotsInUse: Int, sample: QueueSample, workers: WorkerTally) {
-        self.name = name
-        self.statistics = statistics
-        self.limiter = limiter
-        self.limits = limits
-        self.slotsInUse = slotsInUse
-        self.sample = sample
-        self.workers = workers
     }
 
     /// Requests per second the limiter is configured for (+Inf: unlimited).
@@ -148,41 +136,5 @@ enum MetricsPage {
             $0.sample("sluice_worker_restarts_total", $2, UInt64($1.workers.restarts))
         }
         return page.bytes
-    }
-}
-
-extension ControlPlane {
-    /// `GET /healthz`: the supervisor's loop turned within the last 5 s.
-    func health() -> HTTPResponse {
-        let since = state.sinceHeartbeat
-        guard since < 5_000_000_000 else {
-            return .text(.serviceUnavailable, "the supervisor loop has not turned for \(since / 1_000_000) ms\n")
-        }
-        return .text(.ok, "ok\n")
-    }
-
-    /// `GET /readyz`: ready to take and do work: not draining, spool writable,
-    /// the segment still in place, every queue's workers running. 503 with
-    /// every reason otherwise.
-    func readiness() -> HTTPResponse {
-        var problems: [String] = []
-        if state.isDraining { problems.append("draining: the fleet is shutting down") }
-        if access(spoolRoot, W_OK) != 0 { problems.append("spool \(spoolRoot) is not writable") }
-        // The segment this process attached is still the fleet's: if its name
-        // was removed, a worker started now would create another one and
-        // enforce the limits apart from the rest.
-        if access("/dev/shm/sluice.\(config.fleet.rawValue)", F_OK) != 0 {
-            problems.append("the shared-memory segment /sluice.\(config.fleet.rawValue) was removed while the fleet ran; restart the fleet")
-        }
-        let workers = state.workers
-        for name in queueOrder {
-            let tally = workers[name] ?? WorkerTally()
-            if tally.running < tally.desired {
-                problems.append("queue \(name): \(tally.running) of \(tally.desired) workers running")
-            }
-            if let error = sampler.sample(name).spoolError { problems.append("queue \(name): \(error)") }
-        }
-        guard problems.isEmpty else { return .text(.serviceUnavailable, problems.joined(separator: "\n") + "\n") }
-        return .text(.ok, "ready\n")
     }
 }

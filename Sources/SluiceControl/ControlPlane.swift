@@ -130,11 +130,16 @@ public final class ControlPlane: Sendable {
     }
 
     func queue(named text: String?) throws(ControlError) -> Queue {
-        let name = (text ?? "").removingPercentEncoding
+        let name = Self.pathSegment(text)
         guard let queue = queues[name] else {
             throw .notFound("no queue \"\(name)\" in this fleet (queues: \(queueOrder.joined(separator: ", ")))")
         }
         return queue
+    }
+
+    /// A captured path segment, percent-decoded (captures arrive encoded).
+    static func pathSegment(_ text: String?) -> String {
+        FormURLEncoded.percentDecode(Substring(text ?? ""), plusIsSpace: false)
     }
 
     static func errorResponse(_ error: any Error) -> HTTPResponse {
@@ -142,25 +147,5 @@ public final class ControlPlane: Sendable {
         var headers: HTTPHeaders = [:]
         if case .unavailable = control { headers = ["Retry-After": "5"] }
         return .json(control.status, JSONWriter.bytes(.object([("error", .string(control.description))])), headers: headers)
-    }
-}
-
-extension String {
-    /// `%XX` sequences decoded (queue names and ids are plain ASCII; a
-    /// malformed escape is kept as written).
-    var removingPercentEncoding: String {
-        guard contains("%") else { return self }
-        var bytes: [UInt8] = []
-        var iterator = Array(utf8)[...]
-        while let byte = iterator.popFirst() {
-            if byte == UInt8(ascii: "%"), iterator.count >= 2,
-               let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                iterator = iterator.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

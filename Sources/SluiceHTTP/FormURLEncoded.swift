@@ -16,13 +16,14 @@ public enum FormURLEncoded {
         pairs.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
     }
 
-    /// `+` becomes a space and `%XX` the byte XX; the bytes are read as UTF-8.
-    public static func percentDecode(_ text: Substring) -> String {
+    /// `+` becomes a space (form encoding; not in a path segment, where
+    /// `plusIsSpace` is false) and `%XX` the byte XX; the bytes are read as UTF-8.
+    public static func percentDecode(_ text: Substring, plusIsSpace: Bool = true) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = Array(text.utf8)[...]
         while let byte = iterator.popFirst() {
-            if byte == UInt8(ascii: "+") {
+            if byte == UInt8(ascii: "+"), plusIsSpace {
                 bytes.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
                       let high = hexValue(iterator[iterator.startIndex]),

@@ -95,15 +95,14 @@ public final class Supervisor {
             fleetState.beat()
             if let signal = signals.next(timeout: 100_000_000), let code = handle(signal) { return code }
             reap()
+            answerScaleRequests()
             if let draining {
-                answerScaleRequests()
                 if workers.allSatisfy({ $0.pid == nil }) {
                     log.info("fleet.stopped")
                     return 0
                 }
                 if MonotonicClock.now() > draining.deadline { killStragglers() }
             } else {
-                answerScaleRequests()
                 killOverdueRetirees()
                 startDueWorkers()
             }

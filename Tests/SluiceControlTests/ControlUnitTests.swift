@@ -127,9 +127,10 @@ import Testing
         #expect(throws: ControlClientError.self) { try ControlClient.parse(Array("SSH-2.0\r\n\r\n".utf8), from: SocketAddress(host: "127.0.0.1", port: 1)) }
     }
 
-    @Test func percentEncodedNames_areDecoded() {
-        #expect("stripe%2Dapi".removingPercentEncoding == "stripe-api")
-        #expect("bad%zz".removingPercentEncoding == "bad%zz")
+    @Test func percentEncodedPathSegments_areDecoded_plusStaysPlus() {
+        #expect(ControlPlane.pathSegment("stripe%2Dapi") == "stripe-api")
+        #expect(ControlPlane.pathSegment("bad%zz") == "bad%zz")
+        #expect(ControlPlane.pathSegment("a+b") == "a+b")
     }
 }
 

@@ -142,4 +142,27 @@ import Testing
         try fixture.startFleet()
         #expect(try fixture.api("GET", "/v1/queues/stripe-api").message.contains(#""configured":"10/s""#))
     }
+
+    @Test func reset_makesWaitingRetriesDueNow_andDescribeShowsTheQueue() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
+        try fixture.configure(queues: """
+            {"stripe-api": {"provider": "stripe", "baseURL": "BASE", "rate": "50/s", "processes": 1,
+                            "retry": {"initialInterval": "10m", "maximumAttempts": 5, "jitter": 0}}}
+            """)
+        try fixture.setFaults(#"{"errorRatio": 1.0, "errorStatus": 503, "endpoints": ["stripe.payment_intents"]}"#)
+        try fixture.enqueue("stripe-api", FleetEndToEndTests.payments(3, prefix: "reset"))
+        try fixture.startFleet()
+        #expect(ChildProcessRunner.waitUntil(seconds: 10) { (try? fixture.counts("stripe-api"))?.readyWaiting == 3 },
+                "three retries waiting for a 10 min backoff")
+        try fixture.setFaults("{}")
+        let (status, output, errors) = try fixture.cli(["queue", "reset", "stripe-api"])
+        #expect(status == .exited(0), "\(errors)")
+        #expect(Set(output.split(separator: "\n")) == ["reset-0", "reset-1", "reset-2"] && errors.contains("reset 3"), "\(output) \(errors)")
+        #expect(fixture.waitUntilDrained(["stripe-api"], seconds: 10), "the reset retries were sent at once")
+        #expect(number(try fixture.stats(), "endpoints", "stripe.payment_intents", "successes") == 3)
+
+        let (described, text, _) = try fixture.cli(["queue", "describe", "stripe-api"])
+        #expect(described == .exited(0))
+        #expect(text.contains("queue stripe-api (stripe)") && text.contains("50/s burst 1") && text.contains("succeeded 3"), "\(text)")
+    }
 }
