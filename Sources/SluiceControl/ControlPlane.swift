@@ -137,6 +137,10 @@ public final class ControlPlane: Sendable {
         return queue
     }
 
+    /// A queue's backlog as the sampler last counted it (at most a second
+    /// ago); nil before its spool could be read.
+    public func backlog(of queue: String) -> QueueCounts? { sampler.sample(queue).counts }
+
     /// A captured path segment, percent-decoded (captures arrive encoded).
     static func pathSegment(_ text: String?) -> String {
         FormURLEncoded.percentDecode(Substring(text ?? ""), plusIsSpace: false)

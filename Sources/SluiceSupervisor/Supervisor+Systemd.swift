@@ -1,11 +1,10 @@
 import Glibc
 import SluicePOSIX
-import SluiceSpool
 
 /// What the supervisor tells systemd (`Type=notify`), and when:
 /// `READY=1` once, the first time every queue's workers are running;
-/// `STATUS=` with each queue's backlog, looked at most every
-/// `statusInterval` and sent only when it changed; `WATCHDOG=1` every half
+/// `STATUS=` with each queue's backlog (the control plane's sampled
+/// counts), looked at most every `statusInterval` and sent only when it changed; `WATCHDOG=1` every half
 /// `WatchdogSec=`; `STOPPING=1` when the drain begins.
 ///
 /// Invariant: READY=1 is never sent after STOPPING=1, and a message that
@@ -18,7 +17,7 @@ final class SystemdSession {
     private var nextWatchdog: UInt64 = 0
     private var failureLogged = false
 
-    /// How often the spool is counted for STATUS= (counting lists directories).
+    /// How often STATUS= is composed.
     static let statusInterval: UInt64 = 2_000_000_000
 
     init(notifier: SystemdNotifier) { self.notifier = notifier }
@@ -110,20 +109,20 @@ extension Supervisor {
         _ = systemd.send(["STOPPING=1", "STATUS=draining: \(workers.filter { $0.pid != nil }.count) workers finishing"], log: log)
     }
 
-    /// True when every configured worker process is running (none waiting
-    /// for a restart, none given up on).
+    /// True when every queue has all its worker processes running (none
+    /// waiting for a restart, none given up on): what `/readyz` requires too.
     var allWorkersRunning: Bool {
-        !workers.isEmpty && workers.allSatisfy { if case .running = $0.state { true } else { false } }
+        !workers.isEmpty && workerTallies().values.allSatisfy { $0.running >= $0.desired }
     }
 
     /// `workers 10/10; stripe-api: 12 due, 3 scheduled, 4 in flight; …`:
-    /// what `systemctl status sluice` shows on its `Status:` line.
+    /// what `systemctl status sluice` shows on its `Status:` line. The
+    /// backlog is the control plane sampler's (counted off this loop).
     func statusLine() -> String {
-        let running = workers.filter { if case .running = $0.state { true } else { false } }.count
-        var parts = ["workers \(running)/\(workers.count)"]
+        let tallies = workerTallies()
+        var parts = ["workers \(tallies.values.reduce(0) { $0 + $1.running })/\(tallies.values.reduce(0) { $0 + $1.desired })"]
         for queue in config.queues {
-            guard let spool = spools[queue.name.rawValue] else { continue }
-            if let counts = try? spool.counts() {
+            if let counts = controlPlane.backlog(of: queue.name.rawValue) {
                 parts.append("\(queue.name.rawValue): \(counts.readyDue + counts.journaled) due, \(counts.readyWaiting) scheduled, \(counts.leased) in flight")
             } else {
                 parts.append("\(queue.name.rawValue): spool unreadable")
