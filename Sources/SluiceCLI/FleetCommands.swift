@@ -102,7 +102,9 @@ private let workerCommand = Command(
 /// back to ready, their slots and keyed claims are freed. A worker restarted
 /// by systemd (`Restart=`) thus cleans up after the one it replaces.
 private func recoverUnsupervised(_ store: SpoolQueue, _ coordinator: Coordinator) throws {
-    let leases = try store.recover().leasesReturned.count
+    // Nothing claimed yet, so leases with our own pid are a previous
+    // incarnation's: a container restarts its worker as pid 1 again.
+    let leases = try store.recover(includingOwnLeases: true).leasesReturned.count
     let slots = coordinator.reclaimDeadOwners()
     EventLog(component: "worker", context: [("queue", store.name.rawValue), ("pid", "\(getpid())")])
         .info("worker.recovered", ("leases_returned", "\(leases)"), ("slots_reclaimed", "\(slots)"))

@@ -1,10 +1,10 @@
 import Glibc
 import SluicePOSIX
 
-/// What a `rename` or `link` found.
+/// What a `rename`, `exchange` or `link` found.
 enum PlaceOutcome: Equatable {
     case done
-    /// The source no longer exists (another process moved it first).
+    /// The source (for an exchange: either name) no longer exists (another process moved it first).
     case sourceMissing
     /// The target already exists and was left alone.
     case targetExists
@@ -16,10 +16,23 @@ struct FileIdentity: Equatable {
     let inode: UInt64
 }
 
+/// What reading a spool file found, when the read itself worked.
+enum FileRead {
+    case bytes([UInt8])
+    /// Nothing by that name (another process moved it).
+    case missing
+    /// Something the spool never writes: a symlink, a FIFO, a device, a
+    /// directory, or a file over the size limit. A matter of content, for
+    /// quarantine; not an I/O error.
+    case refused(String)
+}
+
 extension Directory {
     /// Creates `name` (it must not exist) holding `bytes`, and with `sync`
     /// makes its content durable (fdatasync) before returning. On any failure
     /// the file is removed: nothing half-written is left behind.
+    ///
+    /// `O_EXCL` never follows a symlink planted under `name`: it fails instead.
     func createFile(_ name: String, bytes: [UInt8], sync: Bool) throws(SystemError) {
         let full = file(name)
         try faults.check("open", full)
@@ -42,12 +55,34 @@ extension Directory {
     /// `bytes` from offset 0, then cuts the file to their length. Reuses the
     /// file's blocks (no allocation, no freeing). Not atomic: only for files
     /// no reader can see (in `tmp/`).
+    ///
+    /// Something that is not a plain file of ours (a symlink planted in
+    /// `spare/`, a FIFO) is never written through: it is removed and a new
+    /// file created in its place.
     func overwriteFile(_ name: String, bytes: [UInt8]) throws(SystemError) {
         let full = file(name)
-        let fileFD = try syscall("open(\(full))") { openat(fd, name, O_WRONLY | O_CLOEXEC) }
+        let fileFD = openat(fd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fileFD >= 0 else {
+            let code = errno
+            // ELOOP: a symlink; ENXIO: a FIFO with no reader. Replace it.
+            guard code == ELOOP || code == ENXIO || code == EISDIR else { throw SystemError(call: "open(\(full))", errno: code) }
+            return try replace(name, bytes: bytes)
+        }
+        var info = stat()
+        let regular = fstat(fileFD, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+        guard regular else {
+            close(fileFD)
+            return try replace(name, bytes: bytes)
+        }
         defer { close(fileFD) }
         try writeAll(fileFD, bytes, path: full, positioned: true)
         try syscall("ftruncate(\(full))") { ftruncate(fileFD, off_t(bytes.count)) }
+    }
+
+    /// Removes whatever `name` is and creates a plain file there instead.
+    private func replace(_ name: String, bytes: [UInt8]) throws(SystemError) {
+        if unlinkat(fd, name, 0) != 0, errno == EISDIR || errno == EPERM { unlinkat(fd, name, AT_REMOVEDIR) }
+        try createFile(name, bytes: bytes, sync: false)
     }
 
     private func writeAll(_ fileFD: Int32, _ bytes: [UInt8], path full: String, positioned: Bool = false) throws(SystemError) {
@@ -66,19 +101,31 @@ extension Directory {
         }
     }
 
-    /// The content of `name`, or nil if it does not exist. Refuses files over `limit` bytes.
-    func read(_ name: String, limit: Int) throws(SystemError) -> [UInt8]? {
+    /// The content of `name`, if it is a plain file of at most `limit` bytes.
+    ///
+    /// Opens with `O_NOFOLLOW | O_NONBLOCK` and checks the type before
+    /// reading, so a planted symlink is not followed and a FIFO cannot block
+    /// the reader. Throws only for I/O errors (EIO, EMFILE, …): those are
+    /// the disk's or the process's state, never a reason to give up on a task.
+    func read(_ name: String, limit: Int) throws(SystemError) -> FileRead {
         let full = file(name)
-        let fileFD: Int32
-        do {
-            fileFD = try syscall("open(\(full))") { openat(fd, name, O_RDONLY | O_CLOEXEC) }
-        } catch where error.errno == ENOENT {
-            return nil
+        try faults.check("read", full)
+        let fileFD = openat(fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fileFD >= 0 else {
+            switch errno {
+            case ENOENT: return .missing
+            case ELOOP: return .refused("\(full) is a symlink; the spool writes only plain files")
+            case EINTR: return try read(name, limit: limit)
+            case let code: throw SystemError(call: "open(\(full))", errno: code)
+            }
         }
         defer { close(fileFD) }
         var info = stat()
         try syscall("fstat(\(full))") { fstat(fileFD, &info) }
-        guard Int(info.st_size) <= limit else { throw SystemError(call: "read(\(full)) of \(info.st_size) bytes", errno: EFBIG) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            return .refused("\(full) is not a plain file (mode 0\(String(info.st_mode, radix: 8))); the spool writes only plain files")
+        }
+        guard Int(info.st_size) <= limit else { return .refused("\(full) holds \(info.st_size) bytes; the most a task file holds is \(limit)") }
         // Spool files are never changed in place (a new file is renamed over
         // an old one), so the size fstat reports is the size to read.
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
@@ -93,7 +140,7 @@ extension Directory {
             if count == 0 { break }
             total += count
         }
-        return Array(bytes[..<total])
+        return .bytes(Array(bytes[..<total]))
     }
 
     /// Renames `name` to `newName` in `target`. Unless `replacing`, an existing
@@ -127,6 +174,26 @@ extension Directory {
         }
     }
 
+    /// Atomically swaps `name` here and `otherName` in `other` (renameat2
+    /// RENAME_EXCHANGE): both must exist, so unlike a rename over a file,
+    /// this never recreates a name another process just moved away.
+    /// `.sourceMissing` if either is gone (nothing changed); nil when the
+    /// file system cannot exchange (NFS, old kernels): the caller falls back.
+    func exchange(_ name: String, with other: Directory, _ otherName: String) throws(SystemError) -> PlaceOutcome? {
+        let from = file(name)
+        try faults.check("exchange", from)
+        while true {
+            guard let result = LinuxCalls.renameat2(fd, name, other.fd, otherName, flags: LinuxCalls.renameExchange) else { return nil }
+            if result == 0 { return .done }
+            switch errno {
+            case EINTR: continue
+            case ENOENT: return .sourceMissing
+            case EINVAL, ENOSYS, EOPNOTSUPP: return nil
+            case let code: throw SystemError(call: "rename-exchange(\(from) ↔ \(other.file(otherName)))", errno: code)
+            }
+        }
+    }
+
     /// Hard-links `name` as `newName` in `target`; fails (`.targetExists`) if that exists.
     func link(_ name: String, to target: Directory, as newName: String) throws(SystemError) -> PlaceOutcome {
         let from = file(name)
@@ -144,6 +211,7 @@ extension Directory {
     /// Removes `name`; false if it was already gone.
     @discardableResult
     func unlink(_ name: String) throws(SystemError) -> Bool {
+        try faults.check("unlink", file(name))
         do {
             try syscall("unlink(\(file(name)))") { unlinkat(fd, name, 0) }
             return true
@@ -153,11 +221,13 @@ extension Directory {
     }
 
     func exists(_ name: String) -> Bool {
-        faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0
+        faults.observe("stat", file(name))
+        return faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0
     }
 
     /// Device and inode of `name`; nil if it does not exist.
     func identity(of name: String) -> FileIdentity? {
+        faults.observe("stat", file(name))
         var info = stat()
         guard fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
         return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
@@ -168,12 +238,5 @@ extension Directory {
         var info = stat()
         guard fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
         return UInt64(max(0, info.st_mtim.tv_sec)) * 1_000_000_000 + UInt64(info.st_mtim.tv_nsec)
-    }
-
-    /// The owner of this directory.
-    func ownerUID() throws(SystemError) -> uid_t {
-        var info = stat()
-        try syscall("fstat(\(path))") { fstat(fd, &info) }
-        return info.st_uid
     }
 }

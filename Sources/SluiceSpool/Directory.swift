@@ -5,6 +5,12 @@ import SluicePOSIX
 /// `renameat`, `linkat`, …), so paths are resolved once and names are
 /// always single components.
 ///
+/// Invariant: the directory is a real directory (never reached through a
+/// symlink at its last component), owned by this process's effective user,
+/// and owner-only (no permission bits for group or others). Files written
+/// under any other owner would be unreadable to the fleet, and a directory
+/// others may write to lets them plant what the spool would then trust.
+///
 /// Every call that changes the disk first asks `faults` (the test seam).
 /// Created directories are owner-only (0700); created files are 0600.
 final class Directory: Sendable {
@@ -23,13 +29,56 @@ final class Directory: Sendable {
     /// Opens `path`, creating it (0700, parent fsync'd) when `create` is set and it is missing.
     static func open(_ path: String, create: Bool, faults: SpoolFaults = .none) throws(SystemError) -> Directory {
         if create { try makeDirectory(path) }
-        let fd = try syscall("open(\(path))") { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        let fd = try openChecked(path) { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         return Directory(fd: fd, path: path, faults: faults)
     }
 
     /// Opens the subdirectory `name`, creating it when `create` is set.
     func child(_ name: String, create: Bool) throws(SystemError) -> Directory {
-        try Directory.open(file(name), create: create, faults: faults)
+        let full = file(name)
+        if create, mkdirat(fd, name, 0o700) == 0 {
+            // The umask may only remove bits; make it exactly owner-only.
+            try syscall("chmod(\(full))") { fchmodat(fd, name, 0o700, 0) }
+            try syscall("fsync(\(path))") { fsync(fd) }
+        } else if create, errno != EEXIST {
+            throw SystemError(call: "mkdir(\(full))", errno: errno)
+        }
+        let childFD = try Self.openChecked(full) { openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        return Directory(fd: childFD, path: full, faults: faults)
+    }
+
+    /// Opens a directory with `open` and checks the invariant; the errors
+    /// name the fix.
+    private static func openChecked(_ path: String, _ open: () -> Int32) throws(SystemError) -> Int32 {
+        let fd = open()
+        guard fd >= 0 else {
+            let code = errno
+            // O_NOFOLLOW on a symlink fails with ELOOP; O_DIRECTORY on a file with ENOTDIR.
+            if code == ELOOP || code == ENOTDIR {
+                throw SystemError(call: "open(\(path)): not a directory of its own (a symlink or a file); "
+                                  + "point the spool at the real directory, or remove what is there", errno: code)
+            }
+            throw SystemError(call: "open(\(path))", errno: code)
+        }
+        var info = stat()
+        do throws(SystemError) {
+            try syscall("fstat(\(path))") { fstat(fd, &info) }
+            let me = geteuid()
+            guard info.st_uid == me else {
+                throw SystemError(call: "open(\(path)): it belongs to uid \(info.st_uid), not to you (uid \(me)); files you "
+                                  + "write there would be unreadable to the fleet: run this as its owner "
+                                  + "(e.g. sudo -u '#\(info.st_uid)' sluice …)", errno: EPERM)
+            }
+            let mode = info.st_mode & 0o777
+            guard mode & 0o077 == 0 else {
+                throw SystemError(call: "open(\(path)): it is mode 0\(String(mode, radix: 8)), open to other users; "
+                                  + "the spool must be owner-only: chmod 700 \(path)", errno: EPERM)
+            }
+        } catch {
+            close(fd)
+            throw error
+        }
+        return fd
     }
 
     /// The full path of `name` in this directory, for messages.
@@ -58,6 +107,7 @@ final class Directory: Sendable {
     /// Calls `body` with each entry's name as bytes (no `.` or `..`), in
     /// directory order, without allocating per entry.
     func forEachName(_ body: (UnsafeBufferPointer<UInt8>) -> Void) throws(SystemError) {
+        try faults.check("list", path)
         // fdopendir takes ownership of its descriptor: give it a fresh one.
         let listFD = try syscall("open(\(path))") { openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard let stream = fdopendir(listFD) else {

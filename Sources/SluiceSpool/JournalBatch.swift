@@ -17,12 +17,7 @@ enum JournalBatch {
     /// nothing is left behind. The returned lock keeps expanders away until
     /// the caller has linked the ids' markers.
     static func commit(_ lines: [[UInt8]], base: String, tmpName: String, folders: QueueFolders) throws(SystemError) -> JournalLock {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
-        for line in lines {
-            bytes.append(contentsOf: line)
-            bytes.append(0x0A)
-        }
+        let bytes = joined(lines)
         let originTmp = tmpName + ".origin"
         let batchTmp = tmpName + ".ndjson"
         do throws(SystemError) {
@@ -48,6 +43,61 @@ enum JournalBatch {
             _ = try? folders.tmp.unlink(batchTmp)
             throw error
         }
+    }
+
+    /// Replaces the committed batch held by `lock` with one holding only
+    /// `kept` (its other lines were refused after the commit), durably:
+    /// when this returns, a crash or power loss can no longer bring the
+    /// refused lines back. Returns the lock on the batch as it now is, or
+    /// nil when nothing is kept and the batch (and its origin) are gone.
+    ///
+    /// Requires: the caller holds `lock`, and no marker links the origin
+    /// for a line not in `kept`.
+    static func withdraw(keeping kept: [[UInt8]], from lock: JournalLock, tmpName: String, folders: QueueFolders) throws(SystemError) -> JournalLock? {
+        let batchName = lock.base + ".ndjson"
+        guard !kept.isEmpty else {
+            _ = try folders.journal.unlink(batchName)
+            _ = try folders.journal.unlink(lock.base + ".origin")
+            try folders.journal.sync()
+            return nil
+        }
+        let batchTmp = tmpName + ".ndjson"
+        try folders.tmp.createFile(batchTmp, bytes: joined(kept), sync: true)
+        do throws(SystemError) {
+            // Locked before it is renamed in, as at commit: an expander that
+            // opens the new batch waits for us; one that opened the old file
+            // finds, once it gets that lock, that the name is no longer it.
+            let replacement = try JournalLock.lockNew(in: folders.tmp, name: batchTmp, base: lock.base)
+            try folders.tmp.rename(batchTmp, to: folders.journal, as: batchName, replacing: true)
+            try folders.journal.sync()
+            return replacement
+        } catch {
+            _ = try? folders.tmp.unlink(batchTmp)
+            throw error
+        }
+    }
+
+    /// Takes a committed batch back out, with the markers that link its
+    /// origin (`markers`), as far as the disk allows; for a commit that
+    /// cannot be completed. Requires: the caller holds `lock`.
+    static func abandon(_ lock: JournalLock, markers: [String], folders: QueueFolders) {
+        let origin = folders.journal.identity(of: lock.base + ".origin")
+        for key in markers where origin != nil && folders.ids.identity(of: key) == origin {
+            _ = try? folders.ids.unlink(key)
+        }
+        _ = try? folders.journal.unlink(lock.base + ".ndjson")
+        _ = try? folders.journal.unlink(lock.base + ".origin")
+        _ = try? folders.journal.sync()
+    }
+
+    private static func joined(_ lines: [[UInt8]]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
+        for line in lines {
+            bytes.append(contentsOf: line)
+            bytes.append(0x0A)
+        }
+        return bytes
     }
 
     private static func place(_ tmpName: String, as name: String, folders: QueueFolders) throws(SystemError) {

@@ -54,6 +54,16 @@ struct JournalExpander {
         return bases.sorted()
     }
 
+    /// Whether batch `base` is still in `journal/` (committed, not yet
+    /// fully published), as of this call.
+    ///
+    /// The names are looked up in the order a batch takes them: `.ndjson`,
+    /// then `.prepared`. The rename between them is atomic, so a batch that
+    /// is there throughout the call is always found.
+    func isPending(_ base: String) -> Bool {
+        folders.journal.exists(base + ".ndjson") || folders.journal.exists(base + ".prepared")
+    }
+
     /// Expands the batch held by `lock`. Requires: the caller holds the lock.
     func expand(_ lock: JournalLock) throws(SystemError) -> Count {
         let lines = try lock.content().split(separator: 0x0A, omittingEmptySubsequences: true)

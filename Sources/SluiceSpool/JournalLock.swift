@@ -38,14 +38,16 @@ final class JournalLock {
     static func tryLock(in journal: Directory, base: String, waiting: UInt64 = 0) -> JournalLock? {
         for (suffix, prepared) in [(".ndjson", false), (".prepared", true)] {
             let name = base + suffix
-            let fd = openat(journal.fd, name, O_RDONLY | O_CLOEXEC)
+            journal.faults.observe("read", journal.file(name))
+            let fd = openat(journal.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else { continue }
             guard lock(fd, waiting: waiting) else { close(fd); return nil }
             // Another expander may have finished (or advanced) the batch between
             // our open and our lock: only proceed if the name still is this file.
             var held = stat()
             fstat(fd, &held)
-            if let current = journal.identity(of: name), current.inode == UInt64(held.st_ino), held.st_nlink > 0 {
+            if let current = journal.identity(of: name), current.inode == UInt64(held.st_ino), held.st_nlink > 0,
+               held.st_mode & S_IFMT == S_IFREG {
                 return JournalLock(base: base, prepared: prepared, fd: fd)
             }
             close(fd)

@@ -4,7 +4,7 @@ import Glibc
 /// `_GNU_SOURCE`), looked up in the C library at run time.
 ///
 /// Why not C: the one C shim target belongs to the package's POSIX layer;
-/// these two calls are exported by glibc ≥ 2.28 and need no wrapper.
+/// these calls are exported by glibc ≥ 2.28 and need no wrapper.
 enum LinuxCalls {
     private typealias SyncFS = @convention(c) (Int32) -> Int32
     private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
@@ -19,6 +19,8 @@ enum LinuxCalls {
 
     /// `RENAME_NOREPLACE` from <linux/fs.h>: fail with EEXIST rather than replace the target.
     static let renameNoReplace: UInt32 = 1
+    /// `RENAME_EXCHANGE` from <linux/fs.h>: atomically swap two existing names.
+    static let renameExchange: UInt32 = 2
 
     /// syncfs(2): writes out every dirty page and inode of the file system
     /// holding `fd`. Falls back to sync(2), which does it for every file system.

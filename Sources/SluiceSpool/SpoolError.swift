@@ -29,6 +29,11 @@ public struct SpoolError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The same error with `sentence` appended: what became of the work.
+    func adding(_ sentence: String) -> SpoolError {
+        SpoolError("\(description); \(sentence)", systemError: systemError)
+    }
+
     static func leaseLost(_ lease: Lease, _ doing: String) -> SpoolError {
         SpoolError("\(doing) task \"\(lease.task.id)\": its lease leased/\(lease.fileName) is gone; "
                    + "another process recovered it (was this process thought dead?); the task was left as it is")

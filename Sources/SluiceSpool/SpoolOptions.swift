@@ -1,3 +1,5 @@
+import SluicePOSIX
+
 /// How a queue's spool behaves; defaults suit production.
 public struct SpoolOptions: Sendable {
     /// How long finished tasks stay in `done/` (ns); 0 deletes them at once.
@@ -11,6 +13,12 @@ public struct SpoolOptions: Sendable {
     public var maximumBatchBytes = 64 << 20
     /// How many finished task files to keep in `spare/` for reuse (see `SpareFiles`).
     public var maximumSpareFiles = 20_000
+    /// How long recovery (and `expandPendingBatches`) waits for a batch that
+    /// another process is expanding before leaving it to that process (ns).
+    public var expansionWait: UInt64 = 5_000_000_000
+    /// Where the spool reports trouble it works around (a failed expansion,
+    /// no inotify): the caller's log, so the lines carry its context.
+    public var log = EventLog(component: "spool")
     /// Test seam: injected write failures. Always `.none` in production.
     public var faults: SpoolFaults = .none
 

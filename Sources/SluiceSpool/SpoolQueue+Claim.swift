@@ -7,7 +7,9 @@ extension SpoolQueue {
     /// The claim is `rename(ready/<due>-<key>, leased/<pid>-<due>-<key>)`:
     /// among any number of processes racing for a task, exactly one rename
     /// succeeds; the others see ENOENT and move on to the next task. A file
-    /// that does not parse is quarantined and the next task is tried.
+    /// that is not a valid task is quarantined and the next task is tried; a
+    /// file that cannot be read (EIO, EMFILE) is given back to `ready/` and
+    /// the error thrown, so the caller backs off and the task waits.
     public func claim() throws(SpoolError) -> Lease? {
         let now = clock.now()
         return try claimer.withLock { state throws(SpoolError) -> Lease? in
@@ -30,8 +32,12 @@ extension SpoolQueue {
     }
 
     /// Blocks until a task or batch arrives, or `milliseconds` pass.
+    /// Without inotify (see `refresh`) it sleeps the whole time.
     public func waitForArrivals(milliseconds: Int32) -> Bool {
-        guard let fd = claimer.withLock({ $0.watch?.fd }) else { return false }
+        guard let fd = claimer.withLock({ $0.watch?.fd }) else {
+            usleep(UInt32(max(0, milliseconds)) * 1000)
+            return false
+        }
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&entry, 1, milliseconds) > 0
     }
@@ -45,39 +51,61 @@ extension SpoolQueue {
         }
         let moved = try spoolIO("claim from queue \"\(name)\"") { try folders.ready.rename(from.name, to: folders.leased, as: to.name) }
         guard moved == .done else { return nil }  // another process won this one
-        do {
-            guard let bytes = try folders.leased.read(to.name, limit: Self.maximumFileSize) else { return nil }
-            var record = try TaskRecord(parsing: bytes)
-            guard record.id.fileKey == key else {
-                throw TaskValidationError(field: "id", value: record.id.rawValue, problem: "does not match the file name's key \"\(key)\"")
-            }
+        switch readTask(to) {
+        case .record(var record):
             record.dueAt = due
             return Lease(task: record, key: key, dueAt: due, pid: pid)
-        } catch {
-            quarantine(to, reason: "claimed from \(from): \(error)")
+        case .missing:
             return nil
+        case .invalid(let problem):
+            quarantine(to, reason: "claimed from \(from): \(problem)")
+            return nil
+        case .unreadable(let error):
+            // The disk's or this process's trouble, not the task's: the task
+            // goes back untouched (attempt not spent) and waits for us to recover.
+            let returned = (try? folders.leased.rename(to.name, to: folders.ready, as: from.name)) == .done
+            throw SpoolError.io("claim from queue \"\(name)\": reading \(to)", error)
+                .adding(returned ? "the task went back to ready/" : "the lease stays; recovery returns it when this process ends")
         }
     }
 
     /// Brings the index up to date: starts watching on first use, takes in
     /// arrivals, expands new batches, and rebuilds from a full scan when
-    /// events were lost or the rescan interval passed.
+    /// events were lost or the rescan interval passed (measured on the
+    /// monotonic clock, so a wall-clock step neither suspends nor hastens it).
+    ///
+    /// Without inotify (its per-user limit reached) the index is rebuilt from
+    /// a scan at most every `pollInterval`: slower, but never stuck.
     private func refresh(_ state: inout ClaimState, now: UInt64) throws(SpoolError) {
+        let instant = instants.now()
         if state.watch == nil {
-            // Watch before scanning, so nothing arriving in between is missed.
-            state.watch = try spoolIO("watch queue \"\(name)\"") {
-                try DirectoryWatch([(.ready, folders.ready), (.journal, folders.journal)])
+            if !state.watchFailed {
+                do {
+                    // Watch before scanning, so nothing arriving in between is missed.
+                    state.watch = try DirectoryWatch([(.ready, folders.ready), (.journal, folders.journal)])
+                } catch {
+                    state.watchFailed = true
+                    options.log.warn("spool.watch_failed", ("queue", name.rawValue), ("error", "\(error)"),
+                                     ("effect", "claims rescan the folder every \(Self.pollInterval / 1_000_000) ms instead"))
+                }
+                return try rebuild(&state, now: instant)
             }
-            return try rebuild(&state, now: now)
+            if instant >= state.lastScan &+ Self.pollInterval { try rebuild(&state, now: instant) }
+            return
         }
-        guard drain(&state) else { return try rebuild(&state, now: now) }
-        if now >= state.lastScan &+ options.rescanInterval { return try rebuild(&state, now: now) }
-        if state.batchArrived {
+        guard drain(&state) else { return try rebuild(&state, now: instant) }
+        if instant >= state.lastScan &+ options.rescanInterval { return try rebuild(&state, now: instant) }
+        if state.batchArrived, instant >= state.expansionRetryAt {
             state.batchArrived = false
-            try expandBatchesNotBusy()
+            expandBatchesNotBusy(&state, now: instant)
             _ = drain(&state)
         }
     }
+
+    /// How often a claimer without inotify rescans `ready/`.
+    static let pollInterval: UInt64 = 200_000_000
+    /// How long after a failed expansion a claimer tries again.
+    static let expansionRetryInterval: UInt64 = 1_000_000_000
 
     /// Takes in pending events; false if some were lost.
     private func drain(_ state: inout ClaimState) -> Bool {
@@ -98,16 +126,27 @@ extension SpoolQueue {
         quarantine(SpoolPath(.ready, String(decoding: name, as: UTF8.self)), reason: "the name is not <due-ns, 20 digits>-<key>")
     }
 
-    /// The claim path does not wait for a batch another process is
-    /// expanding: that process publishes its tasks into ready/ and inotify
-    /// brings them here.
-    private func expandBatchesNotBusy() throws(SpoolError) {
-        _ = try spoolIO("expand pending batches of queue \"\(name)\"") { try expander.expandAll(waiting: 0) }
+    /// Expands the batches no other process is expanding. The claim path does
+    /// not wait for one that is busy: its expander publishes the tasks into
+    /// ready/ and inotify brings them here.
+    ///
+    /// A failure (ENOSPC on a marker, EIO on syncfs) is logged and never stops
+    /// claiming: the tasks already in ready/ are still claimed, and the
+    /// expansion is tried again a second later. The batch stays durable.
+    private func expandBatchesNotBusy(_ state: inout ClaimState, now instant: UInt64) {
+        do {
+            _ = try expander.expandAll(waiting: 0)
+        } catch {
+            state.batchArrived = true
+            state.expansionRetryAt = instant &+ Self.expansionRetryInterval
+            options.log.warn("spool.expand_failed", ("queue", name.rawValue), ("error", "\(SpoolError.io("expand a batch", error))"),
+                             ("effect", "the batch waits, durable; ready tasks are still claimed; retried in 1 s"))
+        }
     }
 
-    private func rebuild(_ state: inout ClaimState, now: UInt64) throws(SpoolError) {
+    private func rebuild(_ state: inout ClaimState, now instant: UInt64) throws(SpoolError) {
         state.batchArrived = false
-        try expandBatchesNotBusy()
+        expandBatchesNotBusy(&state, now: instant)
         let rejected = try spoolIO("scan queue \"\(name)\"") { () throws(SystemError) -> [String] in
             try state.index.rebuild { (body) throws(SystemError) in try folders.ready.forEachName(body) }
         }
@@ -116,7 +155,7 @@ extension SpoolQueue {
         }
         // A bounded share of the spare trimming each time, so a claim never stalls long.
         _ = try? SpareFiles.trim(folders: folders, keeping: options.maximumSpareFiles, limit: 2000)
-        state.lastScan = now
+        state.lastScan = instant
     }
 }
 

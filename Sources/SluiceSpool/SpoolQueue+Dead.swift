@@ -10,25 +10,59 @@ extension SpoolQueue {
     }
 
     /// Moves dead tasks back to `ready/`, due now, attempts reset to 1 (the
-    /// history keeps what happened). With `id`, only that task. An
-    /// unreadable dead file is quarantined and skipped. Returns the ids replayed.
+    /// history keeps what happened). With `id`, only that task. Durable when
+    /// it returns. A dead file that is not a valid task is quarantined and
+    /// skipped. Returns the ids replayed.
+    ///
+    /// Each task is first claimed out of `dead/` by a rename into `leased/`
+    /// (exactly one of several concurrent replays wins it), then rewritten
+    /// as this process's lease, then released to `ready/`. A crash in
+    /// between leaves a lease that recovery returns to `ready/` unrewritten:
+    /// replayed with its old attempt count, never lost, never twice.
     public func replayDead(_ id: TaskID?) throws(SpoolError) -> [TaskID] {
         var keys = [id?.fileKey].compactMap { $0 }
         if id == nil { keys = try spoolIO("list dead tasks of queue \"\(name)\"") { try folders.dead.names() } }
         var replayed: [TaskID] = []
+        var failure: SpoolError?
         for key in keys {
-            guard let status = readStatus(key: key, state: .dead, id: id) else { continue }
-            guard var record = status.record else {
-                if let problem = status.problem, folders.dead.exists(key) { quarantine(SpoolPath(.dead, key), reason: problem) }
-                continue
+            do {
+                if let replayedID = try replay(key: key) { replayed.append(replayedID) }
+            } catch {
+                failure = failure ?? error
             }
-            let now = clock.now()
-            record.replay(now: now)
-            var state = TaskState.dead
-            let move = try transition { try state.replay(now: now, key: key) }
-            try perform(move, record: record, key: key, doing: "replay task \"\(record.id)\"")
-            replayed.append(record.id)
         }
+        if !replayed.isEmpty { try syncFolders([.dead, .leased, .ready], doing: "replay dead tasks of queue \"\(name)\"") }
+        if let failure, replayed.isEmpty || id != nil { throw failure }
         return replayed
+    }
+
+    /// Replays the dead task with `key`; nil if it is not (or no longer) dead,
+    /// or was quarantined.
+    private func replay(key: String) throws(SpoolError) -> TaskID? {
+        let now = clock.now()
+        let lease = TaskState.leased(pid: pid, dueAt: now)
+        guard let leasePath = lease.path(key: key) else { return nil }
+        let claimed = try spoolIO("replay task \(key)") { try folders.dead.rename(key, to: folders.leased, as: leasePath.name) }
+        guard claimed == .done else { return nil }  // not dead, or another replay won it
+        let record: TaskRecord
+        switch readTask(leasePath) {
+        case .record(let found):
+            record = found
+        case .missing:
+            return nil
+        case .invalid(let problem):
+            quarantine(leasePath, reason: "replayed from dead/: \(problem)")
+            return nil
+        case .unreadable(let error):
+            // Not the task's fault: put it back where it was.
+            _ = try? folders.leased.rename(leasePath.name, to: folders.dead, as: key)
+            throw SpoolError.io("replay task \(key): it stays dead", error)
+        }
+        var replayedRecord = record
+        replayedRecord.replay(now: now)
+        var state = lease
+        let move = try transition { try state.settle(.retry(dueAt: now, error: ""), key: key, keepDone: false) }
+        try perform(move, record: replayedRecord, key: key, doing: "replay task \"\(record.id)\"")
+        return record.id
     }
 }

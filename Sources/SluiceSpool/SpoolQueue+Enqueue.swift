@@ -47,7 +47,12 @@ extension SpoolQueue {
 
     /// Commits `records` as one batch and links their id markers. Returns,
     /// per record, whether it was accepted (false: a concurrent enqueue of
-    /// the same id linked its marker first; expansion will drop this copy).
+    /// the same id linked its marker first).
+    ///
+    /// A record that lost its id is taken out of the durable batch before
+    /// this returns: otherwise, if the winning copy finished (its marker
+    /// gone) before this batch was expanded, expansion would find the id
+    /// free and run the losing copy too, a task told "existing" run twice.
     private func commit(_ records: [TaskRecord], now: UInt64, expandingNow: Bool) throws(SpoolError) -> [Bool] {
         let lines = records.map { $0.jsonBytes() }
         let bytes = lines.reduce(0) { $0 + $1.count + 1 }
@@ -55,7 +60,7 @@ extension SpoolQueue {
             throw SpoolError("enqueue: the batch is \(bytes) bytes; the most is \(options.maximumBatchBytes): send fewer tasks at a time")
         }
         let base = batchBase(now: now)
-        let lock = try spoolIO("enqueue to queue \"\(name)\": nothing was accepted") {
+        var lock: JournalLock? = try spoolIO("enqueue to queue \"\(name)\": nothing was accepted") {
             try JournalBatch.commit(lines, base: base, tmpName: tmpName(), folders: folders)
         }
         // Committed and durable. Linking the markers now (not only at
@@ -68,8 +73,20 @@ extension SpoolQueue {
             let linked = (try? folders.journal.link(originName, to: folders.ids, as: key)) ?? .done
             return linked != .targetExists || folders.ids.identity(of: key) == origin
         }
+        if let held = lock, accepted.contains(false) {
+            let kept = zip(lines, accepted).compactMap { line, isAccepted in isAccepted ? line : nil }
+            do {
+                lock = try JournalBatch.withdraw(keeping: kept, from: held, tmpName: tmpName(), folders: folders)
+            } catch {
+                // The refused lines could not be taken out: take the whole
+                // batch back (we still hold its lock) and say nothing was accepted.
+                let ours = zip(records, accepted).compactMap { record, isAccepted in isAccepted ? record.id.fileKey : nil }
+                JournalBatch.abandon(held, markers: ours, folders: folders)
+                throw SpoolError.io("enqueue to queue \"\(name)\": nothing was accepted", error)
+            }
+        }
         // Still holding the lock: no other expander can have started on it.
-        if expandingNow { _ = try? expander.expand(lock) }
+        if expandingNow, let lock { _ = try? expander.expand(lock) }
         withExtendedLifetime(lock) {}
         return accepted
     }

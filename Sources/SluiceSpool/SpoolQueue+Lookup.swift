@@ -57,16 +57,44 @@ extension SpoolQueue {
     /// not parse is reported in `problem`.
     func readStatus(key: String, state: TaskState, id: TaskID?) -> TaskStatus? {
         guard let path = state.path(key: key), let fallbackID = id ?? (try? TaskID(validating: key)) else { return nil }
-        do {
-            guard let bytes = try folders[path.folder].read(path.name, limit: Self.maximumFileSize) else {
-                return TaskStatus(id: fallbackID, queue: name, state: state, record: nil, problem: "\(path) moved while being read; look again")
-            }
-            var record = try TaskRecord(parsing: bytes)
+        switch readTask(path) {
+        case .record(var record):
             if case .ready(let due) = state { record.dueAt = due }
             if case .leased(_, let due) = state { record.dueAt = due }
             return TaskStatus(id: record.id, queue: name, state: state, record: record)
+        case .missing:
+            return TaskStatus(id: fallbackID, queue: name, state: state, record: nil, problem: "\(path) moved while being read; look again")
+        case .invalid(let problem):
+            return TaskStatus(id: fallbackID, queue: name, state: state, record: nil, problem: "\(path) is not a valid task: \(problem)")
+        case .unreadable(let error):
+            return TaskStatus(id: fallbackID, queue: name, state: state, record: nil, problem: "\(path) could not be read: \(error)")
+        }
+    }
+
+    /// Reads and checks the task file at `path`, telling apart what is the
+    /// file's fault (`invalid`: quarantine it) from what is the disk's or
+    /// the process's (`unreadable`: EIO, EMFILE; try again later, never
+    /// give up on the task for it).
+    func readTask(_ path: SpoolPath) -> TaskRead {
+        let read: FileRead
+        do {
+            read = try folders[path.folder].read(path.name, limit: Self.maximumFileSize)
         } catch {
-            return TaskStatus(id: fallbackID, queue: name, state: state, record: nil, problem: "\(path) is unreadable: \(error)")
+            return .unreadable(error)
+        }
+        switch read {
+        case .missing: return .missing
+        case .refused(let reason): return .invalid(reason)
+        case .bytes(let bytes):
+            do {
+                let record = try TaskRecord(parsing: bytes)
+                guard let key = path.taskKey, record.id.fileKey == key else {
+                    return .invalid("id: \"\(record.id)\" does not match the file name's key \"\(path.taskKey ?? path.name)\"")
+                }
+                return .record(record)
+            } catch {
+                return .invalid("\(error)")
+            }
         }
     }
 
@@ -74,11 +102,31 @@ extension SpoolQueue {
     func journaledRecords() throws(SystemError) -> [TaskRecord] {
         var records: [TaskRecord] = []
         for name in try folders.journal.names() where name.hasSuffix(".ndjson") || name.hasSuffix(".prepared") {
-            guard let bytes = try folders.journal.read(name, limit: Int.max) else { continue }
+            guard case .bytes(let bytes) = try folders.journal.read(name, limit: Int.max) else { continue }
             for line in bytes.split(separator: 0x0A) {
                 if let record = try? TaskRecord(parsing: line) { records.append(record) }
             }
         }
         return records
+    }
+}
+
+/// What reading a task file found (see `SpoolQueue.readTask`).
+enum TaskRead {
+    case record(TaskRecord)
+    case missing
+    case invalid(String)
+    case unreadable(SystemError)
+}
+
+extension SpoolPath {
+    /// The task key this file's name carries, in any task folder.
+    var taskKey: String? {
+        switch folder {
+        case .ready: SpoolNames.parseReady(name)?.key
+        case .leased: SpoolNames.parseLeased(name).flatMap { SpoolNames.parseReady($0.readyName)?.key }
+        case .dead, .done: name
+        default: nil
+        }
     }
 }

@@ -2,26 +2,34 @@ import SluicePOSIX
 
 extension SpoolQueue {
     /// Repairs what crashed processes left, in an order that is safe to run
-    /// at any time, by any number of processes at once:
+    /// at any time, by any number of processes at once, concurrently with
+    /// enqueues, claims and expansions:
     ///
     /// - leases held by a pid that no longer exists go back to `ready/` at
     ///   their due time, file untouched (the attempt is not spent);
-    /// - files in `tmp/` of writers that are gone are removed (they were
-    ///   never acknowledged);
+    /// - files in `tmp/` of writers that are gone, and of batches that are
+    ///   finished, are removed (they were never acknowledged, or are
+    ///   published already);
     /// - acknowledged batches are expanded into `ready/`;
+    /// - origins of batches that were never committed are removed;
     /// - finished tasks past the retention period leave `done/`;
     /// - spare files beyond `maximumSpareFiles` are unlinked.
     ///
-    /// With `includingOwnLeases`, leases carrying this process's pid are
-    /// returned too: right for a process that has just started (a previous
-    /// process with the same pid, e.g. pid 1 in a container, held them), and
-    /// wrong once this process has claimed anything.
+    /// Each file is judged from what is on disk after the listing that found
+    /// it, never from an earlier listing: another process may commit,
+    /// expand or finish a batch between any two steps.
+    ///
+    /// With `includingOwnLeases`, files carrying this process's pid (leases,
+    /// scratch files, uncommitted origins) count as a dead process's: right
+    /// for a process that has just started, before it enqueues or claims
+    /// anything (a previous process with the same pid, e.g. pid 1 in a
+    /// container, left them); wrong at any later time.
     public func recover(includingOwnLeases: Bool = false) throws(SpoolError) -> RecoveryReport {
         var report = RecoveryReport()
         try spoolIO("recover queue \"\(name)\"") {
             try returnLeases(includingOwn: includingOwnLeases, into: &report)
             try removeScratch(includingOwn: includingOwnLeases, into: &report)
-            report.tasksExpanded = try expander.expandAll(waiting: 5_000_000_000).tasks
+            report.tasksExpanded = try expander.expandAll(waiting: options.expansionWait).tasks
             try removeStaleOrigins(includingOwn: includingOwnLeases)
             try purgeDone(into: &report)
             report.sparesTrimmed = try SpareFiles.trim(folders: folders, keeping: options.maximumSpareFiles, limit: .max)
@@ -54,11 +62,14 @@ extension SpoolQueue {
     }
 
     private func removeScratch(includingOwn: Bool, into report: inout RecoveryReport) throws(SystemError) {
-        let pending = Set(try expander.pendingBatches())
         for name in try folders.tmp.names() {
             let stale: Bool
             if let batch = JournalExpander.batch(ofTmpName: name) {
-                stale = !pending.contains(batch)  // its batch finished or never committed
+                // Judged now, after the listing: an expander writes a batch's
+                // files only while the batch is in journal/, and a batch leaves
+                // journal/ only once all its tasks are published. So a batch
+                // absent now is finished for good, and its files are leftovers.
+                stale = !expander.isPending(batch)
             } else if let dash = name.firstIndex(of: "-"), let writer = Int32(name[..<dash]) {
                 stale = isGone(writer, includingOwn: includingOwn)
             } else {
@@ -71,20 +82,29 @@ extension SpoolQueue {
     /// An origin without its batch, whose committing process is gone: the
     /// batch was never committed (a crash between the two renames of a
     /// commit), or its expander died after deleting the batch.
+    ///
+    /// The order of the two checks is what makes this safe: only the
+    /// committing process renames its batch into journal/, so once that
+    /// process is gone, a batch absent *after* we learnt so never arrives.
+    /// (Checked the other way round, a batch renamed in just after the
+    /// look and a committer killed just before the liveness check would
+    /// lose its origin, and with it every marker's claim to its tasks.)
     private func removeStaleOrigins(includingOwn: Bool) throws(SystemError) {
-        let pending = Set(try expander.pendingBatches())
         for name in try folders.journal.names() where name.hasSuffix(".origin") {
             let base = String(name.dropLast(".origin".count))
             let parts = base.split(separator: "-")
-            guard !pending.contains(base), parts.count == 3, let writer = Int32(parts[1]),
-                  isGone(writer, includingOwn: includingOwn) else { continue }
+            guard parts.count == 3, let writer = Int32(parts[1]), isGone(writer, includingOwn: includingOwn),
+                  !expander.isPending(base) else { continue }
             _ = try folders.journal.unlink(name)
         }
     }
 
     private func purgeDone(into report: inout RecoveryReport) throws(SystemError) {
         guard options.doneRetention > 0 else { return }
-        let cutoff = clock.now() &- options.doneRetention
+        let now = retentionClock.withLock {
+            $0.now(wall: clock.now(), monotonic: instants.now(), window: options.doneRetention)
+        }
+        let cutoff = now &- options.doneRetention
         for key in try folders.done.names() {
             guard let finished = folders.done.modificationTime(of: key), finished < cutoff else { continue }
             if try SpareFiles.retire(SpoolPath(.done, key), folders: folders, as: tmpName()) {

@@ -47,23 +47,44 @@ extension SpoolQueue {
         }
     }
 
-    /// Replaces the content of `path` atomically: a new file, fdatasync'd,
-    /// renamed over it. Requires: `path` exists (checked first, so a lease
-    /// that was recovered away is not recreated).
+    /// Replaces the content of `path` atomically with `record`: a new file,
+    /// fdatasync'd, swapped in for the old one.
+    ///
+    /// Requires: the caller owns `path` (holds it as its lease). Even so the
+    /// swap is an exchange (renameat2 RENAME_EXCHANGE), which fails when
+    /// `path` is gone, rather than a rename over it, which would recreate a
+    /// file another process had just moved away. Where the file system
+    /// cannot exchange, it checks then renames (a window only a process
+    /// wrongly thought dead can hit).
     private func rewrite(_ path: SpoolPath, with record: TaskRecord, doing: String) throws(SpoolError) {
         let folder = folders[path.folder]
-        guard folder.exists(path.name) else {
-            throw SpoolError("\(doing): \(path) is gone; another process moved it; nothing was changed")
-        }
         let scratch = tmpName() + ".task"
-        try spoolIO("\(doing): nothing was changed") {
+        let swapped = try spoolIO("\(doing): nothing was changed") { () throws(SystemError) -> PlaceOutcome in
             try folders.tmp.createFile(scratch, bytes: record.jsonBytes(), sync: true)
-            do {
-                _ = try folders.tmp.rename(scratch, to: folder, as: path.name, replacing: true)
+            do throws(SystemError) {
+                if let exchanged = try folder.exchange(path.name, with: folders.tmp, scratch) {
+                    // The old content is now the scratch file: recycle it.
+                    if exchanged == .done { _ = try? SpareFiles.retire(SpoolPath(.tmp, scratch), folders: folders, as: tmpName()) }
+                    return exchanged
+                }
+                guard folder.exists(path.name) else { return .sourceMissing }
+                return try folders.tmp.rename(scratch, to: folder, as: path.name, replacing: true)
             } catch {
                 _ = try? folders.tmp.unlink(scratch)
                 throw error
             }
+        }
+        guard swapped == .done else {
+            _ = try? folders.tmp.unlink(scratch)
+            throw SpoolError("\(doing): \(path) is gone; another process moved it; nothing was changed")
+        }
+    }
+
+    /// Makes the names in `touched` durable (fsync of each folder), for an
+    /// operator's change that is reported done only once it survives a power loss.
+    func syncFolders(_ touched: Set<SpoolFolder>, doing: String) throws(SpoolError) {
+        for folder in SpoolFolder.allCases where touched.contains(folder) {
+            try spoolIO("\(doing): the change is made but not yet durable") { try folders[folder].sync() }
         }
     }
 }

@@ -17,24 +17,31 @@ public final class SpoolQueue: Sendable {
     public let pid: Int32
     let folders: QueueFolders
     let clock: any WallClock
+    let instants: any InstantSource
     public let options: SpoolOptions
     let claimer = Mutex(ClaimState())
+    /// The wall clock as retention may trust it (see `RetentionClock`).
+    let retentionClock = Mutex(RetentionClock())
     private let serial = Atomic<UInt64>(0)
 
     /// Opens the queue `name` under the spool root `root`.
     ///
-    /// With `create`, missing directories are made (owner-only, 0700) and the
-    /// queue must belong to the calling user: files written by anyone else
-    /// would be unreadable to the fleet. Without it, a missing queue is an error.
+    /// With `create`, missing directories are made (owner-only, 0700). Every
+    /// directory must be a real directory (no symlink), belong to the calling
+    /// user and be owner-only (see `Directory`). Without `create`, a missing
+    /// queue is an error. `instants` is the monotonic clock that paces
+    /// rescans and guards retention against wall-clock steps.
     public init(
         root: String, name: QueueName, create: Bool = true,
-        clock: any WallClock = SystemWallClock(), pid: Int32 = getpid(), options: SpoolOptions = SpoolOptions()
+        clock: any WallClock = SystemWallClock(), pid: Int32 = getpid(), options: SpoolOptions = SpoolOptions(),
+        instants: any InstantSource = SystemInstantSource()
     ) throws(SpoolError) {
         self.name = name
         let path = root.hasSuffix("/") ? root + name.rawValue : "\(root)/\(name)"
         self.path = path
         self.pid = pid
         self.clock = clock
+        self.instants = instants
         self.options = options
         if !create, access(path, F_OK) != 0 {
             throw SpoolError("queue \"\(name)\": no directory \(path); nothing was ever enqueued to it "
@@ -42,17 +49,6 @@ public final class SpoolQueue: Sendable {
         }
         folders = try spoolIO("open queue \"\(name)\" at \(path)") {
             try QueueFolders(path: path, create: create, faults: options.faults)
-        }
-        if create { try checkOwner() }
-    }
-
-    private func checkOwner() throws(SpoolError) {
-        let owner = try spoolIO("open queue \"\(name)\"") { try folders.queue.ownerUID() }
-        let me = geteuid()
-        guard owner == me else {
-            throw SpoolError("queue \"\(name)\": \(path) belongs to uid \(owner), not to you (uid \(me)); "
-                             + "files you write there would be unreadable to the fleet: run this as its owner "
-                             + "(e.g. sudo -u '#\(owner)' sluice …)")
         }
     }
 
@@ -84,7 +80,7 @@ public final class SpoolQueue: Sendable {
     /// was pending has been expanded, unless an expander hangs.
     @discardableResult
     public func expandPendingBatches() throws(SpoolError) -> Int {
-        try spoolIO("expand pending batches of queue \"\(name)\"") { try expander.expandAll(waiting: 5_000_000_000).tasks }
+        try spoolIO("expand pending batches of queue \"\(name)\"") { try expander.expandAll(waiting: options.expansionWait).tasks }
     }
 }
 

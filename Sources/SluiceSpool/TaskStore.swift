@@ -33,7 +33,8 @@ public protocol TaskStore: Sendable {
     func status(of id: TaskID) throws(SpoolError) -> TaskStatus?
     /// Makes one ready task due now.
     func reset(_ id: TaskID) throws(SpoolError) -> ResetOutcome
-    /// Makes every waiting retry (ready, not yet due, attempt > 1) due now; returns how many.
+    /// Makes every waiting task that was pushed back (a retry, a 429's hold,
+    /// its key's limit; not a client's own `notBefore`) due now; returns the ids.
     func resetWaitingRetries() throws(SpoolError) -> [TaskID]
     /// Dead tasks, oldest first.
     func deadTasks() throws(SpoolError) -> [TaskStatus]

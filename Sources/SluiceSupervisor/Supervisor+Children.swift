@@ -46,7 +46,9 @@ extension Supervisor {
         let queue = workers[index].queue
         // The process is gone: its slots, keyed claims and leases are free.
         let slots = coordinator.reclaim(deadPID: pid) + coordinator.reclaimDeadOwners()
-        let leases = (try? spools[queue]?.recover(includingOwnLeases: true))?.leasesReturned.count ?? 0
+        // Not including our own pid: the ingest API writes into these very
+        // queues from this process, and its files are live.
+        let leases = (try? spools[queue]?.recover(includingOwnLeases: false))?.leasesReturned.count ?? 0
         log.info("worker.exited", ("queue", queue), ("pid", "\(pid)"), ("status", "\(status)"),
                  ("slots_reclaimed", "\(slots)"), ("leases_returned", "\(leases)"))
         if workers[index].retiring {

@@ -2,6 +2,7 @@ import Glibc
 import SluicePOSIX
 import SluiceSpool
 import SluiceCore
+import Synchronization
 
 /// Spool actors for the multi-process spool tests. Each prints what it did,
 /// one line per event, with one `write` per line, so a test can trust every
@@ -11,6 +12,7 @@ let spoolRoles: [String: @Sendable ([String]) -> Int32] = [
     "spool-claimer": { spoolClaimer($0) },
     "spool-holder": { spoolHolder($0) },
     "spool-settle": { spoolSettle($0) },
+    "spool-die-at": { spoolDieAt($0) },
 ]
 
 /// `spool-enqueuer <root> <queue> <id-prefix>`: enqueues batches of 1…20
@@ -106,10 +108,36 @@ private func spoolSettle(_ arguments: [String]) -> Int32 {
     }
 }
 
-private func openQueue(_ root: String, _ name: String) -> SpoolQueue? {
+/// `spool-die-at <root> <queue> <step> <id…>`: enqueues the ids as one
+/// batch and expands it (as `sluice enqueue` and the ingest API do), but is
+/// SIGKILLed by itself just before its `step`-th file-system call: a crash at
+/// an exact point, with no clean-up of any kind. Prints `accepted <id>` for
+/// each id accepted, if it gets that far, and `steps <n>` at the end.
+private func spoolDieAt(_ arguments: [String]) -> Int32 {
+    guard arguments.count >= 4, let dieAt = Int(arguments[2]) else { return usage("spool-die-at <root> <queue> <step> <id…>") }
+    let steps = Atomic<Int>(0)
+    var options = SpoolOptions()
+    options.faults = SpoolFaults { _, _ in
+        if steps.add(1, ordering: .relaxed).newValue == dieAt { raise(SIGKILL) }
+        return nil
+    }
+    guard let queue = openQueue(arguments[0], arguments[1], options: options) else { return 1 }
+    do {
+        let requests = try arguments.dropFirst(3).map { try TaskRequest(id: TaskID(validating: $0), queue: queue.name, kind: "send_email") }
+        let outcomes = try queue.enqueue(requests, expandingNow: true)
+        StandardStream.output.write(outcomes.map { if case .accepted(let id) = $0 { "accepted \(id)\n" } else { "existing \($0.id)\n" } }.joined())
+        StandardStream.output.line("steps \(steps.load(ordering: .relaxed))")
+        return 0
+    } catch {
+        StandardStream.error.line("spool-die-at: \(error)")
+        return 1
+    }
+}
+
+private func openQueue(_ root: String, _ name: String, options: SpoolOptions = SpoolOptions()) -> SpoolQueue? {
     do {
         try CurrentProcess.dieWithParent(signal: SIGKILL, expectedParent: getppid())
-        return try SpoolQueue(root: root, name: QueueName(validating: name))
+        return try SpoolQueue(root: root, name: QueueName(validating: name), options: options)
     } catch {
         StandardStream.error.line("cannot open queue \(name) in \(root): \(error)")
         return nil

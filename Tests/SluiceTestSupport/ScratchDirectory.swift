@@ -7,8 +7,10 @@ import SluicePOSIX
 public final class ScratchDirectory: @unchecked Sendable {
     public let path: String
 
-    public init(label: String = "test") throws {
-        var template = Array("/tmp/sluice-\(label)-XXXXXX".utf8CString)
+    /// Made under `parent`: `/tmp` (a disk here), or `/dev/shm` (tmpfs) for a
+    /// test that makes many thousands of syncs and tests logic, not the disk.
+    public init(label: String = "test", parent: String = "/tmp") throws {
+        var template = Array("\(parent)/sluice-\(label)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw SystemError(call: "mkdtemp", errno: errno)
         }

@@ -11,8 +11,9 @@ final class SpoolFixture: Sendable {
     let clock: ManualWallClock
     var root: String { scratch.file("spool") }
 
-    init(_ label: String = "spool") throws {
-        scratch = try ScratchDirectory(label: label)
+    /// `inMemory`: on tmpfs, for tests of logic that sync many thousands of times.
+    init(_ label: String = "spool", inMemory: Bool = false) throws {
+        scratch = try ScratchDirectory(label: label, parent: inMemory ? "/dev/shm" : "/tmp")
         clock = ManualWallClock()
     }
 
