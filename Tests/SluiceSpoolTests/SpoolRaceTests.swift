@@ -69,4 +69,105 @@ import Testing
             }
         }
     }
+
+    // D2: the enqueue that loses an id race answers "existing"; its copy of
+    // the task must not run later, even when the winner finishes first.
+    @Test func twoEnqueuesOfOneID_withTheWinnerFinishedBetween_runTheTaskOncePerAcceptance() throws {
+        let spool = try SpoolFixture("race-id", inMemory: true)
+        var run = 0
+        func scenario() -> (queue: String, loser: @Sendable (SpoolOptions) throws -> EnqueueOutcome?, winner: @Sendable (SpoolOptions) throws -> Int) {
+            run += 1
+            let queue = "q\(run)"
+            // The one that may lose: its batch is left for a later expansion, as
+            // an ingest batch waits for a claimer when it is not expanded at once.
+            let loser = { @Sendable (options: SpoolOptions) throws -> EnqueueOutcome? in
+                try spool.queue(queue, options: options).enqueue([try request("x", queue: queue, to: "loser@example.com")]).first
+            }
+            // The other enqueues the same id, and its task runs to completion.
+            let winner = { @Sendable (options: SpoolOptions) throws -> Int in
+                let queue = try spool.queue(queue, options: options)
+                let outcome = try queue.enqueue([try request("x", queue: queue.name.rawValue, to: "winner@example.com")], expandingNow: true)
+                var ran = 0
+                while let lease = try queue.claim() { ran += 1; try queue.complete(lease) }
+                return outcome.first.map { if case .accepted = $0 { ran * 1000 + 1 } else { ran * 1000 } } ?? 0
+            }
+            return (queue, loser, winner)
+        }
+        let probe = scenario()
+        let loserSteps = try Self.steps { _ = try probe.loser($0) }
+        let probe2 = scenario()
+        let winnerSteps = try Self.steps { _ = try probe2.winner($0) }
+        for loserFirst in [true, false] {
+            for i in 1...loserSteps {
+                for j in 1...winnerSteps {
+                    let (queue, loser, winner) = scenario()
+                    let loserGate = StepGate(pauseAt: loserFirst ? i : j), winnerGate = StepGate(pauseAt: loserFirst ? j : i)
+                    let results = Mutex<(loser: EnqueueOutcome?, winner: Int)>((nil, 0))
+                    let losing = (loserGate, { @Sendable in
+                        let outcome = try? loser(Self.options(loserGate))
+                        results.withLock { $0.loser = outcome ?? nil }
+                    })
+                    let winning = (winnerGate, { @Sendable in
+                        let code = (try? winner(Self.options(winnerGate))) ?? -1
+                        results.withLock { $0.winner = code }
+                    })
+                    if loserFirst { interleave(losing, winning) } else { interleave(winning, losing) }
+                    // Whatever is left runs now: expand every batch and run every task.
+                    let rest = try spool.queue(queue)
+                    try rest.expandPendingBatches()
+                    var laterRuns = 0
+                    while let lease = try rest.claim() { laterRuns += 1; try rest.complete(lease) }
+                    let (loserOutcome, winnerCode) = results.withLock { $0 }
+                    let acceptances = (winnerCode % 1000) + (loserOutcome.map { if case .accepted = $0 { 1 } else { 0 } } ?? 0)
+                    let runs = winnerCode / 1000 + laterRuns
+                    let context = "\(loserFirst ? "loser" : "winner") paused at \(i), the other at \(j)"
+                    // Both may be accepted (the id is free again once its task
+                    // finished), but a task told "existing" must never run.
+                    #expect(runs == acceptances, "\(context): the task ran \(runs) times for \(acceptances) acceptance")
+                    try spool.expectConsistent(queue: queue, expected: [], context)
+                }
+            }
+        }
+    }
+
+    // D6: two operators replay the same dead task at once.
+    @Test func twoReplaysOfOneDeadTask_atEveryPairOfSteps_leaveOneReadyCopy() throws {
+        let spool = try SpoolFixture("race-replay", inMemory: true)
+        var run = 0
+        func scenario() throws -> (queue: String, replay: @Sendable (SpoolOptions) throws -> Int) {
+            run += 1
+            let queue = "q\(run)"
+            let setup = try spool.queue(queue)
+            try setup.enqueueNow([try request("d", queue: queue)])
+            try setup.deadLetter(try #require(try setup.claim()), reason: "HTTP 400")
+            let replay = { @Sendable (options: SpoolOptions) throws -> Int in
+                try spool.queue(queue, options: options).replayDead(TaskID(validating: "d")).count
+            }
+            return (queue, replay)
+        }
+        let probe = try scenario()
+        let replaySteps = try Self.steps { _ = try probe.replay($0) }
+        for i in 1...replaySteps {
+            for j in 1...replaySteps {
+                let (queue, replay) = try scenario()
+                let firstGate = StepGate(pauseAt: i), secondGate = StepGate(pauseAt: j)
+                let replayed = Mutex(0)
+                let first = (firstGate, { @Sendable in
+                    let count = (try? replay(Self.options(firstGate))) ?? 0
+                    replayed.withLock { $0 += count }
+                })
+                let second = (secondGate, { @Sendable in
+                    let count = (try? replay(Self.options(secondGate))) ?? 0
+                    replayed.withLock { $0 += count }
+                })
+                interleave(first, second)
+                let context = "first paused at \(i), second at \(j)"
+                #expect(replayed.withLock { $0 } == 1, "\(context): exactly one replay reports the task")
+                #expect(spool.files(.ready, queue: queue).count == 1 && spool.files(.dead, queue: queue).isEmpty,
+                        "\(context): one ready copy: ready \(spool.files(.ready, queue: queue)), dead \(spool.files(.dead, queue: queue))")
+                #expect(try spool.queue(queue).claim()?.task.attempt == 1, "\(context): attempts reset")
+                try spool.expectConsistent(queue: queue, expected: ["d"], context)
+            }
+        }
+    }
 }
