@@ -50,6 +50,8 @@ public final class SpoolQueue: Sendable {
         folders = try spoolIO("open queue \"\(name)\" at \(path)") {
             try QueueFolders(path: path, create: create, faults: options.faults)
         }
+        // The offset in force now: a step after this is not trusted at once.
+        _ = retentionClock.withLock { $0.now(wall: clock.now(), monotonic: instants.now(), window: options.doneRetention) }
     }
 
     /// A name for a file in `tmp/` unique across processes and calls:

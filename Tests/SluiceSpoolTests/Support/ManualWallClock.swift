@@ -14,4 +14,7 @@ final class ManualWallClock: WallClock {
     func now() -> UInt64 { instant.withLock { $0 } }
 
     func advance(seconds: UInt64) { instant.withLock { $0 += seconds * Self.second } }
+
+    /// Steps the clock back, as an operator's `date -s` or an NTP correction would.
+    func stepBack(seconds: UInt64) { instant.withLock { $0 -= seconds * Self.second } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SluicePOSIX
 import SluiceSpool
 import SluiceTestSupport
 import SluiceCore
@@ -18,8 +19,9 @@ final class SpoolFixture: Sendable {
     }
 
     /// Opens `queue` with the fixture's clock.
-    func queue(_ name: String = "emails", pid: Int32 = getpid(), options: SpoolOptions = SpoolOptions()) throws -> SpoolQueue {
-        try SpoolQueue(root: root, name: QueueName(validating: name), clock: clock, pid: pid, options: options)
+    func queue(_ name: String = "emails", pid: Int32 = getpid(), options: SpoolOptions = SpoolOptions(),
+               instants: any InstantSource = SystemInstantSource()) throws -> SpoolQueue {
+        try SpoolQueue(root: root, name: QueueName(validating: name), clock: clock, pid: pid, options: options, instants: instants)
     }
 
     /// The names in `folder` of `queue`, sorted.
