@@ -13,6 +13,7 @@ let spoolRoles: [String: @Sendable ([String]) -> Int32] = [
     "spool-holder": { spoolHolder($0) },
     "spool-settle": { spoolSettle($0) },
     "spool-die-at": { spoolDieAt($0) },
+    "spool-stress": { spoolStress($0) },
 ]
 
 /// `spool-enqueuer <root> <queue> <id-prefix>`: enqueues batches of 1…20
@@ -130,6 +131,68 @@ private func spoolDieAt(_ arguments: [String]) -> Int32 {
         return 0
     } catch {
         StandardStream.error.line("spool-die-at: \(error)")
+        return 1
+    }
+}
+
+/// `spool-stress <enqueue|claim|replay|recover> <root> <queue> <stop-file> <id-space>`:
+/// one side of the spool stress test, in a loop until `stop-file` exists.
+/// Done retention is on, so an id is accepted at most once. Prints:
+/// - enqueue: `accepted <id>` for batches of 1…20 random ids `s<n>`, n < id-space,
+///   expanded at once or left to a claimer, at random;
+/// - claim: `ran <id>` for each task claimed; a task never replayed is
+///   dead-lettered when n % 7 == 0 (`dead <id>`), every other one completed;
+/// - replay: `replayed <id>` for each dead task it moved back;
+/// - recover: nothing; runs recovery over and over.
+private func spoolStress(_ arguments: [String]) -> Int32 {
+    guard arguments.count == 5, let space = Int(arguments[4]) else {
+        return usage("spool-stress <enqueue|claim|replay|recover> <root> <queue> <stop-file> <id-space>")
+    }
+    var options = SpoolOptions()
+    options.doneRetention = 3_600_000_000_000
+    // Widen every race: now and then a file-system call waits up to 2 ms
+    // first, so the processes' steps interleave in ways a fast disk hides.
+    options.faults = SpoolFaults { _, _ in
+        if Int.random(in: 0..<8) == 0 { usleep(UInt32.random(in: 0...2_000)) }
+        return nil
+    }
+    guard let queue = openQueue(arguments[1], arguments[2], options: options) else { return 1 }
+    let stop = arguments[3]
+    do {
+        while access(stop, F_OK) != 0 {
+            switch arguments[0] {
+            case "enqueue":
+                let ids = Set((0..<Int.random(in: 1...20)).map { _ in "s\(Int.random(in: 0..<space))" })
+                let requests = try ids.map { try TaskRequest(id: TaskID(validating: $0), queue: queue.name, kind: "send_email") }
+                let outcomes = try queue.enqueue(requests, expandingNow: Bool.random())
+                let accepted = outcomes.compactMap { if case .accepted(let id) = $0 { "accepted \(id)\n" } else { nil } }
+                if !accepted.isEmpty { StandardStream.output.write(accepted.joined()) }
+            case "claim":
+                guard let lease = try queue.claim() else {
+                    _ = queue.waitForArrivals(milliseconds: 20)
+                    continue
+                }
+                let id = lease.task.id.rawValue
+                StandardStream.output.line("ran \(id)")
+                let replayed = lease.task.history.contains { $0.contains("replayed") }
+                if !replayed, let n = Int(id.dropFirst()), n % 7 == 0 {
+                    try queue.deadLetter(lease, reason: "HTTP 400 (stress)")
+                    StandardStream.output.line("dead \(id)")
+                } else {
+                    try queue.complete(lease)
+                }
+            case "replay":
+                let replayed = try queue.replayDead(nil)
+                if !replayed.isEmpty { StandardStream.output.write(replayed.map { "replayed \($0)\n" }.joined()) }
+                usleep(UInt32.random(in: 0...5_000))
+            default:
+                _ = try queue.recover()
+                usleep(UInt32.random(in: 0...5_000))
+            }
+        }
+        return 0
+    } catch {
+        StandardStream.error.line("spool-stress \(arguments[0]): \(error)")
         return 1
     }
 }
