@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks the limiter's Promela models (model/*.pml) exhaustively with spin,
+# Checks the limiter's and the spool's Promela models (model/*.pml) exhaustively with spin,
 # then checks that each deliberately broken variant FAILS: a check that cannot
 # fail proves nothing.
 #
@@ -21,6 +21,12 @@ keyed |                   | pass
 keyed | -DBROKEN          | fail
 slots |                   | pass
 slots | -DBROKEN          | fail
+spool |                   | pass
+spool | -DBROKEN_LISTING  | fail
+spool | -DBROKEN_ORIGIN   | fail
+spool | -DBROKEN_ORDER    | fail
+spool | -DBROKEN_OWN      | fail
+spool | -DBROKEN_WITHDRAW | fail
 "
 OUT=.build/model
 # Any C compiler builds pan.c; the Swift toolchain always brings clang.
@@ -37,7 +43,8 @@ verify() {
         cd "$directory"
         # shellcheck disable=SC2086
         spin $flags -a "$model.pml" > spin.txt 2>&1 || { cat spin.txt; exit 1; }
-        "$CC" -O2 -DSAFETY -DMEMLIM=3072 -o pan pan.c
+        # COLLAPSE: lossless state compression (the spool's model stores 26 M states).
+        "$CC" -O2 -DSAFETY -DCOLLAPSE -DMEMLIM=3072 -o pan pan.c
         ./pan -m"$DEPTH" > pan.txt 2>&1 || true
     ) >&2
     echo "$directory/pan.txt"
