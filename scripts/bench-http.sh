@@ -32,7 +32,7 @@ cat > "$work/fleet.json" <<JSON
    "twilio-api": {"provider": "twilio", "baseURL": "http://127.0.0.1:9", "rate": "10/s", "accountSid": "AC0"}}}
 JSON
 for queue in sendgrid-api stripe-api openai-api twilio-api; do
-    mkdir -p "$work/spool/$queue" && echo '{"paused": true}' > "$work/spool/$queue/overrides.json"
+    (umask 077 && mkdir -p "$work/spool/$queue") && echo '{"paused": true}' > "$work/spool/$queue/overrides.json"
 done
 export SENDGRID_API_KEY=SG.bench STRIPE_API_KEY=sk_test_bench OPENAI_API_KEY=sk-bench TWILIO_AUTH_TOKEN=bench
 "$sluice" run --config "$work/fleet.json" 2> "$work/fleet.log" &

@@ -111,13 +111,14 @@ let spoolQueueListCommand = Command(
 /// `sluice queue reset <queue>`
 let spoolQueueResetCommand = Command(
     ["queue", "reset"],
-    summary: "Make every waiting retry of a queue due now",
+    summary: "Make every task of a queue that Sluice pushed back due now",
     usage: """
         sluice queue reset <queue> \(SpoolLocation.usage) \(FleetConnection.usage)
 
-        Every ready task waiting for a retry (attempt 2 or more, due later) becomes due now, its
-        attempt count unchanged: for when the downstream API has recovered and tasks sit at long
-        backoffs. Tasks waiting for their notBefore keep their time. Prints the ids reset.
+        Every ready task that Sluice pushed back (a retry's backoff, a 429's hold, its key's limit)
+        becomes due now, its attempt count unchanged: for when the downstream API has recovered and
+        tasks sit at long backoffs. Tasks waiting for their own notBefore keep their time. Prints
+        the ids reset.
         Through the fleet's API when it runs, else on the spool directly.
         \(SpoolLocation.help)
         \(FleetConnection.help)

@@ -40,8 +40,8 @@ extension SpoolQueue {
     /// or was quarantined.
     private func replay(key: String) throws(SpoolError) -> TaskID? {
         let now = clock.now()
-        let lease = TaskState.leased(pid: pid, dueAt: now)
-        guard let leasePath = lease.path(key: key) else { return nil }
+        var state = TaskState.dead
+        guard case .rename(_, let leasePath) = try transition({ try state.claimDead(by: pid, now: now, key: key) }) else { return nil }
         let claimed = try spoolIO("replay task \(key)") { try folders.dead.rename(key, to: folders.leased, as: leasePath.name) }
         guard claimed == .done else { return nil }  // not dead, or another replay won it
         let record: TaskRecord
@@ -60,8 +60,7 @@ extension SpoolQueue {
         }
         var replayedRecord = record
         replayedRecord.replay(now: now)
-        var state = lease
-        let move = try transition { try state.settle(.retry(dueAt: now, error: ""), key: key, keepDone: false) }
+        let move = try transition { try state.releaseReplayed(key: key) }
         try perform(move, record: replayedRecord, key: key, doing: "replay task \"\(record.id)\"")
         return record.id
     }

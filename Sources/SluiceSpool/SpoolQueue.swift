@@ -78,7 +78,7 @@ public final class SpoolQueue: Sendable {
 
     /// Expands every acknowledged batch into per-task files in `ready/`
     /// (see `JournalExpander`). A batch another process is expanding is
-    /// waited for (up to 5 s each), so when this returns, every batch that
+    /// waited for (up to `options.expansionWait` each), so when this returns, every batch that
     /// was pending has been expanded, unless an expander hangs.
     @discardableResult
     public func expandPendingBatches() throws(SpoolError) -> Int {

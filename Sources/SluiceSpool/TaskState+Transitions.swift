@@ -40,10 +40,19 @@ extension TaskState {
         return try move(to: .ready(dueAt: now), key: key, rewrite: false)
     }
 
-    /// dead → ready due at `now`, the file rewritten with attempts reset.
-    public mutating func replay(now: UInt64, key: String) throws(TransitionError) -> FileMove {
+    /// dead → leased by `pid`, due at `now`: the first half of a replay. The
+    /// rename claims the task out of `dead/`, so of several replays at once
+    /// exactly one goes on (a process rewrites only a file it owns).
+    public mutating func claimDead(by pid: Int32, now: UInt64, key: String) throws(TransitionError) -> FileMove {
         guard case .dead = self else { throw TransitionError(action: "replay", state: self) }
-        return try move(to: .ready(dueAt: now), key: key, rewrite: true)
+        return try move(to: .leased(pid: pid, dueAt: now), key: key, rewrite: false)
+    }
+
+    /// leased → ready at the lease's due time, with new content: the second
+    /// half of a replay (attempts reset). Requires: the caller holds the lease.
+    public mutating func releaseReplayed(key: String) throws(TransitionError) -> FileMove {
+        guard case .leased(_, let due) = self else { throw TransitionError(action: "replay", state: self) }
+        return try move(to: .ready(dueAt: due), key: key, rewrite: true)
     }
 
     private mutating func move(to next: TaskState, key: String, rewrite: Bool) throws(TransitionError) -> FileMove {

@@ -50,10 +50,12 @@ import Testing
         #expect(try due.reset(now: 50, key: Self.key) == FileMove.none)
     }
 
-    @Test func replay_rewritesDeadIntoReadyNow() throws {
+    @Test func replay_claimsTheDeadTaskThenReleasesItRewrittenDueNow() throws {
         var state = TaskState.dead
-        #expect(try state.replay(now: 10, key: Self.key) == .rewriteThenRename(from: SpoolPath(.dead, Self.key), to: Self.ready))
-        var leased = TaskState.leased(pid: 1, dueAt: 1)
-        #expect(throws: TransitionError.self) { try leased.replay(now: 10, key: Self.key) }
+        let lease = SpoolPath(.leased, "7-\(SpoolNames.ready(dueAt: 10, key: Self.key))")
+        #expect(try state.claimDead(by: 7, now: 10, key: Self.key) == .rename(from: SpoolPath(.dead, Self.key), to: lease))
+        #expect(try state.releaseReplayed(key: Self.key) == .rewriteThenRename(from: lease, to: Self.ready))
+        var ready = TaskState.ready(dueAt: 1)
+        #expect(throws: TransitionError.self) { try ready.claimDead(by: 7, now: 10, key: Self.key) }
     }
 }
