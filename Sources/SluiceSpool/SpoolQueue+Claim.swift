@@ -11,6 +11,7 @@ extension SpoolQueue {
     /// file that cannot be read (EIO, EMFILE) is given back to `ready/` and
     /// the error thrown, so the caller backs off and the task waits.
     public func claim() throws(SpoolError) -> Lease? {
+        started.store(true, ordering: .relaxed)
         let now = clock.now()
         return try claimer.withLock { state throws(SpoolError) -> Lease? in
             try refresh(&state, now: now)

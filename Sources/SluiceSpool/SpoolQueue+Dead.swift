@@ -20,6 +20,7 @@ extension SpoolQueue {
     /// between leaves a lease that recovery returns to `ready/` unrewritten:
     /// replayed with its old attempt count, never lost, never twice.
     public func replayDead(_ id: TaskID?) throws(SpoolError) -> [TaskID] {
+        started.store(true, ordering: .relaxed)
         var keys = [id?.fileKey].compactMap { $0 }
         if id == nil { keys = try spoolIO("list dead tasks of queue \"\(name)\"") { try folders.dead.names() } }
         var replayed: [TaskID] = []

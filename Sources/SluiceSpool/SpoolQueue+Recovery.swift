@@ -23,8 +23,12 @@ extension SpoolQueue {
     /// scratch files, uncommitted origins) count as a dead process's: right
     /// for a process that has just started, before it enqueues or claims
     /// anything (a previous process with the same pid, e.g. pid 1 in a
-    /// container, left them); wrong at any later time.
+    /// container, left them). So it is honoured only by the first call on
+    /// this value, and only if nothing was enqueued, claimed or replayed
+    /// through it before: later, files with our pid may be our own live ones
+    /// (the supervisor's ingest writes into the queues it recovers).
     public func recover(includingOwnLeases: Bool = false) throws(SpoolError) -> RecoveryReport {
+        let includingOwnLeases = !started.exchange(true, ordering: .relaxed) && includingOwnLeases
         var report = RecoveryReport()
         try spoolIO("recover queue \"\(name)\"") {
             try returnLeases(includingOwn: includingOwnLeases, into: &report)

@@ -23,6 +23,9 @@ public final class SpoolQueue: Sendable {
     /// The wall clock as retention may trust it (see `RetentionClock`).
     let retentionClock = Mutex(RetentionClock())
     private let serial = Atomic<UInt64>(0)
+    /// This value has written or claimed something in the spool: files with
+    /// our pid may now be live ones (see `recover(includingOwnLeases:)`).
+    let started = Atomic<Bool>(false)
 
     /// Opens the queue `name` under the spool root `root`.
     ///
@@ -59,6 +62,7 @@ public final class SpoolQueue: Sendable {
     /// leftovers of writers that died; the random part keeps two queue
     /// values in one process apart.
     func tmpName() -> String {
+        started.store(true, ordering: .relaxed)
         let count = serial.add(1, ordering: .relaxed).newValue
         return "\(pid)-\(count)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
     }

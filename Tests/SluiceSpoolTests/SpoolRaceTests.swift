@@ -170,4 +170,39 @@ import Testing
             }
         }
     }
+
+    // D4, at the depth of the mechanism: the supervisor's own spool value both
+    // ingests and recovers. Asked to include its own pid once it has written,
+    // recovery must still treat its files as live.
+    @Test func enqueueAndRecoveryIncludingOwnPid_onOneSpoolValue_loseNothing() throws {
+        let spool = try SpoolFixture("race-own", inMemory: true)
+        var run = 0
+        func scenario() throws -> (queue: String, value: SpoolQueue, gate: StepGate) {
+            run += 1
+            let gate = StepGate()
+            let value = try spool.queue("q\(run)", options: Self.options(gate))
+            _ = try value.recover(includingOwnLeases: true)  // the start-up recovery, honoured
+            return ("q\(run)", value, gate)
+        }
+        let probe = try scenario()
+        let before = probe.gate.steps
+        _ = try probe.value.enqueue([try request("a", queue: probe.queue)], expandingNow: true)
+        let enqueueSteps = probe.gate.steps - before
+        for i in 1...enqueueSteps {
+            let (queue, value, _) = try scenario()
+            let gate = StepGate(pauseAt: i)
+            let paused = try spool.queue(queue, options: Self.options(gate))
+            // Recovery runs on `value`, the same pid, while `paused` is stopped mid-enqueue;
+            // then `value` itself enqueues and recovers including its own pid, as a reap would.
+            let outcome = Mutex<EnqueueOutcome?>(nil)
+            let enqueuing = (gate, { @Sendable in outcome.withLock { $0 = (try? paused.enqueue([try request("a", queue: queue)], expandingNow: true))?.first } })
+            let recovering = (StepGate(), { @Sendable in
+                _ = try? value.enqueue([try request("b", queue: queue)])
+                _ = try? value.recover(includingOwnLeases: true)
+            })
+            interleave(enqueuing, recovering)
+            #expect(outcome.withLock { $0.map { if case .accepted = $0 { true } else { false } } } == true, "step \(i): accepted")
+            try spool.expectConsistent(queue: queue, expected: ["a", "b"], "enqueue stopped before call \(i)")
+        }
+    }
 }
