@@ -36,7 +36,7 @@ private let runCommand = Command(
     }
     let supervisor = try Supervisor(
         config: config, configPath: absolute(path), executable: try CurrentProcess.executablePath(),
-        resetSharedMemory: reset, adminToken: adminToken, log: EventLog(component: "supervisor")
+        resetSharedMemory: reset, adminToken: adminToken, log: EventLog(component: "supervisor", minimum: config.logLevel)
     )
     return try supervisor.run(signals: signals)
 }
@@ -86,7 +86,7 @@ private let workerCommand = Command(
         limiter: limiter, provider: Providers.make(for: queue),
         executor: HTTPExecutor(maximumConnections: queue.maxConcurrentPerWorker, requestTimeout: queue.requestTimeout),
         credential: credential,
-        log: EventLog(component: "worker", context: [("queue", queue.name.rawValue), ("pid", "\(getpid())")])
+        log: EventLog(component: "worker", context: [("queue", queue.name.rawValue), ("pid", "\(getpid())")], minimum: config.logLevel)
     ))
     let done = DispatchSemaphore(value: 0)
     Task {

@@ -1,5 +1,6 @@
 import SluiceJSON
 import SluiceLimiter
+import SluicePOSIX
 
 /// The whole configuration file, decoded once and validated at start.
 public struct FleetConfig: Equatable, Sendable {
@@ -17,6 +18,10 @@ public struct FleetConfig: Equatable, Sendable {
     public var doneRetention: UInt64 = 0
     /// The largest request body the listener reads (an NDJSON batch), in bytes.
     public var maxRequestBodyBytes = 8 << 20
+    /// The least important log lines written (`debug`, `info`, `warn`,
+    /// `error`); warnings and errors are always written. At hundreds of tasks
+    /// a second, `warn` spares the journal a line per task.
+    public var logLevel = EventLog.Level.info
     /// Queues in the order the file lists them.
     public var queues: [QueueConfig]
 
@@ -59,6 +64,12 @@ public struct FleetConfig: Equatable, Sendable {
         config.shutdownTimeout = try root.duration("shutdownTimeout", atLeast: 1_000_000) ?? config.shutdownTimeout
         config.doneRetention = try root.duration("doneRetention") ?? config.doneRetention
         config.maxRequestBodyBytes = try root.integer("maxRequestBodyBytes", in: 1024...(1 << 30)) ?? config.maxRequestBodyBytes
+        if let text = try root.string("logLevel") {
+            guard let level = EventLog.Level(rawValue: text) else {
+                throw ConfigError("logLevel", "\"\(text)\" is not a level; write \"debug\", \"info\", \"warn\" or \"error\" (warnings and errors are always written)")
+            }
+            config.logLevel = level
+        }
         guard var queues = try root.object("queues"), !queues.keys.isEmpty else {
             throw ConfigError("queues", "is required: an object with at least one queue, e.g. {\"stripe-api\": {\"provider\": \"stripe\", \"rate\": \"90/s\"}}")
         }

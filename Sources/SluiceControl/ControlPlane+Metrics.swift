@@ -120,6 +120,14 @@ enum MetricsPage {
         each("sluice_limiter_push_backs_total", .counter, "Times a 429 or an exhausted budget pushed the whole queue back.") {
             $0.sample("sluice_limiter_push_backs_total", $2, $1.limiter.pushBacks)
         }
+        each("sluice_limiter_key_deferrals_total", .counter,
+             "Tasks given back to the spool because their key's own limit would not allow them within the booking horizon.") {
+            $0.sample("sluice_limiter_key_deferrals_total", $2, $1.limiter.keyDeferrals)
+        }
+        each("sluice_limiter_key_table_full_total", .counter,
+             "Reservations refused because every position a new key may take held a live key (the task went back to the spool).") {
+            $0.sample("sluice_limiter_key_table_full_total", $2, $1.limiter.keyTableFull)
+        }
         each("sluice_limiter_slots_reclaimed_total", .counter, "Concurrency slots freed because their holder died.") {
             $0.sample("sluice_limiter_slots_reclaimed_total", $2, $1.limiter.slotsReclaimed)
         }

@@ -21,6 +21,9 @@ public struct QueueCounters: Equatable, Sendable {
     public var slotsRefused: UInt64 = 0
     public var pushBacks: UInt64 = 0
     public var slotsReclaimed: UInt64 = 0
+    /// Requests refused because their key alone would not allow them within
+    /// the booking horizon (a worker gives each back to the spool).
+    public var keyDeferrals: UInt64 = 0
     /// Grants per wait bucket; `waitBucketBounds[i]` is bucket i's upper bound
     /// (ns, inclusive), the last bucket is +Inf. Not cumulative.
     public var waitHistogram: [UInt64] = Array(repeating: 0, count: QueueCounters.waitBucketBounds.count + 1)
@@ -34,6 +37,8 @@ public struct QueueCounters: Equatable, Sendable {
         case waits, waitNanoseconds, denials, pausedRefusals, costRejections
         case keyTableFull, slotsTaken, slotsRefused, pushBacks, slotsReclaimed
         static let histogram = 10 // 15 words follow
+        // After the histogram (words 25…31 were free in layout 2).
+        case keyDeferrals = 25
     }
 }
 
@@ -80,6 +85,7 @@ extension QueueHandle {
             totals.slotsRefused &+= word(QueueCounters.Field.slotsRefused.rawValue)
             totals.pushBacks &+= word(QueueCounters.Field.pushBacks.rawValue)
             totals.slotsReclaimed &+= word(QueueCounters.Field.slotsReclaimed.rawValue)
+            totals.keyDeferrals &+= word(QueueCounters.Field.keyDeferrals.rawValue)
             for bucket in totals.waitHistogram.indices {
                 totals.waitHistogram[bucket] &+= word(QueueCounters.Field.histogram + bucket)
             }

@@ -56,7 +56,7 @@ extension QueueHandle {
                                        notBefore: pushedBackUntil)
             guard case .granted(let startAt) = attempt.reservation else { return attempt.reservation }
             do {
-                let wait = startAt > coordinator.clock.now() ? startAt - coordinator.clock.now() : 0
+                let wait = startAt.subtractingSaturated(coordinator.clock.now())
                 if wait > 0 { try await Task.sleep(nanoseconds: wait) }
                 try Task.checkCancellation()
             } catch {
@@ -141,10 +141,13 @@ extension QueueHandle {
             }
             var observed: [UInt64] = []
             var start = max(now, notBefore)
+            var keyAllows = now
             for target in targets {
                 guard let tat = target.load() else { break } // a keyed cell was reused: start over
                 switch GCRA.reserve(tat: tat, now: now, cost: target.cost, limit: target.limit, maxWait: .max) {
-                case .granted(let startAt, _): start = max(start, startAt)
+                case .granted(let startAt, _):
+                    start = max(start, startAt)
+                    if target.isKeyed { keyAllows = startAt }
                 case .costExceedsBurst:
                     counters.add(.costRejections)
                     return (.costExceedsBurst, Commits())
@@ -156,6 +159,12 @@ extension QueueHandle {
             }
             guard observed.count == targets.count else { continue }
             if start - now > maxWait {
+                // The key alone is past the horizon: say so, so the caller
+                // does not hold a place in the queue's line for it.
+                if keyAllows - now > maxWait {
+                    counters.add(.keyDeferrals)
+                    return (.keyBusy(retryAfter: keyAllows - now - maxWait), Commits())
+                }
                 counters.add(.denials)
                 return (.denied(retryAfter: start - now - maxWait), Commits())
             }
@@ -185,6 +194,8 @@ struct CellTarget {
     let storage: Storage
     let limit: GCRA.Limit
     let cost: UInt64
+
+    var isKeyed: Bool { if case .keyed = storage { true } else { false } }
 
     /// The cell's TAT, or nil if a keyed entry no longer belongs to our key.
     func load() -> UInt64? {

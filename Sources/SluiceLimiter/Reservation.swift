@@ -6,6 +6,12 @@ public enum Reservation: Equatable, Sendable {
     /// The start would be more than `maxWait` away; asking again after
     /// `retryAfter` ns with the same `maxWait` would be granted, all else equal.
     case denied(retryAfter: UInt64)
+    /// The request's key, by its own limit, will not allow it within
+    /// `maxWait` (whatever the queue's other cells say): asking again after
+    /// `retryAfter` ns with the same `maxWait` would be granted, all else
+    /// equal. Unlike `denied`, waiting in line does not help the queue: a
+    /// worker gives the task back to the spool for that long.
+    case keyBusy(retryAfter: UInt64)
     /// The queue is paused: nothing is granted until it is resumed.
     case paused
     /// The request's cost exceeds a weighted limit's burst: it can never fit.

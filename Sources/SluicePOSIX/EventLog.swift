@@ -6,13 +6,32 @@ import Glibc
 /// Values are plain strings chosen by the caller; credentials are never
 /// passed in (they are `Secret`s, which print as `<redacted>` anyway).
 public struct EventLog: Sendable {
-    public enum Level: String, Sendable { case info, warn, error }
+    /// How much an event matters, least first. Lines below a log's `minimum`
+    /// are not written; warnings and errors always are.
+    public enum Level: String, Sendable, Comparable, CaseIterable {
+        case debug, info, warn, error
+
+        public static func < (left: Level, right: Level) -> Bool { left.rank < right.rank }
+
+        private var rank: Int {
+            switch self {
+            case .debug: 0
+            case .info: 1
+            case .warn: 2
+            case .error: 3
+            }
+        }
+    }
 
     private var context: [(String, String)]
     private let sink: @Sendable (String) -> Void
+    /// The least level written (never above `warn`: warnings and errors are always written).
+    public let minimum: Level
 
-    public init(component: String, context: [(String, String)] = [], sink: @escaping @Sendable (String) -> Void = { StandardStream.error.line($0) }) {
+    public init(component: String, context: [(String, String)] = [], minimum: Level = .info,
+                sink: @escaping @Sendable (String) -> Void = { StandardStream.error.line($0) }) {
         self.context = [("component", component)] + context
+        self.minimum = min(minimum, .warn)
         self.sink = sink
     }
 
@@ -23,11 +42,13 @@ public struct EventLog: Sendable {
         return copy
     }
 
+    public func debug(_ event: String, _ fields: (String, String)...) { emit(.debug, event, fields) }
     public func info(_ event: String, _ fields: (String, String)...) { emit(.info, event, fields) }
     public func warn(_ event: String, _ fields: (String, String)...) { emit(.warn, event, fields) }
     public func error(_ event: String, _ fields: (String, String)...) { emit(.error, event, fields) }
 
     private func emit(_ level: Level, _ event: String, _ fields: [(String, String)]) {
+        guard level >= minimum else { return }
         let pairs = [("ts", Self.timestamp()), ("level", level.rawValue)] + context + [("event", event)] + fields
         sink(pairs.map { "\($0.0)=\(Self.quoted($0.1))" }.joined(separator: " "))
     }

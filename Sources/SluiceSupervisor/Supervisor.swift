@@ -166,6 +166,7 @@ extension FleetConfig {
     public var spoolOptions: SpoolOptions {
         var options = SpoolOptions()
         options.doneRetention = doneRetention
+        options.log = EventLog(component: "spool", minimum: logLevel)
         return options
     }
 }

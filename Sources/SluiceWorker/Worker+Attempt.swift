@@ -75,40 +75,26 @@ extension Worker {
     }
 
     /// Waits for the reserved instant and a concurrency slot.
+    ///
+    /// An attempt books the shared schedule at most `bookingHorizon` ahead;
+    /// further out it waits without a booking and asks again, so a rate
+    /// change, a pause, a scale-down or a killed worker strands at most that
+    /// much of the schedule. A booking made at a rate no longer in force is
+    /// given back and made again: a rate change applies to what has not started.
     func admit(cost: UInt64, key: String?) async -> Admission {
         while !Task.isCancelled {
+            let rateBooked = parts.limiter.limits.rate
             let (reservation, ticket, localTicket) = reserve(cost: cost, key: key)
             switch reservation {
             case .granted(let startAt):
-                let now = MonotonicClock.now()
-                if startAt > now {
-                    do {
-                        try await Task.sleep(nanoseconds: startAt - now)
-                    } catch {
-                        ticket.giveBack()
-                        localTicket?.giveBack()
-                        return .cancelled
-                    }
-                }
-                // Paused while we slept: nothing new starts; hand the task back.
-                if parts.limiter.limits.paused {
+                let slept = await sleep(until: startAt)
+                if !slept || parts.limiter.limits.paused {
+                    // Shutdown, or paused while we slept: nothing new starts; hand the task back.
                     ticket.giveBack()
                     localTicket?.giveBack()
                     return .cancelled
                 }
-                // A reservation is a promise to start at its instant. Woken
-                // much later (the process was frozen or starved), starting now
-                // could stack with starts booked after ours: give the instant
-                // back and book again.
-                if MonotonicClock.now() > startAt &+ Self.lateStartTolerance {
-                    ticket.giveBack()
-                    localTicket?.giveBack()
-                    continue
-                }
-                // A 429 elsewhere since our reservation holds the whole queue:
-                // reserve again; the reservation honours the push-back, so the
-                // next turn of the loop sleeps behind it.
-                if parts.limiter.pushedBackUntil > MonotonicClock.now() {
+                if mustBookAgain(startAt: startAt, rateBooked: rateBooked) {
                     ticket.giveBack()
                     localTicket?.giveBack()
                     continue
@@ -123,31 +109,73 @@ extension Worker {
             case .paused:
                 // Hand the task back: a paused queue holds no task in a worker.
                 return .cancelled
+            case .keyBusy(let retryAfter):
+                // Its key, not the queue, is what blocks: back to the spool until
+                // the key allows, holding no place in the queue's line.
+                return .deferred(retryAfter)
             case .keyTableFull:
-                try? await Task.sleep(nanoseconds: 100_000_000)
+                parts.log.warn("queue.key_table_full", ("effect", "the task goes back to the spool for \(Self.keyTableFullDelay / 1_000_000) ms"))
+                return .deferred(Self.keyTableFullDelay)
             case .denied(let retryAfter):
-                if key != nil, queue.perKey != nil { return .deferred(retryAfter) }
-                try? await Task.sleep(nanoseconds: min(retryAfter, 1_000_000_000))
+                // The queue is busy beyond the horizon: wait, unbooked, until it is not.
+                guard await sleep(for: min(retryAfter, bookingHorizon(key: key))) else { return .cancelled }
             }
         }
         return .cancelled
     }
 
-    /// How far ahead this request may book the shared schedule.
+    /// Whether a booking, woken at its instant, must be given back and made
+    /// again instead of used.
+    private func mustBookAgain(startAt: UInt64, rateBooked: GCRA.Limit) -> Bool {
+        let now = MonotonicClock.now()
+        // A reservation is a promise to start at its instant. Woken much later
+        // (the process was frozen or starved), starting now could stack with
+        // starts booked after ours.
+        if now > startAt &+ Self.lateStartTolerance { return true }
+        // A 429 elsewhere since our reservation holds the whole queue: the
+        // next reservation honours the push-back.
+        if parts.limiter.pushedBackUntil > now { return true }
+        // The rate changed while we waited: book at the rate in force.
+        return parts.limiter.limits.rate != rateBooked
+    }
+
+    /// Sleeps until the monotonic instant `instant`; false if cancelled.
+    private func sleep(until instant: UInt64) async -> Bool {
+        let now = MonotonicClock.now()
+        return instant > now ? await sleep(for: instant - now) : !Task.isCancelled
+    }
+
+    private func sleep(for nanoseconds: UInt64) async -> Bool {
+        do {
+            try await Task.sleep(nanoseconds: nanoseconds)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// How far ahead an attempt may book the shared schedule: as far as this
+    /// worker's in-flight attempts could use at the rate in force, between
+    /// `minimumHorizon` and `maximumHorizon`.
     ///
-    /// A keyed request books only a short horizon ahead: booking the instant
-    /// its busy key allows would book the queue-wide cell then too, and every
+    /// A keyed request books a shorter horizon still: booking the instant its
+    /// busy key allows would book the queue-wide cell then too, and every
     /// request for a free key behind it would wait (head-of-line blocking; the
-    /// bench measured Twilio draining at 1.33× its theoretical time). Beyond
-    /// the horizon it is deferred to the spool instead.
-    private func reservationHorizon(key: String?) -> UInt64 {
-        guard key != nil, queue.perKey != nil else { return Self.maximumReservationAhead }
-        return max(2 * queue.rate.interval, Self.minimumKeyedHorizon)
+    /// bench measured Twilio draining at 1.33× its theoretical time). A key
+    /// busy beyond it is deferred to the spool instead (`keyBusy`).
+    func bookingHorizon(key: String?) -> UInt64 {
+        let interval = parts.limiter.limits.rate.interval
+        if key != nil, queue.perKey != nil {
+            let (twice, overflow) = interval.multipliedReportingOverflow(by: 2)
+            return min(max(overflow ? .max : twice, Self.minimumKeyedHorizon), Self.maximumHorizon)
+        }
+        let (span, overflow) = interval.multipliedReportingOverflow(by: UInt64(queue.maxConcurrentPerWorker))
+        return min(max(overflow ? .max : span, Self.minimumHorizon), Self.maximumHorizon)
     }
 
     private func reserve(cost: UInt64, key: String?) -> (Reservation, ReservationTicket, LocalTicket?) {
         let now = MonotonicClock.now()
-        let horizon = reservationHorizon(key: key)
+        let horizon = bookingHorizon(key: key)
         guard let localLimiter else {
             let (reservation, ticket) = parts.limiter.reserveTicket(cost: cost, key: key, maxWait: horizon)
             return (reservation, ticket, nil)

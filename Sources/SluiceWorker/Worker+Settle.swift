@@ -1,5 +1,6 @@
 import Foundation
 import SluiceConfig
+import SluiceCore
 import SluiceLimiter
 import SluicePOSIX
 import SluiceProviders
@@ -43,6 +44,8 @@ extension Worker {
         settle(lease, settlement, log: log.with([("status", status), ("ms", "\(elapsed / 1_000_000)")]), event: event)
     }
 
+    static func seconds(_ nanoseconds: UInt64) -> String { String(format: "%.3f", Double(nanoseconds) / 1e9) }
+
     /// The `result` label of an attempt that got `result` and means `outcome`.
     static func attemptResult(_ result: HTTPExecutor.Result, _ outcome: Outcome) -> AttemptResult {
         guard case .answered(let response) = result else { return .transportError }
@@ -68,14 +71,15 @@ extension Worker {
         case .deadLetter: parts.limiter.taskStatistics.completed(success: false)
         default: break
         }
+        // One clock read, subtracted with saturation: the clock may pass `due`
+        // between two reads (a trap, and a worker lost, when it did).
+        let now = parts.wallClock.now()
         switch settlement {
         case .deadLetter(let reason): log.warn(event, ("reason", reason))
         case .retry(let due, let error), .postpone(let due, let error):
-            let seconds = due > parts.wallClock.now() ? Double(due - parts.wallClock.now()) / 1e9 : 0
-            log.info(event, ("reason", error), ("retry_in_s", String(format: "%.3f", seconds)))
+            log.info(event, ("reason", error), ("retry_in_s", Self.seconds(due.subtractingSaturated(now))))
         case .reschedule(let due):
-            let seconds = due > parts.wallClock.now() ? Double(due - parts.wallClock.now()) / 1e9 : 0
-            log.info(event, ("due_in_s", String(format: "%.3f", seconds)))
+            log.debug(event, ("due_in_s", Self.seconds(due.subtractingSaturated(now))))
         default: log.info(event)
         }
     }

@@ -45,9 +45,12 @@ public final class Worker: Sendable {
     let stopping = Atomic<Bool>(false)
     let dispatcherDone = Atomic<Bool>(false)
 
-    /// How far ahead a reservation may be before the attempt gives it back
-    /// and asks again later (a long push-back, a paused queue).
-    static let maximumReservationAhead: UInt64 = 60_000_000_000
+    /// The booking horizon's bounds (see `bookingHorizon`): bookings are what
+    /// a rate change, a pause, a scale-down or a killed worker strands.
+    static let minimumHorizon: UInt64 = 200_000_000
+    static let maximumHorizon: UInt64 = 2_000_000_000
+    /// How long a task whose key found no room in the keyed table waits in the spool.
+    static let keyTableFullDelay: UInt64 = 1_000_000_000
     /// How late after its reserved instant an attempt may still start (see
     /// `admit`): more than scheduling jitter, far less than a frozen process.
     static let lateStartTolerance: UInt64 = 100_000_000

@@ -86,9 +86,21 @@ import SluiceCore
         let now = clock.now()
         #expect(queue.tryAcquire(key: "+15550001") == .granted(startAt: now))
         #expect(queue.tryAcquire(key: "+15550002") == .granted(startAt: now))
-        #expect(queue.tryAcquire(key: "+15550001") == .denied(retryAfter: Self.second))
+        // The number's own limit is what refuses it: the key is busy, not the queue.
+        #expect(queue.tryAcquire(key: "+15550001") == .keyBusy(retryAfter: Self.second))
         #expect(queue.reserve(key: "+15550001", maxWait: 2 * Self.second) == .granted(startAt: now + Self.second))
         #expect(queue.liveKeyCount == 2)
+        #expect(queue.counterTotals.keyDeferrals == 1)
+    }
+
+    @Test func perKey_whenTheQueueNotTheKeyBlocks_isDeniedNotKeyBusy() throws {
+        let queue = try queue(QueueLimits(rate: limit("10/s", burst: 2), perKey: limit("1/s")))
+        let now = clock.now()
+        #expect(queue.tryAcquire(key: "a") == .granted(startAt: now))
+        #expect(queue.tryAcquire(key: "b") == .granted(startAt: now))
+        // A fresh number, but the account's burst is spent: wait in line for the queue.
+        #expect(queue.tryAcquire(key: "c") == .denied(retryAfter: Self.second / 10))
+        #expect(queue.counterTotals.keyDeferrals == 0)
     }
 
     @Test func perKey_whenTableIsFull_saysSoAndReusesExpiredCells() throws {
@@ -103,7 +115,7 @@ import SluiceCore
         // Once a key's bucket has refilled, its cell is free for another key.
         clock.advance(by: Self.second)
         #expect(queue.tryAcquire(key: "n8") == .granted(startAt: clock.now()))
-        #expect(queue.tryAcquire(key: "n8") == .denied(retryAfter: Self.second))
+        #expect(queue.tryAcquire(key: "n8") == .keyBusy(retryAfter: Self.second))
     }
 
     @Test func weighted_startsAtTheLatestOfAllCells() throws {

@@ -60,5 +60,6 @@ private func describe(_ reservation: Reservation) -> String {
     case .paused: "paused"
     case .costExceedsBurst: "cost-exceeds-burst"
     case .keyTableFull: "key-table-full"
+    case .keyBusy: "key-busy"
     }
 }
