@@ -41,11 +41,13 @@ struct ArrivalLog {
         endpoints[endpoint, default: Entries()].statuses.append(UInt16(clamping: status))
     }
 
-    /// `{"unit": "us", "omitted": N, "endpoints": {"<name>": {"at": [...], "status": [...]}, ...}}`,
+    /// `{"unit": "us", "omitted": N, "monotonicStart": ns, "endpoints": {"<name>": {"at": [...], "status": [...]}, ...}}`,
     /// every provider endpoint present (empty arrays when it saw nothing).
-    var json: JSONValue {
+    /// The export; `start` is the CLOCK_MONOTONIC instant (ns) the instants
+    /// count from, so a test on the same host can place its own events among them.
+    func json(start: UInt64) -> JSONValue {
         .object([
-            ("unit", .string("us")), ("omitted", .integer(omitted)),
+            ("unit", .string("us")), ("omitted", .integer(omitted)), ("monotonicStart", .integer(Int(clamping: start))),
             ("endpoints", .object(SandboxEndpoint.allCases.filter { $0 != .echo }.map { endpoint in
                 let entries = endpoints[endpoint] ?? Entries()
                 return (endpoint.rawValue, .object([

@@ -53,8 +53,8 @@ public final class Sandbox: Sendable {
         }
         router.add("GET", "/__sandbox/arrivals") { _, _ in
             // A copy (copy-on-write, so cheap) taken under the lock; encoded outside it.
-            let arrivals = self.engine.withLock { $0.arrivals }
-            return .json(.ok, arrivals.json)
+            let (arrivals, start) = self.engine.withLock { ($0.arrivals, $0.startedAt) }
+            return .json(.ok, arrivals.json(start: start))
         }
         router.add("POST", "/__sandbox/reset") { _, _ in
             let now = self.clock.now()

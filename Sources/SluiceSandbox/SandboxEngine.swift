@@ -35,7 +35,8 @@ public struct SandboxEngine {
     private(set) var arrivals = ArrivalLog()
     private var idempotency = StripeIdempotency()
     private var shared: ResponseContext
-    private var startedAt: UInt64
+    /// The monotonic instant arrivals count from (start, or last reset).
+    private(set) var startedAt: UInt64
 
     public init(configuration: SandboxConfiguration, now: UInt64) {
         self.configuration = configuration
