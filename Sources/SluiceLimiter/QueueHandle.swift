@@ -96,6 +96,8 @@ public struct QueueHandle: Sendable, Equatable {
     /// Charges `extra` more units to every weighted cell, at once: the cost a
     /// request really had beyond the estimate it was admitted with (OpenAI's
     /// `usage.total_tokens`). Later requests wait for it; none is undone.
+    /// Requests booked before it and not yet started see `weightedOverruns`
+    /// change, and book again behind it (see `Worker.mustBookAgain`).
     public func chargeWeighted(extra: UInt64) {
         let config = ConfigRecord.read(block: block)
         for index in 0..<Int(config.weightedCount) {
@@ -110,6 +112,14 @@ public struct QueueHandle: Sendable, Equatable {
                 tat = actual
             }
         }
+        block.atomicWord(at: SegmentLayout.Block.weightedOverruns).pointee.wrappingAdd(1, ordering: .releasing)
+    }
+
+    /// How many usage reports so far exceeded the estimate they were booked
+    /// with (each charged by `chargeWeighted`): a booking made before the
+    /// latest one was made on too low a count.
+    public var weightedOverruns: UInt64 {
+        block.atomicWord(at: SegmentLayout.Block.weightedOverruns).pointee.load(ordering: .acquiring)
     }
 
     /// A spare word on the queue's last weighted cell line, for the bench's

@@ -75,6 +75,7 @@ public struct SegmentLayout: Equatable, Sendable {
         static let name = 16            // 64 bytes
         static let configGeneration = line          // Atomic<UInt64>
         static let pushedBackUntil = line + 8       // Atomic<UInt64>, monotonic ns
+        static let weightedOverruns = line + 16     // Atomic<UInt64>: usage reports above their estimate, so far
         static let configRecords = 2 * line         // 2 records of `ConfigRecord.size`
         static let mainCell = 4 * line              // Atomic<UInt64> TAT
         static let weightedCells = 5 * line         // weightedCapacity × line

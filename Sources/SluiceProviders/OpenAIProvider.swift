@@ -18,6 +18,7 @@ public struct OpenAIProvider: Provider {
         try task.require(kind: ["generate_text"])
         try task.require(fields: ["model", "messages"])
         guard case .array = task.payload["messages"] else { throw TaskRejected("payload.messages: must be an array of messages") }
+        _ = try Self.completionLimit(of: task)
         return OutgoingRequest(
             method: "POST", url: try RequestPath.join(base: baseURL, path: "/v1/chat/completions"),
             headers: bearer(credential) + [("Content-Type", "application/json")],
@@ -30,11 +31,24 @@ public struct OpenAIProvider: Provider {
         if case .array(let messages) = task.payload["messages"] {
             for case .object(let message) in messages { promptBytes += Self.textBytes(message["content"]) }
         }
-        let completion: UInt64 = switch task.payload["max_tokens"] ?? task.payload["max_completion_tokens"] {
-        case .number(let literal)?: UInt64(literal) ?? Self.defaultMaxTokens
-        default: Self.defaultMaxTokens
+        let completion = (try? Self.completionLimit(of: task)) ?? nil
+        let (total, overflow) = UInt64((promptBytes + 3) / 4).addingReportingOverflow(completion ?? Self.defaultMaxTokens)
+        return overflow ? .max : total
+    }
+
+    /// `max_tokens` (or `max_completion_tokens`) as OpenAI reads it: a whole
+    /// number however JSON writes it (`8000`, `8000.0`, `8e3`), at least 1;
+    /// nil when absent. Anything else would be refused by OpenAI with a 400,
+    /// and cannot be charged against the tokens limit: refused here.
+    static func completionLimit(of task: ProviderTask) throws(TaskRejected) -> UInt64? {
+        for name in ["max_tokens", "max_completion_tokens"] {
+            guard let value = task.payload[name] else { continue }
+            guard let tokens = value.wholeNumber, tokens >= 1 else {
+                throw TaskRejected("payload.\(name): must be a whole number of tokens, at least 1")
+            }
+            return tokens
         }
-        return UInt64((promptBytes + 3) / 4) + completion
+        return nil
     }
 
     public func classify(_ response: ProviderResponse, retryBound: UInt64, wallClockNow: Int) -> Classification {
@@ -52,9 +66,8 @@ public struct OpenAIProvider: Provider {
 
     /// `usage.total_tokens` from a chat completion answer.
     static func totalTokens(_ body: [UInt8]) -> UInt64? {
-        guard case .object(let answer)? = try? JSONParser.parse(body), case .object(let usage)? = answer["usage"],
-              case .number(let literal)? = usage["total_tokens"] else { return nil }
-        return UInt64(literal)
+        guard case .object(let answer)? = try? JSONParser.parse(body), case .object(let usage)? = answer["usage"] else { return nil }
+        return usage["total_tokens"]?.wholeNumber
     }
 
     private static func textBytes(_ content: JSONValue?) -> Int {

@@ -84,6 +84,7 @@ extension Worker {
     func admit(cost: UInt64, key: String?) async -> Admission {
         while !Task.isCancelled {
             let rateBooked = parts.limiter.limits.rate
+            let overrunsBooked = parts.limiter.weightedOverruns
             let (reservation, ticket, localTicket) = reserve(cost: cost, key: key)
             switch reservation {
             case .granted(let startAt):
@@ -94,7 +95,7 @@ extension Worker {
                     localTicket?.giveBack()
                     return .cancelled
                 }
-                if mustBookAgain(startAt: startAt, rateBooked: rateBooked) {
+                if mustBookAgain(startAt: startAt, rateBooked: rateBooked, overrunsBooked: overrunsBooked) {
                     ticket.giveBack()
                     localTicket?.giveBack()
                     continue
@@ -126,7 +127,7 @@ extension Worker {
 
     /// Whether a booking, woken at its instant, must be given back and made
     /// again instead of used.
-    private func mustBookAgain(startAt: UInt64, rateBooked: GCRA.Limit) -> Bool {
+    private func mustBookAgain(startAt: UInt64, rateBooked: GCRA.Limit, overrunsBooked: UInt64) -> Bool {
         let now = MonotonicClock.now()
         // A reservation is a promise to start at its instant. Woken much later
         // (the process was frozen or starved), starting now could stack with
@@ -136,7 +137,11 @@ extension Worker {
         // next reservation honours the push-back.
         if parts.limiter.pushedBackUntil > now { return true }
         // The rate changed while we waited: book at the rate in force.
-        return parts.limiter.limits.rate != rateBooked
+        if parts.limiter.limits.rate != rateBooked { return true }
+        // A request's real cost (tokens) came back above its estimate while we
+        // waited: our instant was computed without it. Book again behind it,
+        // so the weighted window holds even when estimates fall short.
+        return !queue.weighted.isEmpty && parts.limiter.weightedOverruns != overrunsBooked
     }
 
     /// Sleeps until the monotonic instant `instant`; false if cancelled.

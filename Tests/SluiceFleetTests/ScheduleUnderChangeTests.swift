@@ -138,4 +138,30 @@ import Testing
         #expect(span <= 3000.0 / 150 * 1.1, "3,000 numbers at 150/s: first to last arrival \(span) s")
         #expect(number(try fixture.stats(), "endpoints", "twilio.messages", "rateLimited") == 0)
     }
+
+    /// OpenAI counts `max_tokens` however JSON writes it: `1500.0` and `1.5e3`
+    /// are 1,500 tokens charged at request time. Read as the 1,024 default
+    /// (the defect), a full bucket admitted 43 such requests at once where 29 fit.
+    @Test func openAITokens_writtenAsDecimalsOrExponents_neverExceedTheTokensWindow() throws {
+        // A bucket of 45,000 refilled at 12,000/s admits at most 57,000 tokens
+        // in any second of starts; the provider allows 60,000 (headroom for
+        // send jitter at the window's edge: running at the exact number is issue 12's).
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {"openai.requests": "1000/s", "openai.tokens": "60000/s"}}"#)
+        try fixture.configure(queues: """
+            {"openai-api": {"provider": "openai", "baseURL": "BASE", "rate": "200/s", "burst": 50, "processes": 4, "maxConcurrentPerWorker": 12,
+                            "weighted": [{"name": "tokens", "rate": "12000/s", "burst": 45000}]}}
+            """)
+        let forms = ["1500.0", "1.5e3", "15E2", "1500"]
+        try fixture.enqueue("openai-api", (0..<80).map {
+            #"{"id":"ai-\#($0)","kind":"generate_text","payload":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hi"}],"max_tokens":\#(forms[$0 % 4])}}"#
+        })
+        try fixture.startFleet()
+        #expect(fixture.waitUntilDrained(["openai-api"], seconds: 60), "drained")
+        _ = try fixture.stopFleet()
+        let stats = try fixture.stats()
+        #expect(number(stats, "endpoints", "openai.chat_completions", "successes") == 80)
+        #expect(number(stats, "endpoints", "openai.chat_completions", "rateLimited") == 0, "no 429")
+        let worst = number(stats, "limits", "openai.tokens", "worstWindow")
+        #expect(worst > 0 && worst <= 60000, "busiest second: \(worst) tokens of 60,000")
+    }
 }

@@ -60,3 +60,20 @@ import Testing
         #expect(JSONObject([]) == JSONObject())
     }
 }
+
+@Suite struct JSONWholeNumberTests {
+    @Test(arguments: [
+        ("8000", UInt64?(8000)), ("8000.0", 8000), ("8e3", 8000), ("8E+3", 8000), ("0.8e4", 8000), ("80000e-1", 8000),
+        ("0.05e2", 5), ("0", 0), ("-0", 0), ("0.0e-7", 0), ("18446744073709551615", .max),
+        ("8000.5", nil), ("-1", nil), ("1e400", nil), ("18446744073709551616", nil), ("1e-400", nil), ("0.1", nil),
+        ("1.8446744073709551615e19", .max), ("100000000000000000000e-1", 10_000_000_000_000_000_000),
+    ])
+    func wholeNumber_readsEveryWayJSONWritesAWholeNumber(_ literal: String, _ expected: UInt64?) {
+        #expect(JSONValue.number(literal).wholeNumber == expected, "\(literal)")
+    }
+
+    @Test func wholeNumber_ofANonNumber_isNil() {
+        #expect(JSONValue.string("8000").wholeNumber == nil)
+        #expect(JSONValue.bool(true).wholeNumber == nil)
+    }
+}

@@ -38,6 +38,23 @@ func task(_ kind: String, _ json: String, id: String = "task-1") throws -> Provi
         #expect(openai.estimatedCost(of: unbounded) == 1 + OpenAIProvider.defaultMaxTokens)
     }
 
+    @Test(arguments: ["8000", "8000.0", "8e3", "8E+3", "0.8e4"])
+    func openai_readsMaxTokensHoweverJSONWritesIt(_ literal: String) throws {
+        let openai = OpenAIProvider(baseURL: "https://api.openai.com")
+        let generate = try task("generate_text", #"{"model":"m","messages":[{"role":"user","content":"12345678"}],"max_tokens":\#(literal)}"#)
+        #expect(openai.estimatedCost(of: generate) == 8002, "\(literal) is 8,000 tokens, as OpenAI counts it")
+        #expect(throws: Never.self) { try openai.request(for: generate, credential: key) }
+    }
+
+    @Test(arguments: ["8000.5", "-1", "0", "1e400", "\"8000\"", "true"])
+    func openai_refusesAMaxTokensThatIsNotAWholeNumber(_ literal: String) throws {
+        let openai = OpenAIProvider(baseURL: "https://api.openai.com")
+        let generate = try task("generate_text", #"{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":\#(literal)}"#)
+        #expect(throws: TaskRejected("payload.max_tokens: must be a whole number of tokens, at least 1")) {
+            try openai.request(for: generate, credential: key)
+        }
+    }
+
     @Test func twilio_usesBasicAuthWithTheAccountSID() throws {
         let request = try TwilioProvider(baseURL: "https://api.twilio.com", accountSID: "AC42").request(
             for: task("send_sms", #"{"To":"+15550100","From":"+15550199","Body":"hi"}"#), credential: Secret("tok"))
