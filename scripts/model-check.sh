@@ -27,6 +27,8 @@ spool | -DBROKEN_ORIGIN   | fail
 spool | -DBROKEN_ORDER    | fail
 spool | -DBROKEN_OWN      | fail
 spool | -DBROKEN_WITHDRAW | fail
+hosts |                   | pass
+hosts | -DBROKEN          | fail
 "
 OUT=.build/model
 # Any C compiler builds pan.c; the Swift toolchain always brings clang.
