@@ -1,6 +1,7 @@
 import Glibc
 import SluiceHTTP
 import SluiceJSON
+import SluiceProviders
 import SluiceSpool
 
 extension ControlPlane {
@@ -42,11 +43,16 @@ extension ControlPlane {
             throw .badRequest("Content-Type \(contentType) is not accepted: send application/json (one task) or application/x-ndjson (one task per line)")
         }
         guard ndjson else {
+            let task: TaskRequest
             do {
-                return [try TaskRequest(parsing: request.body, queue: queue.config.name)]
+                task = try TaskRequest(parsing: request.body, queue: queue.config.name)
             } catch {
                 throw .badRequest("\(error) (for several tasks send one per line with Content-Type: application/x-ndjson)")
             }
+            if let refusal = CostAdmission.refusal(kind: task.kind, payload: task.payload, cost: task.cost, queue: queue.config) {
+                throw .badRequest("\(refusal); nothing was queued")
+            }
+            return [task]
         }
         var tasks: [TaskRequest] = []
         var lineNumber = 0
@@ -56,11 +62,16 @@ extension ControlPlane {
             guard tasks.count < queue.spool.options.maximumBatchCount else {
                 throw .tooLarge("more than \(queue.spool.options.maximumBatchCount) tasks in one request: send them in smaller batches; nothing was queued")
             }
+            let task: TaskRequest
             do {
-                tasks.append(try TaskRequest(parsing: line, queue: queue.config.name))
+                task = try TaskRequest(parsing: line, queue: queue.config.name)
             } catch {
                 throw .badRequest("line \(lineNumber): \(error); nothing was queued")
             }
+            if let refusal = CostAdmission.refusal(kind: task.kind, payload: task.payload, cost: task.cost, queue: queue.config) {
+                throw .badRequest("line \(lineNumber): \(refusal); nothing was queued")
+            }
+            tasks.append(task)
         }
         guard !tasks.isEmpty else { throw .badRequest("the body holds no task") }
         return tasks

@@ -25,16 +25,31 @@ public struct OpenAIProvider: Provider {
         )
     }
 
+    /// Saturates: `max_tokens` comes from the task, and any 64-bit number
+    /// is accepted there (`18446744073709551615` plus the prompt trapped every
+    /// worker of the queue). A cost above a weighted limit's burst is refused
+    /// at the door (`CostAdmission`), and by the limiter if one gets through.
     public func estimatedCost(of task: ProviderTask) -> UInt64 {
-        var promptBytes = 0
+        var promptBytes: UInt64 = 0
         if case .array(let messages) = task.payload["messages"] {
-            for case .object(let message) in messages { promptBytes += Self.textBytes(message["content"]) }
+            for case .object(let message) in messages { promptBytes = promptBytes.addingSaturated(Self.textBytes(message["content"])) }
         }
         let completion: UInt64 = switch task.payload["max_tokens"] ?? task.payload["max_completion_tokens"] {
-        case .number(let literal)?: UInt64(literal) ?? Self.defaultMaxTokens
+        case .number(let literal)?: Self.tokenCount(literal)
         default: Self.defaultMaxTokens
         }
-        return UInt64((promptBytes + 3) / 4) + completion
+        return (promptBytes / 4 + (promptBytes % 4 == 0 ? 0 : 1)).addingSaturated(completion)
+    }
+
+    /// A JSON number as a token count, saturating: past 2⁶⁴−1 (or `1e400`)
+    /// it is `UInt64.max`, a fraction rounds up, a negative one is 0 (the API
+    /// refuses it; it costs nothing here).
+    static func tokenCount(_ literal: String) -> UInt64 {
+        if let whole = UInt64(literal) { return whole }
+        guard let value = Double(literal), !value.isNaN else { return defaultMaxTokens }
+        if value <= 0 { return 0 }
+        if value >= 18_446_744_073_709_551_615.0 { return .max }
+        return UInt64(value.rounded(.up))
     }
 
     public func classify(_ response: ProviderResponse, retryBound: UInt64, wallClockNow: Int) -> Classification {
@@ -57,12 +72,12 @@ public struct OpenAIProvider: Provider {
         return UInt64(literal)
     }
 
-    private static func textBytes(_ content: JSONValue?) -> Int {
+    private static func textBytes(_ content: JSONValue?) -> UInt64 {
         switch content {
-        case .string(let text)?: text.utf8.count
+        case .string(let text)?: UInt64(text.utf8.count)
         case .array(let parts)?: parts.reduce(0) { total, part in
             guard case .object(let object) = part else { return total }
-            return total + textBytes(object["text"])
+            return total.addingSaturated(textBytes(object["text"]))
         }
         default: 0
         }
