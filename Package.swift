@@ -29,7 +29,7 @@ let package = Package(
         // Pure providers: task → request, answer → outcome; the shared status rules.
         .target(name: "SluiceProviders", dependencies: ["SluiceCore", "SluiceConfig", "SluiceJSON"], swiftSettings: strict),
         // One worker process: claim, reserve, send, classify, settle; graceful drain.
-        .target(name: "SluiceWorker", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders"], swiftSettings: strict),
+        .target(name: "SluiceWorker", dependencies: ["CSluiceShim", "SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders"], swiftSettings: strict),
         // The supervisor's HTTP listener: /metrics, health, ingest and admin API; and their client.
         .target(name: "SluiceControl", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders", "SluiceHTTP"], swiftSettings: strict),
         // `sluice run`: prepares segment and spool, runs and restarts the workers.

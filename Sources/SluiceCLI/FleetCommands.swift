@@ -84,7 +84,8 @@ private let workerCommand = Command(
     let worker = Worker(queue: queue, parts: Worker.Parts(
         store: store,
         limiter: limiter, provider: Providers.make(for: queue),
-        executor: HTTPExecutor(maximumConnections: queue.maxConcurrentPerWorker, requestTimeout: queue.requestTimeout),
+        executor: try HTTPExecutor(maximumConnections: queue.maxConcurrentPerWorker, requestTimeout: queue.requestTimeout,
+                               maximumResponseBytes: queue.maxResponseBytes),
         credential: credential,
         log: EventLog(component: "worker", context: [("queue", queue.name.rawValue), ("pid", "\(getpid())")])
     ))

@@ -40,6 +40,9 @@ public final class Worker: Sendable {
     let queue: QueueConfig
     let parts: Parts
     let localLimiter: LocalLimiter?
+    /// Removes the queue's credential from everything a provider wrote
+    /// before it is stored or logged.
+    let redactor: SecretRedactor
     let attempts = AttemptRegistry()
     let permits: DispatchSemaphore
     let stopping = Atomic<Bool>(false)
@@ -59,6 +62,7 @@ public final class Worker: Sendable {
         self.parts = parts
         self.localLimiter = queue.perWorkerRate.map { LocalLimiter(limit: GCRA.Limit(rate: $0, burst: queue.perWorkerBurst)) }
         self.permits = DispatchSemaphore(value: queue.maxConcurrentPerWorker)
+        self.redactor = parts.provider.redactor(credential: parts.credential)
     }
 
     /// Works until `stopRequested()` turns true, then drains: attempts that
