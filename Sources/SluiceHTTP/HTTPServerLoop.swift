@@ -16,7 +16,12 @@ final class HTTPServerLoop: @unchecked Sendable {
     let inbox: LoopInbox
     private let handler: HTTPHandler
     private let policy: HTTPConnection.Policy
+    /// For connections let in over the cap: priority paths only, then close.
+    private let priorityPolicy: HTTPConnection.Policy
+    private let bodyBudget: HTTPBodyBudget
     private let maxConnections: Int
+    private let maxPriorityConnections: Int
+    private var priorityOpen = 0
     private let gracePeriod: UInt64
     private let counters: HTTPServerCounters
     private let executor = HandlerExecutor(label: "sluice.http.handlers")
@@ -35,29 +40,52 @@ final class HTTPServerLoop: @unchecked Sendable {
         var output: [UInt8] = []
         var outputOffset = 0
         var interest: UInt32
+        /// Let in over the cap, for priority paths only.
+        let priority: Bool
 
-        init(fd: Int32, machine: HTTPConnection, interest: UInt32) {
+        init(fd: Int32, machine: HTTPConnection, interest: UInt32, priority: Bool) {
             self.fd = fd
             self.machine = machine
             self.interest = interest
+            self.priority = priority
         }
     }
 
-    init(listener: Int32, configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler,
+    init(listener: Int32, configuration: HTTPServerConfiguration, screen: HTTPHeadScreen?, handler: @escaping HTTPHandler,
          counters: HTTPServerCounters) throws(SystemError) {
         self.listener = listener
         self.handler = handler
         self.counters = counters
         epoll = try Epoll()
         inbox = LoopInbox(wake: try WakeSignal())
-        policy = HTTPConnection.Policy(limits: configuration.limits, idleTimeout: configuration.idleTimeout.nanoseconds,
-                                       readTimeout: configuration.readTimeout.nanoseconds,
-                                       writeTimeout: configuration.writeTimeout.nanoseconds,
-                                       lingerTimeout: min(configuration.readTimeout.nanoseconds, 2_000_000_000))
+        bodyBudget = HTTPBodyBudget(capacity: configuration.maxBufferedBodyBytes)
+        var policy = HTTPConnection.Policy(limits: configuration.limits, idleTimeout: configuration.idleTimeout.nanoseconds,
+                                           readTimeout: configuration.readTimeout.nanoseconds,
+                                           writeTimeout: configuration.writeTimeout.nanoseconds,
+                                           lingerTimeout: min(configuration.readTimeout.nanoseconds, 2_000_000_000),
+                                           screen: screen, bodyBudget: bodyBudget)
+        self.policy = policy
+        policy.screen = Self.priorityScreen(paths: configuration.priorityPaths, then: screen)
+        policy.closeAfterAnswer = true
+        policy.idleTimeout = min(policy.idleTimeout, 2_000_000_000)
+        policy.readTimeout = min(policy.readTimeout, 2_000_000_000)
+        priorityPolicy = policy
         maxConnections = configuration.maxConnections
+        maxPriorityConnections = configuration.priorityConnections
         gracePeriod = configuration.shutdownGracePeriod.nanoseconds
         try epoll.add(listener, events: Epoll.input, token: Self.listenerToken)
         try epoll.add(inbox.wake.fd, events: Epoll.input, token: Self.wakeToken)
+    }
+
+    /// Over the cap, only a body-less GET or HEAD of a priority path goes on
+    /// (to `then`, the server's own screen); anything else is the cap's 503.
+    private static func priorityScreen(paths: Set<String>, then screen: HTTPHeadScreen?) -> HTTPHeadScreen {
+        { head, contentLength in
+            guard paths.contains(head.path), head.method == "GET" || head.method == "HEAD", contentLength == 0 else {
+                return HTTPResponse.text(.serviceUnavailable, "too many open connections; retry shortly", headers: ["Retry-After": "1"])
+            }
+            return screen?(head, contentLength)
+        }
     }
 
     /// Runs until `stop` has been posted and every connection is closed (or
@@ -95,7 +123,13 @@ final class HTTPServerLoop: @unchecked Sendable {
             guard let result = ListeningSocket.accept(listener) else { return }
             switch result {
             case .success(let fd):
-                if connections.count >= maxConnections { refuse(fd) } else { register(fd) }
+                if connections.count - priorityOpen < maxConnections {
+                    register(fd, priority: false)
+                } else if priorityOpen < maxPriorityConnections {
+                    register(fd, priority: true)
+                } else {
+                    refuse(fd)
+                }
             case .failure:
                 // Out of descriptors (EMFILE/ENFILE) or memory: level-triggered epoll
                 // would spin on the still-pending connection, so pause accepting briefly.
@@ -105,11 +139,12 @@ final class HTTPServerLoop: @unchecked Sendable {
         }
     }
 
-    private func register(_ fd: Int32) {
+    private func register(_ fd: Int32, priority: Bool) {
         let now = MonotonicClock.now()
         let token = nextToken
         nextToken += 1
-        let record = ConnectionRecord(fd: fd, machine: HTTPConnection(policy: policy, now: now), interest: Epoll.input)
+        let machine = HTTPConnection(policy: priority ? priorityPolicy : policy, now: now)
+        let record = ConnectionRecord(fd: fd, machine: machine, interest: Epoll.input, priority: priority)
         do {
             try epoll.add(fd, events: record.interest, token: token)
         } catch {
@@ -117,6 +152,10 @@ final class HTTPServerLoop: @unchecked Sendable {
             return
         }
         connections[token] = record
+        if priority {
+            priorityOpen += 1
+            counters.priority.add(1, ordering: .relaxed)
+        }
         counters.connectionOpened()
         noteDeadline(record)
     }
@@ -188,6 +227,7 @@ final class HTTPServerLoop: @unchecked Sendable {
                 closeConnection(token)
             }
         }
+        counters.buffered.store(bodyBudget.used, ordering: .relaxed)
         guard connections[token] != nil else { return }
         updateInterest(record, token: token)
         noteDeadline(record)
@@ -233,6 +273,8 @@ final class HTTPServerLoop: @unchecked Sendable {
 
     private func closeConnection(_ token: UInt64) {
         guard let record = connections.removeValue(forKey: token) else { return }
+        record.machine.releaseBudget()
+        if record.priority { priorityOpen -= 1 }
         close(record.fd)
         counters.connectionClosed()
     }
