@@ -30,6 +30,8 @@ private let runCommand = Command(
     guard let path = try arguments.option("--config") else { throw UsageError("--config FILE is required") }
     let reset = arguments.flag("--reset-shm")
     try arguments.finish()
+    // The listener's connection cap is sized from this limit (workers inherit it).
+    DescriptorLimit.raiseSoftLimit()
     let config = try loadChecked(path, terminal: terminal)
     let adminToken = try config.adminToken.map { source throws -> Secret in
         try source.resolve(environment: ProcessInfo.processInfo.environment, readFile: readSmallFile)

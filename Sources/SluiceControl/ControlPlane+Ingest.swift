@@ -14,7 +14,7 @@ extension ControlPlane {
     /// spool is not enqueued again: its id is answered with `"existing"`, so
     /// a producer can retry a request whose answer it lost (idempotent ids).
     func ingest(_ request: HTTPRequest, into queue: Queue) throws(ControlError) -> HTTPResponse {
-        guard !state.isDraining else { throw .unavailable("the fleet is draining; send the tasks to another instance or retry after it restarts") }
+        guard !state.isDraining else { throw .unavailable(Self.drainingMessage) }
         let requests = try Self.parseTasks(request, queue: queue)
         let outcomes: [EnqueueOutcome]
         do {
@@ -22,6 +22,9 @@ extension ControlPlane {
         } catch {
             if let errno = error.systemError?.errno, errno == ENOSPC || errno == EDQUOT {
                 throw .diskFull("the spool's file system is full: nothing from this request was queued; free space and retry")
+            }
+            if let errno = error.systemError?.errno, errno == EMFILE || errno == ENFILE {
+                throw .unavailable("the supervisor is out of file descriptors (raise LimitNOFILE or ulimit -n): nothing from this request was queued; retry shortly")
             }
             throw .storage("the spool could not take the tasks: \(error.description); nothing from this request was queued")
         }
@@ -36,12 +39,19 @@ extension ControlPlane {
         return .json(.accepted, JSONWriter.bytes(.object([("tasks", .array(tasks))])))
     }
 
-    static func parseTasks(_ request: HTTPRequest, queue: Queue) throws(ControlError) -> [TaskRequest] {
+    /// Whether `request` carries NDJSON (true) or one JSON task (false), from
+    /// its `Content-Type`; any other type is refused.
+    static func ingestFormat(_ request: HTTPRequest) throws(ControlError) -> Bool {
         let contentType = (request.headers["Content-Type"] ?? "application/json").lowercased()
         let ndjson = contentType.hasPrefix("application/x-ndjson") || contentType.hasPrefix("application/jsonl")
         guard ndjson || contentType.hasPrefix("application/json") else {
             throw .badRequest("Content-Type \(contentType) is not accepted: send application/json (one task) or application/x-ndjson (one task per line)")
         }
+        return ndjson
+    }
+
+    static func parseTasks(_ request: HTTPRequest, queue: Queue) throws(ControlError) -> [TaskRequest] {
+        let ndjson = try ingestFormat(request)
         guard ndjson else {
             let task: TaskRequest
             do {
