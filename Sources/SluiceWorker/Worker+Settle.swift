@@ -9,7 +9,17 @@ extension Worker {
     /// Classifies an attempt's result, tells the queue what it learnt
     /// (push-back, real cost), and settles the task.
     func conclude(_ lease: Lease, result: HTTPExecutor.Result, cost: UInt64, elapsed: UInt64, log: EventLog) {
-        let (classification, status) = classify(result)
+        let record = lease.task
+        // Classifying reads what the provider sent: provider code, run as the task in hand.
+        let (classification, status, settlement) = providerGuard.run(for: lease) {
+            let (classification, status) = classify(result)
+            let settlement = AttemptPlan.settlement(
+                for: classification.outcome, attempt: record.attempt,
+                maximumAttempts: record.maxAttempts ?? queue.retry.maximumAttempts, policy: queue.retry,
+                now: parts.wallClock.now(), jitterUnit: Double.random(in: 0..<1)
+            )
+            return (classification, status, redacted(settlement))
+        }
         parts.limiter.taskStatistics.attemptConcluded(
             Self.attemptResult(status: status, classification.outcome), status: status, duration: elapsed)
         let statusText = status.map { "\($0)" } ?? "none"
@@ -20,12 +30,6 @@ extension Worker {
         if let used = classification.costUsed, used > cost {
             parts.limiter.chargeWeighted(extra: used - cost)
         }
-        let record = lease.task
-        let settlement = AttemptPlan.settlement(
-            for: classification.outcome, attempt: record.attempt,
-            maximumAttempts: record.maxAttempts ?? queue.retry.maximumAttempts, policy: queue.retry,
-            now: parts.wallClock.now(), jitterUnit: Double.random(in: 0..<1)
-        )
         let event = switch settlement {
         case .complete: "task.done"
         case .deadLetter: "task.dead"
