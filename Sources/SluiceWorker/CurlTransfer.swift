@@ -24,6 +24,8 @@ final class CurlTransfer {
     /// Why the answer was cut off, once it was.
     private(set) var oversized: String?
     private var headerBytes = 0
+    /// Body bytes have arrived: header lines from now on are trailers.
+    private var bodyStarted = false
 
     /// A HEAD request's answer declares the length of a body it does not carry.
     let answersHead: Bool
@@ -42,24 +44,29 @@ final class CurlTransfer {
             body = []
             return 0
         }
+        bodyStarted = bodyStarted || !bytes.isEmpty
         body.append(contentsOf: bytes)
         return bytes.count
     }
 
-    /// One header line (status line included, CRLF included).
+    /// One header line (status line included, CRLF included). Lines after
+    /// body bytes are trailers: counted, not read.
     func receivedHeader(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard oversized == nil else { return 0 }
         headerBytes += bytes.count
         guard headerBytes <= Self.maximumHeaderBytes else {
             oversized = "a head over \(Self.maximumHeaderBytes) bytes"
+            body = []
             return 0
         }
+        guard !bodyStarted else { return bytes.count }
         var line = Array(bytes)
         while let last = line.last, last == 0x0D || last == 0x0A { line.removeLast() }
         if line.starts(with: Array("HTTP/".utf8)) {
             // A new head: an interim 1xx, or the final answer.
             headers = [:]
             let parts = line.split(separator: 0x20, maxSplits: 2)
-            status = parts.count >= 2 ? Int(String(decoding: parts[1], as: UTF8.self)) ?? 0 : 0
+            status = parts.count >= 2 ? Self.statusCode(parts[1]) : 0
         } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
             let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
             var value = line[(colon + 1)...]
@@ -73,6 +80,14 @@ final class CurlTransfer {
             }
         }
         return bytes.count
+    }
+
+    /// Three digits, 100…599 (RFC 9110 §15); anything else (a sign, more
+    /// digits, a word) is no status: 0, and the answer is refused as not HTTP.
+    static func statusCode(_ text: ArraySlice<UInt8>) -> Int {
+        guard text.count == 3, text.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return 0 }
+        let code = text.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        return (100...599).contains(code) ? code : 0
     }
 
     /// Progress: `total` declared body bytes (0 when unknown), `now` received
