@@ -73,7 +73,7 @@ public final class ControlPlane: Sendable {
                                   configured: config.maxConnections)
         let configuration = HTTPServerConfiguration(
             address: address, limits: limits, maxConnections: plan.maxConnections,
-            priorityConnections: plan.probeConnections, priorityPaths: ["/healthz", "/readyz"],
+            priorityConnections: plan.probeConnections, priorityPaths: ["/healthz", "/readyz"], closesIdleAtCap: true,
             maxBufferedBodyBytes: config.maxBufferedBodyBytes)
         let router = self.router
         let server = HTTPServer(configuration: configuration, screen: { [self] head, length in

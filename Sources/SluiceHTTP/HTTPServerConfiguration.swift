@@ -16,6 +16,10 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     /// probes are answered even when the cap is reached. Others on them get 503.
     public var priorityConnections: Int
     public var priorityPaths: Set<String>
+    /// At the cap, close the connection idle the longest (waiting for its
+    /// next or first request) to let a new one in, instead of refusing the
+    /// new one: idle connections alone then cannot lock clients out.
+    public var closesIdleAtCap: Bool
     /// Bytes of request bodies held at once across all connections
     /// (`HTTPBodyBudget`); a request that does not fit gets 503 before its
     /// body is read. Never less than `limits.maxBodyBytes`.
@@ -37,6 +41,7 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
                 maxConnections: Int = 1024,
                 priorityConnections: Int = 0,
                 priorityPaths: Set<String> = [],
+                closesIdleAtCap: Bool = false,
                 maxBufferedBodyBytes: Int = 64 << 20,
                 idleTimeout: Duration = .seconds(30),
                 readTimeout: Duration = .seconds(10),
@@ -48,6 +53,7 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
         self.maxConnections = maxConnections
         self.priorityConnections = priorityConnections
         self.priorityPaths = priorityPaths
+        self.closesIdleAtCap = closesIdleAtCap
         self.maxBufferedBodyBytes = max(maxBufferedBodyBytes, limits.maxBodyBytes)
         self.idleTimeout = idleTimeout
         self.readTimeout = readTimeout

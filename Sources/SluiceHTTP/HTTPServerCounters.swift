@@ -18,6 +18,9 @@ public struct HTTPServerStatistics: Sendable, Equatable {
     public var priorityConnections: Int
     /// Body bytes held now across connections (the body budget in use).
     public var bufferedBodyBytes: Int
+    /// Connections closed at the cap to make room for a new one (idle ones,
+    /// or priority ones with no request in hand).
+    public var evictedConnections: Int
 }
 
 /// The counters behind `HTTPServerStatistics`, updated by the loop thread and
@@ -31,6 +34,7 @@ final class HTTPServerCounters: Sendable {
     let timedOut = Atomic<Int>(0)
     let priority = Atomic<Int>(0)
     let buffered = Atomic<Int>(0)
+    let evicted = Atomic<Int>(0)
 
     func connectionOpened() {
         accepted.add(1, ordering: .relaxed)
@@ -45,6 +49,7 @@ final class HTTPServerCounters: Sendable {
             acceptedConnections: accepted.load(ordering: .relaxed), refusedConnections: refused.load(ordering: .relaxed),
             openConnections: open.load(ordering: .relaxed), peakOpenConnections: peakOpen.load(ordering: .relaxed),
             requests: requests.load(ordering: .relaxed), timedOutConnections: timedOut.load(ordering: .relaxed),
-            priorityConnections: priority.load(ordering: .relaxed), bufferedBodyBytes: buffered.load(ordering: .relaxed))
+            priorityConnections: priority.load(ordering: .relaxed), bufferedBodyBytes: buffered.load(ordering: .relaxed),
+            evictedConnections: evicted.load(ordering: .relaxed))
     }
 }

@@ -21,7 +21,10 @@ final class HTTPServerLoop: @unchecked Sendable {
     private let bodyBudget: HTTPBodyBudget
     private let maxConnections: Int
     private let maxPriorityConnections: Int
+    private let closesIdleAtCap: Bool
     private var priorityOpen = 0
+    /// Normal connections waiting for a request: the oldest yields at the cap.
+    private var idle = IdleConnections()
     private let gracePeriod: UInt64
     private let counters: HTTPServerCounters
     private let executor = HandlerExecutor(label: "sluice.http.handlers")
@@ -42,12 +45,24 @@ final class HTTPServerLoop: @unchecked Sendable {
         var interest: UInt32
         /// Let in over the cap, for priority paths only.
         let priority: Bool
+        let acceptedAt: UInt64
 
-        init(fd: Int32, machine: HTTPConnection, interest: UInt32, priority: Bool) {
+        init(fd: Int32, machine: HTTPConnection, interest: UInt32, priority: Bool, acceptedAt: UInt64) {
             self.fd = fd
             self.machine = machine
             self.interest = interest
             self.priority = priority
+            self.acceptedAt = acceptedAt
+        }
+
+        /// Waiting for a request, with nothing of one received.
+        var isIdle: Bool { if case .idle = machine.state { true } else { false } }
+        /// Not yet past its request's head: may be closed for a newer one.
+        var hasNoRequestInHand: Bool {
+            switch machine.state {
+            case .idle, .reading: true
+            default: false
+            }
         }
     }
 
@@ -72,6 +87,7 @@ final class HTTPServerLoop: @unchecked Sendable {
         priorityPolicy = policy
         maxConnections = configuration.maxConnections
         maxPriorityConnections = configuration.priorityConnections
+        closesIdleAtCap = configuration.closesIdleAtCap
         gracePeriod = configuration.shutdownGracePeriod.nanoseconds
         try epoll.add(listener, events: Epoll.input, token: Self.listenerToken)
         try epoll.add(inbox.wake.fd, events: Epoll.input, token: Self.wakeToken)
@@ -123,13 +139,7 @@ final class HTTPServerLoop: @unchecked Sendable {
             guard let result = ListeningSocket.accept(listener) else { return }
             switch result {
             case .success(let fd):
-                if connections.count - priorityOpen < maxConnections {
-                    register(fd, priority: false)
-                } else if priorityOpen < maxPriorityConnections {
-                    register(fd, priority: true)
-                } else {
-                    refuse(fd)
-                }
+                admit(fd)
             case .failure:
                 // Out of descriptors (EMFILE/ENFILE) or memory: level-triggered epoll
                 // would spin on the still-pending connection, so pause accepting briefly.
@@ -139,12 +149,34 @@ final class HTTPServerLoop: @unchecked Sendable {
         }
     }
 
+    /// At the cap, the oldest idle connection makes room; else a priority
+    /// place (probes), whose oldest occupant with no request in hand makes
+    /// room when all are taken, the newest connection winning; else 503.
+    private func admit(_ fd: Int32) {
+        if connections.count - priorityOpen < maxConnections {
+            return register(fd, priority: false)
+        }
+        if closesIdleAtCap, let oldest = idle.removeOldest() {
+            closeConnection(oldest)
+            counters.evicted.add(1, ordering: .relaxed)
+            return register(fd, priority: false)
+        }
+        guard maxPriorityConnections > 0 else { return refuse(fd) }
+        if priorityOpen >= maxPriorityConnections {
+            let waiting = connections.filter { $0.value.priority && $0.value.hasNoRequestInHand }
+            guard let oldest = waiting.min(by: { $0.value.acceptedAt < $1.value.acceptedAt })?.key else { return refuse(fd) }
+            closeConnection(oldest)
+            counters.evicted.add(1, ordering: .relaxed)
+        }
+        register(fd, priority: true)
+    }
+
     private func register(_ fd: Int32, priority: Bool) {
         let now = MonotonicClock.now()
         let token = nextToken
         nextToken += 1
         let machine = HTTPConnection(policy: priority ? priorityPolicy : policy, now: now)
-        let record = ConnectionRecord(fd: fd, machine: machine, interest: Epoll.input, priority: priority)
+        let record = ConnectionRecord(fd: fd, machine: machine, interest: Epoll.input, priority: priority, acceptedAt: now)
         do {
             try epoll.add(fd, events: record.interest, token: token)
         } catch {
@@ -152,6 +184,7 @@ final class HTTPServerLoop: @unchecked Sendable {
             return
         }
         connections[token] = record
+        if !priority { idle.noteIdle(token) }
         if priority {
             priorityOpen += 1
             counters.priority.add(1, ordering: .relaxed)
@@ -229,6 +262,7 @@ final class HTTPServerLoop: @unchecked Sendable {
         }
         counters.buffered.store(bodyBudget.used, ordering: .relaxed)
         guard connections[token] != nil else { return }
+        if record.isIdle && !record.priority { idle.noteIdle(token) } else { idle.forget(token) }
         updateInterest(record, token: token)
         noteDeadline(record)
     }
@@ -273,6 +307,7 @@ final class HTTPServerLoop: @unchecked Sendable {
 
     private func closeConnection(_ token: UInt64) {
         guard let record = connections.removeValue(forKey: token) else { return }
+        idle.forget(token)
         record.machine.releaseBudget()
         if record.priority { priorityOpen -= 1 }
         close(record.fd)

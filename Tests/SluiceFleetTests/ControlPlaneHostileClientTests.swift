@@ -118,28 +118,38 @@ import Testing
         #expect(status == 403)
     }
 
-    @Test func atTheDescriptorLimit_probesStillAnswer_andIngestFailsClearlyThenRecovers() throws {
+    @Test func atTheDescriptorLimit_idleAndSlowConnectionsLockOutNeitherProbesNorTheSpool() throws {
         let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
         try fixture.configure(queues: IngestAPITests.stripeQueue)
         try fixture.startFleet(descriptorLimit: 128)
         let port = try fixture.controlAddress().port
         let listening = try #require(fixture.fleetLog.compactMap(LoggedEvent.init).first { $0.name == "http.listening" })
         let cap = try #require(listening.fields["max_connections"].flatMap(Int.init))
-        #expect(listening.fields["descriptor_limit"] == "128" && cap < 100, "\(listening.fields)")
-        // Every connection the cap allows, held idle, plus some refused.
-        var idle: [TestHTTPConnection] = []
-        for _ in 0..<(cap + 30) { idle.append(try TestHTTPConnection(port: port, timeout: 5)) }
-        #expect(ChildProcessRunner.waitUntil(seconds: 5) { (try? Self.rawStatus(port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").0) == 200 },
-                "/healthz answers at the cap")
-        #expect(try Self.rawStatus(port, "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").0 != nil, "/readyz answers at the cap")
+        let probes = try #require(listening.fields["probe_connections"].flatMap(Int.init))
+        #expect(listening.fields["descriptor_limit"] == "128" && cap + probes < 100, "\(listening.fields)")
         let task = #"{"kind": "create_payment", "payload": {"amount": 1, "currency": "usd"}}"#
-        let over = try Self.rawStatus(port, "POST /v1/queues/stripe-api/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                                      + "Content-Length: \(task.utf8.count)\r\n\r\n", body: Array(task.utf8))
+        let ingest = "POST /v1/queues/stripe-api/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(task.utf8.count)\r\n\r\n"
+        let healthz = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+        // More idle connections than the descriptors allow: the oldest idle ones make room.
+        var held = try (0..<(cap + probes + 40)).map { _ in try TestHTTPConnection(port: port, timeout: 5) }
+        #expect(try Self.rawStatus(port, healthz).0 == 200, "/healthz answers past the cap")
+        #expect(try Self.rawStatus(port, ingest, body: Array(task.utf8)).0 == 202, "ingest too: an idle connection made room")
+
+        // Every place held by a request that never finishes (slowloris): probes still answer, the rest is 503.
+        held = try (0..<(cap + probes + 10)).map { _ in
+            let slow = try TestHTTPConnection(port: port, timeout: 5)
+            slow.send("GET /healthz HTTP/1.1\r\nX-Slow: ")
+            return slow
+        }
+        usleep(300_000)
+        #expect(try Self.rawStatus(port, healthz).0 == 200, "/healthz answers with every place held mid-request")
+        let over = try Self.rawStatus(port, ingest, body: Array(task.utf8))
         #expect(over.0 == 503 && over.1.contains("retry shortly"), "over the cap: 503, not a hang or a 500: \(over)")
-        idle.removeAll()
+        held.removeAll()
         #expect(ChildProcessRunner.waitUntil(seconds: 5) {
             (try? fixture.api("POST", "/v1/queues/stripe-api/tasks", body: task).status) == 202
-        }, "ingest works again once connections close")
+        }, "ingest works again once the connections close")
         #expect(!fixture.fleetLog.joined().contains("Too many open files"), "the spool never ran out of descriptors")
     }
 

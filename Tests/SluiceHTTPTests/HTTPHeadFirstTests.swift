@@ -94,7 +94,7 @@ import Testing
                 statuses.append(client.readResponse()?.status)
                 #expect(client.waitForClose(), "a connection over the cap is closed after its answer")
             }
-            // Both priority places held, the next connection is refused at once.
+            // Both priority places held by idle connections.
             let holders = try (0..<2).map { _ in try TestHTTPConnection(port: port, timeout: 2) }
             _ = ChildProcessRunner.waitUntil(seconds: 2) { server.statistics.openConnections == 4 }
             let over = try TestHTTPConnection(port: port, timeout: 2)
@@ -103,6 +103,54 @@ import Testing
             _ = (idle, holders)
             return statuses
         }
-        #expect(statuses == [200, 503, 200, 503])
+        // The two holders sit idle in the priority places: the newest connection takes one.
+        #expect(statuses == [200, 503, 200, 200])
+    }
+}
+
+/// At the cap, idle connections yield to new ones (when configured), and a
+/// flood of priority connections cannot keep a probe out: the newest wins.
+@Suite struct HTTPConnectionCapTests {
+    @Test func atTheCap_theOldestIdleConnectionMakesRoom_andBusyOnesAreKept() async throws {
+        let configuration = HTTPServerConfiguration(maxConnections: 20, closesIdleAtCap: true)
+        let outcome = try await withTestServer(configuration, handler: delayedEcho) { port, server in
+            // One connection busy with a slow request, nineteen idle.
+            let busy = try TestHTTPConnection(port: port)
+            busy.send(TestHTTPConnection.requestBytes("GET", "/slow?delay=1000"))
+            let idle = try (0..<19).map { _ in try TestHTTPConnection(port: port, timeout: 1) }
+            _ = ChildProcessRunner.waitUntil(seconds: 5) { server.statistics.openConnections == 20 }
+            // Newcomers keep their connections: the cap stays full, each one takes an idle one's place.
+            var newcomers: [TestHTTPConnection] = []
+            var statuses: [Int?] = []
+            for index in 0..<25 {
+                let client = try TestHTTPConnection(port: port, timeout: 2)
+                client.send(TestHTTPConnection.requestBytes("GET", "/new/\(index)"))
+                statuses.append(client.readResponse()?.status)
+                newcomers.append(client)
+            }
+            let slow = busy.readResponse()?.status
+            return (statuses, slow, idle.filter { $0.waitForClose() }.count, server.statistics.evictedConnections, server.statistics.openConnections)
+        }
+        #expect(outcome.0.allSatisfy { $0 == 200 }, "every newcomer is served: \(outcome.0)")
+        #expect(outcome.1 == 200, "the busy connection was not closed")
+        #expect(outcome.2 == 19, "the idle ones made room")
+        #expect(outcome.3 == 25 && outcome.4 <= 20)
+    }
+
+    @Test func priorityPlacesHeldByIdleConnections_yieldToAProbe() async throws {
+        let configuration = HTTPServerConfiguration(maxConnections: 2, priorityConnections: 3, priorityPaths: ["/healthz"])
+        let statuses = try await withTestServer(configuration) { port, server in
+            let held = try (0..<5).map { _ in try TestHTTPConnection(port: port) }
+            _ = ChildProcessRunner.waitUntil(seconds: 2) { server.statistics.openConnections == 5 }
+            var statuses: [Int?] = []
+            for _ in 0..<3 {
+                let probe = try TestHTTPConnection(port: port, timeout: 2)
+                probe.send(TestHTTPConnection.requestBytes("GET", "/healthz"))
+                statuses.append(probe.readResponse()?.status)
+            }
+            _ = held
+            return statuses
+        }
+        #expect(statuses == [200, 200, 200])
     }
 }
