@@ -64,7 +64,7 @@ struct BrowserGuard: Sendable {
 
     func isAllowed(host: String) -> Bool {
         let name = Self.hostName(host)
-        return name == "localhost" || Self.isIPv4(name) || host.hasPrefix("[") || allowedHosts.contains(name)
+        return name == "localhost" || Self.isIPv4(name) || Self.isIPv6Literal(host) || allowedHosts.contains(name)
             || allowedHosts.contains { $0.hasPrefix(".") && name.hasSuffix($0) }
     }
 
@@ -73,6 +73,15 @@ struct BrowserGuard: Sendable {
         guard let host, origin != "null" else { return false }
         let lowered = origin.lowercased()
         return lowered == "http://" + host.lowercased() || lowered == "https://" + host.lowercased()
+    }
+
+    /// `[` hex digits, `:` and `.` `]`, then nothing or `:port`: an address, never a name.
+    static func isIPv6Literal(_ host: String) -> Bool {
+        guard host.hasPrefix("["), let close = host.firstIndex(of: "]") else { return false }
+        let inside = host[host.index(after: host.startIndex)..<close]
+        let rest = host[host.index(after: close)...]
+        return !inside.isEmpty && inside.allSatisfy { $0.isASCII && ($0.isHexDigit || $0 == ":" || $0 == ".") }
+            && (rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isASCII) && rest.dropFirst().allSatisfy(\.isNumber)))
     }
 
     static func isIPv4(_ name: String) -> Bool {

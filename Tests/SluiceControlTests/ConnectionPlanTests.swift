@@ -23,7 +23,8 @@ import Testing
     @Test(arguments: [
         ("127.0.0.1:9464", true), ("localhost", true), ("LOCALHOST.:9464", true), ("10.0.0.7", true), ("[::1]:9464", true),
         ("sluice.internal:9464", true), ("a.pods.internal", true), ("pods.internal", false), ("evil.example", false), ("localhost.evil.example", false), ("127.0.0.1.evil.example", false),
-        ("1.2.3", false), ("999.1.1.1", false),
+        ("1.2.3", false), ("999.1.1.1", false), ("[evil.example]", false), ("[::1]evil.example", false), ("[::ffff:127.0.0.1]", true),
+        ("127.0.0.1@evil.example", false),
     ])
     func host(_ host: String, _ allowed: Bool) {
         #expect(BrowserGuard(allowedHosts: ["sluice.internal", ".pods.internal"]).isAllowed(host: host) == allowed)
