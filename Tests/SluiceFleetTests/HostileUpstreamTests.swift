@@ -33,6 +33,7 @@ import Testing
             let page = "Unauthorized; you sent:\n\(request.head)\n{\"headers\":{\"authorization\":\"\(auth.dropFirst(15))\"}}\n\u{1b}[2J\u{9b}31m"
             return .bytes(HostileUpstream.response(401, [("Content-Type", "text/plain")], body: Array(page.utf8)))
         }
+        defer { upstream.stop() }
         let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
         try fixture.configure(queues: """
             {"echo-api": {"provider": "http", "baseURL": "\(upstream.baseURL)", "rate": "50/s", "credential": "HOSTILE_API_KEY"}}
@@ -89,6 +90,7 @@ import Testing
                 return .bytes(HostileUpstream.response(200, body: Array("{}".utf8)))
             }
         }
+        defer { upstream.stop() }
         let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
         try fixture.configure(queues: """
             {"big-api": {"provider": "http", "baseURL": "\(upstream.baseURL)", "rate": "50/s", "maxResponseBytes": 65536, "requestTimeout": "60s"}}

@@ -82,7 +82,12 @@ import Testing
     private func openAIQueue(tokensBurst: UInt64, weighted: Bool = true) throws -> QueueConfig {
         let limits = weighted ? #", "weighted": [{"name": "tokens", "rate": "90000/min", "burst": \#(tokensBurst)}]"# : ""
         let text = #"{"queues": {"openai-api": {"provider": "openai", "rate": "60/min"\#(limits)}}}"#
-        return try #require(try FleetConfig.parse(Array(text.utf8)).queues.first)
+        // Plain statements: `#require(try FleetConfig.parse(…).queues.first)` crashed the test
+        // process in the debug build with -warnings-as-errors (a bad retain in the macro's copy).
+        let config: FleetConfig
+        do { config = try FleetConfig.parse(Array(text.utf8)) } catch { throw TaskRejected("\(error)") }
+        guard let queue = config.queues.first else { throw TaskRejected("no queue in \(text)") }
+        return queue
     }
 
     @Test func costAdmission_refusesAnEstimateAboveTheBurst_namingMaxTokens() throws {

@@ -7,7 +7,8 @@ import Synchronization
 /// then closes. One thread accepts; one thread per connection answers.
 ///
 /// Every request it receives is kept (head and body, as text) so a test can
-/// see what the fleet sent. Stopped, its threads joined, on `stop()`/deinit.
+/// see what the fleet sent. A test must `stop()` it (its threads hold it
+/// alive until then): the listener closes and every thread is joined.
 final class HostileUpstream: @unchecked Sendable {
     /// What to send back for one request.
     enum Answer: Sendable {
