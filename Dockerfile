@@ -9,7 +9,8 @@
 # --- build: the Swift toolchain, sluice with the Swift runtime linked in -----
 ARG SWIFT_IMAGE=swift:6.3-bookworm
 FROM ${SWIFT_IMAGE} AS build
-# FoundationNetworking links libcurl: the static build needs its .so to link against.
+# libcurl's development files: harmless to the build, which no longer links it
+# (the workers dlopen libcurl.so.4 at run time, see README "Security").
 # Unpinned on purpose: the Debian release pins the versions, and a pinned
 # point release disappears from the archive at the next security update.
 # hadolint ignore=DL3008
@@ -22,7 +23,7 @@ COPY Sources ./Sources
 RUN swift build -c release --static-swift-stdlib --product sluice \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/sluice" /out/sluice
 
-# --- runtime: libc, libstdc++, libcurl (for FoundationNetworking) and CA roots --
+# --- runtime: libc, libstdc++, libcurl (dlopened by workers) and CA roots -----
 FROM debian:bookworm-slim
 # hadolint ignore=DL3008
 RUN apt-get update \

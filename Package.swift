@@ -29,9 +29,9 @@ let package = Package(
         // Pure providers: task → request, answer → outcome; the shared status rules.
         .target(name: "SluiceProviders", dependencies: ["SluiceCore", "SluiceConfig", "SluiceJSON"], swiftSettings: strict),
         // One worker process: claim, reserve, send, classify, settle; graceful drain.
-        .target(name: "SluiceWorker", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders"], swiftSettings: strict),
+        .target(name: "SluiceWorker", dependencies: ["CSluiceShim", "SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders"], swiftSettings: strict),
         // The supervisor's HTTP listener: /metrics, health, ingest and admin API; and their client.
-        .target(name: "SluiceControl", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceHTTP"], swiftSettings: strict),
+        .target(name: "SluiceControl", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders", "SluiceHTTP"], swiftSettings: strict),
         // `sluice run`: prepares segment and spool, runs and restarts the workers.
         .target(name: "SluiceSupervisor", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceControl"], swiftSettings: strict),
         // Layer 1: an HTTP/1.1 server on POSIX sockets (epoll), for the control plane and the sandbox.

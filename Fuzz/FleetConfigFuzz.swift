@@ -48,7 +48,10 @@ private func checkRefusal(_ error: ConfigError, of bytes: [UInt8]) {
     // Keys may hold dots themselves, so match whole keys, not the first dotted part.
     let named = (root.keys + ["queues"]).contains { key in
         let shown = key.isEmpty ? "\"\"" : key // how ObjectReader shows an empty key
-        return error.path == shown || error.path.hasPrefix(shown + ".") || error.path.hasPrefix(shown + "[")
+        // By bytes: "queues." + a combining mark is one Character, so a
+        // Character prefix test fails for a path that does start so (found by fuzzing).
+        let path = Array(error.path.utf8)
+        return path == Array(shown.utf8) || path.starts(with: Array((shown + ".").utf8)) || path.starts(with: Array((shown + "[").utf8))
     }
     require(named, "the refusal names \"\(error.path)\", not in the file")
 }

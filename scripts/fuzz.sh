@@ -27,6 +27,10 @@ config      | Fuzz/FleetConfigFuzz.swift       | SluiceConfig SluiceJSON        
 rate        | Fuzz/RateTextFuzz.swift          | SluiceLimiter SluiceCore SluiceSandbox | 256
 retry-after | Fuzz/RetryAfterFuzz.swift        | SluiceProviders                | 512
 segment     | Fuzz/SegmentHeaderFuzz.swift     | SluiceLimiter SluicePOSIX      | 32768
+http-head   | Fuzz/HTTPHeadFirstFuzz.swift     | SluiceHTTP                     | 8192
+path        | Fuzz/RequestPathFuzz.swift       | SluiceProviders                | 4096
+redact      | Fuzz/SecretRedactorFuzz.swift    | SluiceProviders SluiceConfig   | 4096
+answer      | Fuzz/CurlTransferFuzz.swift      | SluiceWorker SluiceProviders   | 8192
 "
 
 OUT=.build/fuzz

@@ -72,7 +72,7 @@ echo
 echo "drained in $(( $(date +%s) - started )) s, within every limit. The fleet keeps running; Ctrl-C stops it."
 echo "From another terminal:"
 echo "  watch it live:   $sluice top --config $config"
-echo "  enqueue more:    curl -X POST 127.0.0.1:9464/v1/queues/stripe-api/tasks -d '{\"kind\":\"create_payment\",\"payload\":{\"amount\":1,\"currency\":\"usd\"}}'"
+echo "  enqueue more:    curl -X POST 127.0.0.1:9464/v1/queues/stripe-api/tasks -H 'Content-Type: application/json' -d '{\"kind\":\"create_payment\",\"payload\":{\"amount\":1,\"currency\":\"usd\"}}'"
 echo "  change a rate:   $sluice queue set-rate stripe-api 20/s --config $config"
 echo "  metrics:         curl 127.0.0.1:9464/metrics"
 wait "$fleet_pid"

@@ -5,7 +5,7 @@ import SluicePOSIX
 /// 127.0.0.1: write the request, read the head, read Content-Length bytes.
 ///
 /// It is the baseline the HTTP executor's latency is compared with (what
-/// URLSession adds over a bare socket round trip to the same server), and
+/// the executor (libcurl) adds over a bare socket round trip to the same server), and
 /// how the bench reads the sandbox's stats. Not a general client: answers
 /// must carry Content-Length (the sandbox's always do).
 final class E2EBareHTTPClient {
@@ -20,7 +20,7 @@ final class E2EBareHTTPClient {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw SystemError(call: "socket", errno: errno) }
         var one: Int32 = 1
-        // As curl (URLSession's engine on Linux) does: no Nagle delay on small writes.
+        // As curl (the executor's engine) does: no Nagle delay on small writes.
         setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

@@ -44,7 +44,7 @@ extension E2EBenchReport {
     private func executorLines(_ executor: E2EExecutorReport) -> [String] {
         let micro = { (value: Double) in "\(Int(value.rounded())) µs" }
         return [
-            "executor alone: one process, HTTPExecutor (URLSession) → sandbox /__sandbox/echo, \(executor.concurrency) in flight, \(Self.decimal(executor.seconds, 1)) s",
+            "executor alone: one process, HTTPExecutor (libcurl) → sandbox /__sandbox/echo, \(executor.concurrency) in flight, \(Self.decimal(executor.seconds, 1)) s",
             "  \(Self.grouped(executor.requestsPerSecond)) requests/s (\(executor.failures) failed), CPU \(micro(executor.cpuMicrosecondsPerRequest))/request, "
                 + "latency under load p50 \(micro(executor.loadedP50Microseconds)) p99 \(micro(executor.loadedP99Microseconds)); "
                 + "sandbox answered \(Self.grouped(Double(executor.sandboxEchoes))) echoes with \(Self.decimal(executor.sandboxCPUSeconds)) CPU s",

@@ -45,7 +45,8 @@ public enum E2EExecutorChild {
             throw BenchError("bench e2e: the echo task's payload is not an object")
         }
         let request = try Providers.make(for: queue).request(for: ProviderTask(id: "echo", kind: "http", payload: payload), credential: nil)
-        let executor = HTTPExecutor(maximumConnections: queue.maxConcurrentPerWorker, requestTimeout: queue.requestTimeout)
+        let executor = try HTTPExecutor(maximumConnections: queue.maxConcurrentPerWorker, requestTimeout: queue.requestTimeout,
+                                    maximumResponseBytes: queue.maxResponseBytes)
         defer { executor.close() }
         let bare = try E2EBareHTTPClient(port: port)
 

@@ -1,14 +1,14 @@
 import Foundation
 
 /// The HTTP executor alone: what one worker process's `HTTPExecutor`
-/// (URLSession) sustains against the sandbox's unlimited echo route, and
+/// (libcurl) sustains against the sandbox's unlimited echo route, and
 /// the latency it adds over a bare socket.
 ///
 /// Added latency: the median (p99) time of one sequential request through
 /// the executor minus that of the same request over one bare keep-alive
 /// socket (`E2EBareHTTPClient`) to the same server, measured in alternating
 /// blocks in the same process. The server's own handling time is in both,
-/// so it cancels out; what remains is URLSession and our wrapper.
+/// so it cancels out; what remains is libcurl and our wrapper.
 public struct E2EExecutorReport: Codable, Sendable {
     public var concurrency: Int
     public var seconds: Double
@@ -30,7 +30,7 @@ public struct E2EExecutorReport: Codable, Sendable {
     /// The executor process's peak RSS (VmHWM) at the end.
     public var peakResidentKB: Int
     /// VmRSS gained while saturated, per request: a steady figure above zero
-    /// is memory never given back (see README-bench-e2e.md: URLSession leaks per request).
+    /// is memory never given back (README: "URLSession leaked per request", gone with libcurl).
     public var residentGrowthBytesPerRequest: Double
     /// Filled by the parent: the sandbox's CPU during the whole phase, and its count of echo answers.
     public var sandboxCPUSeconds: Double = 0

@@ -30,6 +30,8 @@ private let runCommand = Command(
     guard let path = try arguments.option("--config") else { throw UsageError("--config FILE is required") }
     let reset = arguments.flag("--reset-shm")
     try arguments.finish()
+    // The listener's connection cap is sized from this limit (workers inherit it).
+    DescriptorLimit.raiseSoftLimit()
     let config = try loadChecked(path, terminal: terminal)
     let adminToken = try config.adminToken.map { source throws -> Secret in
         try source.resolve(environment: ProcessInfo.processInfo.environment, readFile: readSmallFile)
@@ -80,13 +82,15 @@ private let workerCommand = Command(
     let existing = try? coordinator.queue(queue.name)
     let limiter = try existing ?? coordinator.register(queue: queue.name, limits: queue.limits)
     let store = try SpoolQueue(root: config.spoolRoot ?? SpoolRoot.defaultPath(), name: queue.name, options: config.spoolOptions)
-    if parent == nil { try recoverUnsupervised(store, coordinator) }
+    if parent == nil { try recoverUnsupervised(store, limiter, coordinator) }
     let worker = Worker(queue: queue, parts: Worker.Parts(
         store: store,
         limiter: limiter, provider: Providers.make(for: queue),
-        executor: HTTPExecutor(maximumConnections: queue.maxConcurrentPerWorker, requestTimeout: queue.requestTimeout),
+        executor: try HTTPExecutor(maximumConnections: queue.maxConcurrentPerWorker, requestTimeout: queue.requestTimeout,
+                               maximumResponseBytes: queue.maxResponseBytes),
         credential: credential,
-        log: EventLog(component: "worker", context: [("queue", queue.name.rawValue), ("pid", "\(getpid())")], minimum: config.logLevel)
+        log: EventLog(component: "worker", context: [("queue", queue.name.rawValue), ("pid", "\(getpid())")], minimum: config.logLevel),
+        faults: WorkerFaults(trapOnTaskID: ProcessInfo.processInfo.environment["SLUICE_TEST_TRAP_TASK"])
     ))
     let done = DispatchSemaphore(value: 0)
     Task {
@@ -101,13 +105,17 @@ private let workerCommand = Command(
 /// start what the supervisor does on every reap: leases of dead processes go
 /// back to ready, their slots and keyed claims are freed. A worker restarted
 /// by systemd (`Restart=`) thus cleans up after the one it replaces.
-private func recoverUnsupervised(_ store: SpoolQueue, _ coordinator: Coordinator) throws {
+private func recoverUnsupervised(_ store: SpoolQueue, _ limiter: QueueHandle, _ coordinator: Coordinator) throws {
+    let log = EventLog(component: "worker", context: [("queue", store.name.rawValue), ("pid", "\(getpid())")])
+    // Before the leases go back: a worker that died in provider code left its task in hand.
+    for pid in limiter.deadProcessesWithTaskInHand() {
+        PoisonTriage(spool: store, limiter: limiter, log: log).blame(deadWorker: pid, signal: nil)
+    }
     // Nothing claimed yet, so leases with our own pid are a previous
     // incarnation's: a container restarts its worker as pid 1 again.
     let leases = try store.recover(includingOwnLeases: true).leasesReturned.count
     let slots = coordinator.reclaimDeadOwners()
-    EventLog(component: "worker", context: [("queue", store.name.rawValue), ("pid", "\(getpid())")])
-        .info("worker.recovered", ("leases_returned", "\(leases)"), ("slots_reclaimed", "\(slots)"))
+    log.info("worker.recovered", ("leases_returned", "\(leases)"), ("slots_reclaimed", "\(slots)"))
 }
 
 /// Loads a config and checks its credentials; config errors exit with 2.

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import SluiceHTTP
+import SluicePOSIX
 import SluiceSandbox
 
 /// `sluice sandbox`: the four providers, locally, with their limits.
@@ -44,6 +45,7 @@ private let sandbox = Command(
     sigaddset(&signals, SIGTERM)
     sigaddset(&signals, SIGINT)
     pthread_sigmask(SIG_BLOCK, &signals, nil)
+    DescriptorLimit.raiseSoftLimit()
     let server = HTTPServer(configuration: HTTPServerConfiguration(address: address, maxConnections: 4096, shutdownGracePeriod: .seconds(5)),
                             handler: Sandbox(configuration: configuration).handler)
     let bound = try server.start()

@@ -1,6 +1,8 @@
 import Glibc
 import SluiceLimiter
+import SluiceConfig
 import SluicePOSIX
+import SluiceProviders
 import SluiceSpool
 
 /// `sluice enqueue <queue> --json '<task>' | -f tasks.ndjson | < tasks.ndjson`
@@ -29,6 +31,8 @@ let spoolEnqueueCommand = Command(
     if single != nil && file != nil { throw UsageError("give --json or -f, not both") }
     let queue = try location.openForWriting(queueName)
     var enqueuer = SpoolEnqueuer(queue: queue, terminal: terminal, single: single != nil)
+    // With the fleet's configuration, a task the queue's limits could never admit is refused here.
+    enqueuer.queueConfig = location.config?.queue(queueName.rawValue)
     // Counted in the fleet's statistics when the fleet's segment is there to count in.
     enqueuer.statistics = location.config.flatMap { config in
         try? Coordinator.attach(fleet: config.fleet).queue(queueName).taskStatistics
@@ -68,6 +72,7 @@ private struct SpoolEnqueuer {
     private(set) var stopped = false
     private var failures = 0
     var statistics: TaskStatisticsRecorder?
+    var queueConfig: QueueConfig?
 
     static let batchCount = 1000
     static let batchBytes = 8 << 20
@@ -85,6 +90,9 @@ private struct SpoolEnqueuer {
                 throw TaskValidationError(field: "task", problem: "is over \(TaskRequest.maximumSize) bytes (1 MiB): keep large data elsewhere and pass a reference")
             }
             let request = try TaskRequest(parsing: line.bytes, queue: queue.name)
+            if let queueConfig, let refusal = CostAdmission.refusal(kind: request.kind, payload: request.payload, cost: request.cost, queue: queueConfig) {
+                throw CommandFailure(refusal)
+            }
             pending.append((line.number, request))
             pendingBytes += line.bytes.count
             if pending.count >= Self.batchCount || pendingBytes >= Self.batchBytes { commit() }

@@ -30,7 +30,10 @@ enum SpoolFormat {
     static func number(_ value: Int) -> JSONValue { .number(String(value)) }
 
     /// Rows as aligned columns; the columns in `numeric` are right-aligned.
+    /// Every cell is escaped first (`TerminalText`), so a value cannot break
+    /// its row or the alignment with a line break, nor send the terminal commands.
     static func table(_ rows: [[String]], numeric: Set<Int>) -> String {
+        let rows = rows.map { $0.map { TerminalText.escaped($0) } }
         guard let columns = rows.map(\.count).max() else { return "" }
         let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
         return rows.map { row in

@@ -79,7 +79,7 @@ private func findTask(_ id: TaskID, only: String?, location: SpoolLocation) thro
 
 private func showText(_ status: TaskStatus, now: UInt64) -> String {
     var lines = ["task \(status.id) in queue \(status.queue)"]
-    func row(_ label: String, _ value: String) { lines.append("  " + label.padding(11) + value) }
+    func row(_ label: String, _ value: String) { lines.append("  " + label.padding(11) + TerminalText.escaped(value)) }
     switch status.state {
     case .ready(let due): row("state", "ready, \(SpoolFormat.due(due, now: now)) (\(Timestamp.format(due)))")
     case .leased(let pid, _): row("state", "leased by pid \(pid)")
@@ -96,7 +96,7 @@ private func showText(_ status: TaskStatus, now: UInt64) -> String {
     if let lastError = record.lastError { row("last error", lastError) }
     if !record.history.isEmpty {
         lines.append("  history")
-        lines += record.history.map { "    " + $0 }
+        lines += record.history.map { "    " + TerminalText.escaped($0) }
     }
     row("payload", JSONWriter.string(.object(record.payload)))
     return lines.joined(separator: "\n")

@@ -13,8 +13,10 @@ public struct Terminal: Sendable {
     }
 
     /// The process's own standard output and error, one `write` per line.
+    /// Control characters (but line breaks and tabs, which views use) are
+    /// escaped on the way out, whatever view printed them (`TerminalText`).
     public static let standard = Terminal(
-        out: { StandardStream.output.line($0) },
-        err: { StandardStream.error.line($0) }
+        out: { StandardStream.output.line(TerminalText.escaped($0, keepingLineBreaks: true)) },
+        err: { StandardStream.error.line(TerminalText.escaped($0, keepingLineBreaks: true)) }
     )
 }

@@ -102,7 +102,8 @@ final class RawTerminal {
     }
 
     func draw(_ lines: [String]) {
-        write("\u{1B}[H" + lines.map { $0 + "\u{1B}[K" }.joined(separator: "\r\n") + "\u{1B}[J")
+        // The lines come from the fleet's API: escaped, so only these sequences reach the screen.
+        write("\u{1B}[H" + lines.map { TerminalText.escaped($0) + "\u{1B}[K" }.joined(separator: "\r\n") + "\u{1B}[J")
     }
 
     /// A key pressed within the wait, if any.

@@ -22,6 +22,17 @@ public struct FleetConfig: Equatable, Sendable {
     /// `error`); warnings and errors are always written. At hundreds of tasks
     /// a second, `warn` spares the journal a line per task.
     public var logLevel = EventLog.Level.info
+    /// The most request-body bytes the listener holds at once, across all
+    /// connections; a request that does not fit is answered 503 unread.
+    public var maxBufferedBodyBytes = 64 << 20
+    /// The most client connections open at once (the listener also keeps it
+    /// below what the file descriptor limit allows; see `ConnectionPlan`).
+    public var maxConnections = 1024
+    /// Host names (besides loopback names and IP addresses) that `/v1`
+    /// requests may carry in `Host`: the names clients reach the listener by,
+    /// e.g. a Kubernetes Service's; `.example.internal` allows every name
+    /// ending so. Any other is refused (DNS rebinding).
+    public var allowedHosts: [String] = []
     /// Queues in the order the file lists them.
     public var queues: [QueueConfig]
 
@@ -70,6 +81,12 @@ public struct FleetConfig: Equatable, Sendable {
             }
             config.logLevel = level
         }
+        config.maxBufferedBodyBytes = try root.integer("maxBufferedBodyBytes", in: 1024...(1 << 34)) ?? max(config.maxBufferedBodyBytes, config.maxRequestBodyBytes)
+        guard config.maxBufferedBodyBytes >= config.maxRequestBodyBytes else {
+            throw ConfigError("maxBufferedBodyBytes", "\(config.maxBufferedBodyBytes) is below maxRequestBodyBytes (\(config.maxRequestBodyBytes)): no request of the largest size could be read; raise it")
+        }
+        config.maxConnections = try root.integer("maxConnections", in: 1...65536) ?? config.maxConnections
+        config.allowedHosts = try parseAllowedHosts(&root)
         guard var queues = try root.object("queues"), !queues.keys.isEmpty else {
             throw ConfigError("queues", "is required: an object with at least one queue, e.g. {\"stripe-api\": {\"provider\": \"stripe\", \"rate\": \"90/s\"}}")
         }
@@ -80,5 +97,20 @@ public struct FleetConfig: Equatable, Sendable {
         try queues.finish()
         try root.finish()
         return config
+    }
+
+    /// `allowedHosts`: DNS names, without port or scheme, lowercased.
+    private static func parseAllowedHosts(_ root: inout ObjectReader) throws(ConfigError) -> [String] {
+        guard let elements = try root.array("allowedHosts") else { return [] }
+        return try elements.enumerated().map { (index, element) throws(ConfigError) -> String in
+            guard case .string(let name) = element, !name.isEmpty, name.utf8.count <= 253,
+                  name.utf8.allSatisfy({ byte in
+                      (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                          || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+                  }) else {
+                throw ConfigError("allowedHosts[\(index)]", "must be a host name like \"sluice.example.internal\", or \".example.internal\" for every name ending so (letters, digits, - and .; no port, no scheme)")
+            }
+            return name.lowercased()
+        }
     }
 }

@@ -27,6 +27,7 @@ extension QueueConfig {
             queue.retry = try RetryPolicy.parse(&retry)
         }
         queue.requestTimeout = try reader.duration("requestTimeout", atLeast: 1_000_000) ?? queue.requestTimeout
+        queue.maxResponseBytes = try reader.integer("maxResponseBytes", in: 1024...(1 << 30)) ?? queue.maxResponseBytes
         let credential = try reader.string("credential") ?? provider.defaultCredential
         queue.credential = try credential.map { (name: String) throws(ConfigError) -> CredentialSource in
             guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {

@@ -23,6 +23,11 @@ public struct QueueConfig: Equatable, Sendable {
     public var retry = RetryPolicy()
     /// How long one HTTP request may take, in nanoseconds.
     public var requestTimeout: UInt64 = 30_000_000_000
+    /// The largest answer a worker reads, in bytes, counted both as it
+    /// arrives (compressed) and as decompressed; over it the attempt fails
+    /// and the rest is not read. (When answers are kept as results, this is
+    /// also the most kept.)
+    public var maxResponseBytes = 4 << 20
     /// Where the credential comes from; nil if the queue sends none.
     public var credential: CredentialSource?
     /// A limit per key (e.g. per sending number) and the payload field that

@@ -37,7 +37,9 @@ public struct ControlClient: Sendable {
 
     public func send(_ method: String, _ path: String, body: [UInt8] = [],
                      contentType: String = "application/json") throws(ControlClientError) -> Response {
+        // X-Sluice-Request: a program, not a web page (see BrowserGuard).
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(address)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+            + "\(BrowserGuard.requestHeader): 1\r\n"
         if !body.isEmpty { head += "Content-Type: \(contentType)\r\n" }
         if let token { head += "Authorization: Bearer \(token)\r\n" }
         let request = Array((head + "\r\n").utf8) + body

@@ -4,6 +4,7 @@ import SluiceHTTP
 public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     case badRequest(String)
     case unauthorized(String)
+    case forbidden(String)
     case notFound(String)
     case conflict(String)
     case tooLarge(String)
@@ -13,7 +14,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .badRequest(let text), .unauthorized(let text), .notFound(let text), .conflict(let text), .tooLarge(let text),
+        case .badRequest(let text), .unauthorized(let text), .forbidden(let text), .notFound(let text), .conflict(let text), .tooLarge(let text),
              .unavailable(let text), .diskFull(let text), .storage(let text):
             text
         }
@@ -23,6 +24,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .badRequest: .badRequest
         case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
         case .notFound: .notFound
         case .conflict: .conflict
         case .tooLarge: .contentTooLarge

@@ -31,6 +31,7 @@ public final class ControlPlane: Sendable {
     let state: FleetState
     let sampler: QueueSampler
     let authorization: Authorization
+    let browserGuard: BrowserGuard
     let log: EventLog
     let metricsRendering = RenderCoalescer()
     /// Serialises read-modify-write of the overrides files.
@@ -51,16 +52,33 @@ public final class ControlPlane: Sendable {
         self.state = state
         sampler = QueueSampler(queues: queueOrder.compactMap { queues[$0] }.map { ($0.handle, $0.spool) })
         authorization = Authorization(token: adminToken)
+        var hosts = Set(config.allowedHosts)
+        if config.listen.host != "0.0.0.0" { hosts.insert(config.listen.host) }
+        browserGuard = BrowserGuard(allowedHosts: hosts)
         self.log = log
     }
 
     /// Binds the listener and starts serving; returns the bound address.
     /// Writes it to `<spool root>/control.json` for the CLI to find.
+    ///
+    /// The connection cap comes from the descriptor limit (`ConnectionPlan`),
+    /// so the spool and the handlers always have descriptors, and probes over
+    /// the cap are still answered; bodies are read only once their head is
+    /// admitted (`screen`), within a budget shared by all connections.
     @discardableResult
     public func start() throws -> SocketAddress {
         let address = SocketAddress(host: config.listen.host, port: config.listen.port)
         let limits = HTTPLimits(maxBodyBytes: config.maxRequestBodyBytes)
-        let server = HTTPServer(configuration: HTTPServerConfiguration(address: address, limits: limits), handler: router.handler)
+        let plan = ConnectionPlan(descriptorLimit: DescriptorLimit.current().soft, openNow: DescriptorLimit.openCount(),
+                                  configured: config.maxConnections)
+        let configuration = HTTPServerConfiguration(
+            address: address, limits: limits, maxConnections: plan.maxConnections,
+            priorityConnections: plan.probeConnections, priorityPaths: ["/healthz", "/readyz"], closesIdleAtCap: true,
+            maxBufferedBodyBytes: config.maxBufferedBodyBytes)
+        let router = self.router
+        let server = HTTPServer(configuration: configuration, screen: { [self] head, length in
+            screen(head, contentLength: length, router: router)
+        }, handler: router.handler)
         let bound = try server.start()
         self.server.withLock { $0 = server }
         sampler.start()
@@ -69,7 +87,14 @@ public final class ControlPlane: Sendable {
         } catch {
             log.warn("http.endpoint_file_failed", ("error", "\(error)"))
         }
-        log.info("http.listening", ("address", "\(bound)"), ("admin_token", authorization.token == nil ? "none" : "required"))
+        log.info("http.listening", ("address", "\(bound)"), ("admin_token", authorization.token == nil ? "none" : "required"),
+                 ("max_connections", "\(plan.maxConnections)"), ("probe_connections", "\(plan.probeConnections)"),
+                 ("descriptor_limit", "\(plan.descriptorLimit)"), ("descriptors_open", "\(plan.openAtStart)"),
+                 ("max_buffered_body_bytes", "\(configuration.maxBufferedBodyBytes)"))
+        if plan.maxConnections < config.maxConnections {
+            log.warn("http.connections_limited", ("configured", "\(config.maxConnections)"), ("allowed", "\(plan.maxConnections)"),
+                     ("fix", "raise the file descriptor limit (LimitNOFILE= in the unit, ulimit -n) to serve maxConnections"))
+        }
         return bound
     }
 

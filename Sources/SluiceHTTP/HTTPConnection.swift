@@ -8,7 +8,12 @@
 ///   connection open without sending (idle), by sending slowly (reading; the
 ///   deadline is fixed when the request's first byte arrives), or by not
 ///   reading its answer (writing);
-/// - once an answer carries `Connection: close`, nothing more is read as a request.
+/// - once an answer carries `Connection: close`, nothing more is read as a request;
+/// - a request's head is screened (`Policy.screen`) and its body's length
+///   reserved from the server's `HTTPBodyBudget` before it is dispatched, and
+///   as soon as the head is complete: a refused request's body is never
+///   awaited; the reservation is given back when the request is answered,
+///   refused or its connection closed.
 struct HTTPConnection {
     enum State: Equatable {
         /// Waiting for the first byte of the next request.
@@ -47,6 +52,12 @@ struct HTTPConnection {
         var readTimeout: UInt64
         var writeTimeout: UInt64
         var lingerTimeout: UInt64
+        /// Decides on each request from its head, before its body is read.
+        var screen: HTTPHeadScreen? = nil
+        /// Body bytes held across the server's connections; nil: unbounded.
+        var bodyBudget: HTTPBodyBudget? = nil
+        /// Close after every answer (a connection let in over the cap for probes).
+        var closeAfterAnswer = false
     }
 
     private(set) var state: State
@@ -60,6 +71,10 @@ struct HTTPConnection {
     private(set) var draining = false
     /// Whether the last request ended because the client stopped sending.
     private var peerClosed = false
+    /// The request in progress passed the screen (its head was complete).
+    private var screened = false
+    /// Bytes this connection holds of the server's body budget.
+    private(set) var heldBudget = 0
 
     init(policy: Policy, now: UInt64) {
         self.policy = policy
@@ -118,8 +133,9 @@ struct HTTPConnection {
     mutating func answered(_ response: HTTPResponse, now: UInt64, date: String?) -> [Action] {
         guard case .handling(let wantsKeepAlive) = state, let pending else { return [] }
         self.pending = nil
+        releaseBudget()
         if response.disposition == .dropWithoutAnswer { return closeNow() }
-        let keepAlive = wantsKeepAlive && response.disposition == .keepAlive && !draining && !peerClosed
+        let keepAlive = wantsKeepAlive && response.disposition == .keepAlive && !draining && !peerClosed && !policy.closeAfterAnswer
         let bytes = response.serialized(keepAlive: keepAlive, minorVersion: pending.minorVersion,
                                         includeBody: !pending.isHead, date: date)
         state = .writing(deadline: now &+ policy.writeTimeout, keepAlive: keepAlive)
@@ -158,18 +174,32 @@ struct HTTPConnection {
 
     /// The socket failed or the loop gave up on it.
     mutating func closeNow() -> [Action] {
+        releaseBudget()
         state = .closed
         return [.close]
+    }
+
+    /// Gives back what this connection holds of the body budget (idempotent).
+    mutating func releaseBudget() {
+        guard heldBudget > 0 else { return }
+        policy.bodyBudget?.release(heldBudget)
+        heldBudget = 0
     }
 
     private mutating func parseBuffered(now: UInt64) -> [Action] {
         switch parser.parse(buffer[...]) {
         case .needMore:
             if buffer.isEmpty { state = .idle(deadline: now &+ policy.idleTimeout) }
+            // The head is complete and the body not: decide now, before waiting for (and buffering) the body.
+            if !screened, let head = parser.pendingHead, let refusal = admit(head.request, contentLength: head.contentLength, now: now) {
+                return refusal
+            }
             guard parser.awaitsContinue, !sentContinue else { return [] }
             sentContinue = true
             return [.writeIfPossible(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))]
         case .request(let request, let consumed):
+            if !screened, let refusal = admit(request, contentLength: request.body.count, now: now) { return refusal }
+            screened = false
             buffer.removeFirst(consumed)
             sentContinue = false
             pending = (request.minorVersion, request.method == "HEAD")
@@ -180,10 +210,34 @@ struct HTTPConnection {
         }
     }
 
+    /// Screens a request by its head and reserves its body's length; the
+    /// actions refusing it, or nil when it may go on.
+    private mutating func admit(_ head: HTTPRequest, contentLength: Int, now: UInt64) -> [Action]? {
+        screened = true
+        if let screen = policy.screen, let refusal = screen(head, contentLength) {
+            return refuse(refusal, minorVersion: head.minorVersion, isHead: head.method == "HEAD", now: now)
+        }
+        guard contentLength > 0, let budget = policy.bodyBudget else { return nil }
+        guard budget.reserve(contentLength) else {
+            let busy = HTTPResponse.text(.serviceUnavailable, "the server holds as many request bodies as it may (\(budget.capacity) bytes); retry shortly",
+                                         headers: ["Retry-After": "1"])
+            return refuse(busy, minorVersion: head.minorVersion, isHead: false, now: now)
+        }
+        heldBudget = contentLength
+        return nil
+    }
+
     /// Answers a request that cannot be served, then closes.
     private mutating func refuse(_ status: HTTPStatus, reason: String, now: UInt64) -> [Action] {
+        refuse(HTTPResponse.text(status, reason), minorVersion: 1, isHead: false, now: now)
+    }
+
+    /// Answers `response` instead of serving the request, then closes; the
+    /// rest of the request (its body) is never read as a request.
+    private mutating func refuse(_ response: HTTPResponse, minorVersion: Int, isHead: Bool, now: UInt64) -> [Action] {
+        releaseBudget()
         buffer.removeAll()
-        let bytes = HTTPResponse.text(status, reason).serialized(keepAlive: false)
+        let bytes = response.serialized(keepAlive: false, minorVersion: minorVersion, includeBody: !isHead)
         state = .writing(deadline: now &+ policy.writeTimeout, keepAlive: false)
         return [.write(bytes)]
     }

@@ -53,6 +53,13 @@ public struct HTTPRequestParser: Sendable {
     /// True when some bytes of a request have been seen but it is not complete.
     public var isMidRequest: Bool { cursor > 0 || head != nil }
 
+    /// The request in progress, once its head is complete and while its body
+    /// is awaited: the request without its body, and the body's length. What
+    /// a server decides on before it reads (and buffers) any body byte.
+    public var pendingHead: (request: HTTPRequest, contentLength: Int)? {
+        head.map { ($0.request, $0.contentLength) }
+    }
+
     /// Parses as far as `buffer` allows. See the type's requirements.
     public mutating func parse(_ buffer: ArraySlice<UInt8>) -> Result {
         if head == nil, let failure = scanHead(buffer) { return finish(failure) }

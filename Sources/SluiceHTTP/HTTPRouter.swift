@@ -11,6 +11,7 @@ public struct HTTPRouter: Sendable {
 
     private struct Route: Sendable {
         let method: String
+        let pattern: String
         let segments: [Segment]
         let handler: RouteHandler
     }
@@ -34,7 +35,36 @@ public struct HTTPRouter: Sendable {
         let segments = Self.split(pattern).map { piece -> Segment in
             piece.hasPrefix("{") && piece.hasSuffix("}") && piece.count > 2 ? .capture(String(piece.dropFirst().dropLast())) : .literal(String(piece))
         }
-        routes.append(Route(method: method, segments: segments, handler: handler))
+        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
+    }
+
+    /// Where a request goes, decided from its method and path alone.
+    public enum Match: Sendable {
+        /// The route's pattern and its captures.
+        case route(pattern: String, parameters: Parameters)
+        case notFound
+        /// The path is known, the method is not: the methods it has.
+        case methodNotAllowed([String])
+    }
+
+    /// The route `method` and `path` take (for a server's head screen: no handler runs).
+    public func match(method: String, path: String) -> Match {
+        let pieces = Self.split(path)
+        var allowed: [String] = []
+        for route in routes {
+            guard let parameters = Self.match(route.segments, pieces) else { continue }
+            if route.method == method || (route.method == "GET" && method == "HEAD") {
+                return .route(pattern: route.pattern, parameters: parameters)
+            }
+            if !allowed.contains(route.method) { allowed.append(route.method) }
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed)
+    }
+
+    /// The 405 for `request` on a path whose methods are `allowed`.
+    public static func methodNotAllowed(_ request: HTTPRequest, allowed: [String]) -> HTTPResponse {
+        .text(.methodNotAllowed, "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: " or "))",
+              headers: ["Allow": allowed.joined(separator: ", ")])
     }
 
     /// Routes `request` to its handler.
@@ -49,8 +79,7 @@ public struct HTTPRouter: Sendable {
             if !allowed.contains(route.method) { allowed.append(route.method) }
         }
         if allowed.isEmpty { return await notFound(request, [:]) }
-        return .text(.methodNotAllowed, "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: " or "))",
-                     headers: ["Allow": allowed.joined(separator: ", ")])
+        return Self.methodNotAllowed(request, allowed: allowed)
     }
 
     /// The router as a server handler.

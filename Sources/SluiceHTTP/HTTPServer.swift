@@ -19,6 +19,7 @@ public typealias HTTPHandler = @Sendable (HTTPRequest) async -> HTTPResponse
 /// (a second `stop` returns at once).
 public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
+    private let screen: HTTPHeadScreen?
     private let handler: HTTPHandler
     private let counters = HTTPServerCounters()
     private let lifecycle = Mutex<Lifecycle>(.created)
@@ -29,8 +30,12 @@ public final class HTTPServer: Sendable {
         case stopped(address: SocketAddress?)
     }
 
-    public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), handler: @escaping HTTPHandler) {
+    /// `screen`, if given, decides on each request from its head before its
+    /// body is read (see `HTTPHeadScreen`); `handler` answers the rest.
+    public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), screen: HTTPHeadScreen? = nil,
+                handler: @escaping HTTPHandler) {
         self.configuration = configuration
+        self.screen = screen
         self.handler = handler
     }
 
@@ -44,7 +49,8 @@ public final class HTTPServer: Sendable {
                 let (listener, address) = try ListeningSocket.open(configuration.address, backlog: configuration.backlog)
                 let loop: HTTPServerLoop
                 do throws(SystemError) {
-                    loop = try HTTPServerLoop(listener: listener, configuration: configuration, handler: handler, counters: counters)
+                    loop = try HTTPServerLoop(listener: listener, configuration: configuration, screen: screen, handler: handler,
+                                              counters: counters)
                 } catch {
                     Glibc.close(listener)
                     throw error

@@ -7,8 +7,23 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var address: SocketAddress
     public var limits: HTTPLimits
     /// Most connections open at once. Over it, a new connection is answered
-    /// `503` with `Retry-After: 1` and closed.
+    /// `503` with `Retry-After: 1` and closed, unless it may use a priority
+    /// connection. Keep it below the process's file descriptor limit, with
+    /// room for what the handlers open (see `ConnectionPlan` in the control plane).
     public var maxConnections: Int
+    /// Connections let in beyond `maxConnections` to answer requests for
+    /// `priorityPaths` only (GET or HEAD, no body), then closed: so health
+    /// probes are answered even when the cap is reached. Others on them get 503.
+    public var priorityConnections: Int
+    public var priorityPaths: Set<String>
+    /// At the cap, close the connection idle the longest (waiting for its
+    /// next or first request) to let a new one in, instead of refusing the
+    /// new one: idle connections alone then cannot lock clients out.
+    public var closesIdleAtCap: Bool
+    /// Bytes of request bodies held at once across all connections
+    /// (`HTTPBodyBudget`); a request that does not fit gets 503 before its
+    /// body is read. Never less than `limits.maxBodyBytes`.
+    public var maxBufferedBodyBytes: Int
     /// How long a kept-alive connection may wait for its next request.
     public var idleTimeout: Duration
     /// How long a whole request (head and body) may take to arrive, counted
@@ -24,6 +39,10 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public init(address: SocketAddress = SocketAddress(host: "127.0.0.1", port: 0),
                 limits: HTTPLimits = .standard,
                 maxConnections: Int = 1024,
+                priorityConnections: Int = 0,
+                priorityPaths: Set<String> = [],
+                closesIdleAtCap: Bool = false,
+                maxBufferedBodyBytes: Int = 64 << 20,
                 idleTimeout: Duration = .seconds(30),
                 readTimeout: Duration = .seconds(10),
                 writeTimeout: Duration = .seconds(10),
@@ -32,6 +51,10 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
         self.address = address
         self.limits = limits
         self.maxConnections = maxConnections
+        self.priorityConnections = priorityConnections
+        self.priorityPaths = priorityPaths
+        self.closesIdleAtCap = closesIdleAtCap
+        self.maxBufferedBodyBytes = max(maxBufferedBodyBytes, limits.maxBodyBytes)
         self.idleTimeout = idleTimeout
         self.readTimeout = readTimeout
         self.writeTimeout = writeTimeout

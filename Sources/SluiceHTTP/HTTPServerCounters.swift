@@ -14,6 +14,13 @@ public struct HTTPServerStatistics: Sendable, Equatable {
     public var requests: Int
     /// Connections closed by a timeout (idle, read, write or linger).
     public var timedOutConnections: Int
+    /// Connections let in over the cap for priority paths (probes).
+    public var priorityConnections: Int
+    /// Body bytes held now across connections (the body budget in use).
+    public var bufferedBodyBytes: Int
+    /// Connections closed at the cap to make room for a new one (idle ones,
+    /// or priority ones with no request in hand).
+    public var evictedConnections: Int
 }
 
 /// The counters behind `HTTPServerStatistics`, updated by the loop thread and
@@ -25,6 +32,9 @@ final class HTTPServerCounters: Sendable {
     let peakOpen = Atomic<Int>(0)
     let requests = Atomic<Int>(0)
     let timedOut = Atomic<Int>(0)
+    let priority = Atomic<Int>(0)
+    let buffered = Atomic<Int>(0)
+    let evicted = Atomic<Int>(0)
 
     func connectionOpened() {
         accepted.add(1, ordering: .relaxed)
@@ -38,6 +48,8 @@ final class HTTPServerCounters: Sendable {
         HTTPServerStatistics(
             acceptedConnections: accepted.load(ordering: .relaxed), refusedConnections: refused.load(ordering: .relaxed),
             openConnections: open.load(ordering: .relaxed), peakOpenConnections: peakOpen.load(ordering: .relaxed),
-            requests: requests.load(ordering: .relaxed), timedOutConnections: timedOut.load(ordering: .relaxed))
+            requests: requests.load(ordering: .relaxed), timedOutConnections: timedOut.load(ordering: .relaxed),
+            priorityConnections: priority.load(ordering: .relaxed), bufferedBodyBytes: buffered.load(ordering: .relaxed),
+            evictedConnections: evicted.load(ordering: .relaxed))
     }
 }

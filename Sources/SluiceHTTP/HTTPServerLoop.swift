@@ -16,7 +16,15 @@ final class HTTPServerLoop: @unchecked Sendable {
     let inbox: LoopInbox
     private let handler: HTTPHandler
     private let policy: HTTPConnection.Policy
+    /// For connections let in over the cap: priority paths only, then close.
+    private let priorityPolicy: HTTPConnection.Policy
+    private let bodyBudget: HTTPBodyBudget
     private let maxConnections: Int
+    private let maxPriorityConnections: Int
+    private let closesIdleAtCap: Bool
+    private var priorityOpen = 0
+    /// Normal connections waiting for a request: the oldest yields at the cap.
+    private var idle = IdleConnections()
     private let gracePeriod: UInt64
     private let counters: HTTPServerCounters
     private let executor = HandlerExecutor(label: "sluice.http.handlers")
@@ -35,29 +43,65 @@ final class HTTPServerLoop: @unchecked Sendable {
         var output: [UInt8] = []
         var outputOffset = 0
         var interest: UInt32
+        /// Let in over the cap, for priority paths only.
+        let priority: Bool
+        let acceptedAt: UInt64
 
-        init(fd: Int32, machine: HTTPConnection, interest: UInt32) {
+        init(fd: Int32, machine: HTTPConnection, interest: UInt32, priority: Bool, acceptedAt: UInt64) {
             self.fd = fd
             self.machine = machine
             self.interest = interest
+            self.priority = priority
+            self.acceptedAt = acceptedAt
+        }
+
+        /// Waiting for a request, with nothing of one received.
+        var isIdle: Bool { if case .idle = machine.state { true } else { false } }
+        /// Not yet past its request's head: may be closed for a newer one.
+        var hasNoRequestInHand: Bool {
+            switch machine.state {
+            case .idle, .reading: true
+            default: false
+            }
         }
     }
 
-    init(listener: Int32, configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler,
+    init(listener: Int32, configuration: HTTPServerConfiguration, screen: HTTPHeadScreen?, handler: @escaping HTTPHandler,
          counters: HTTPServerCounters) throws(SystemError) {
         self.listener = listener
         self.handler = handler
         self.counters = counters
         epoll = try Epoll()
         inbox = LoopInbox(wake: try WakeSignal())
-        policy = HTTPConnection.Policy(limits: configuration.limits, idleTimeout: configuration.idleTimeout.nanoseconds,
-                                       readTimeout: configuration.readTimeout.nanoseconds,
-                                       writeTimeout: configuration.writeTimeout.nanoseconds,
-                                       lingerTimeout: min(configuration.readTimeout.nanoseconds, 2_000_000_000))
+        bodyBudget = HTTPBodyBudget(capacity: configuration.maxBufferedBodyBytes)
+        var policy = HTTPConnection.Policy(limits: configuration.limits, idleTimeout: configuration.idleTimeout.nanoseconds,
+                                           readTimeout: configuration.readTimeout.nanoseconds,
+                                           writeTimeout: configuration.writeTimeout.nanoseconds,
+                                           lingerTimeout: min(configuration.readTimeout.nanoseconds, 2_000_000_000),
+                                           screen: screen, bodyBudget: bodyBudget)
+        self.policy = policy
+        policy.screen = Self.priorityScreen(paths: configuration.priorityPaths, then: screen)
+        policy.closeAfterAnswer = true
+        policy.idleTimeout = min(policy.idleTimeout, 2_000_000_000)
+        policy.readTimeout = min(policy.readTimeout, 2_000_000_000)
+        priorityPolicy = policy
         maxConnections = configuration.maxConnections
+        maxPriorityConnections = configuration.priorityConnections
+        closesIdleAtCap = configuration.closesIdleAtCap
         gracePeriod = configuration.shutdownGracePeriod.nanoseconds
         try epoll.add(listener, events: Epoll.input, token: Self.listenerToken)
         try epoll.add(inbox.wake.fd, events: Epoll.input, token: Self.wakeToken)
+    }
+
+    /// Over the cap, only a body-less GET or HEAD of a priority path goes on
+    /// (to `then`, the server's own screen); anything else is the cap's 503.
+    private static func priorityScreen(paths: Set<String>, then screen: HTTPHeadScreen?) -> HTTPHeadScreen {
+        { head, contentLength in
+            guard paths.contains(head.path), head.method == "GET" || head.method == "HEAD", contentLength == 0 else {
+                return HTTPResponse.text(.serviceUnavailable, "too many open connections; retry shortly", headers: ["Retry-After": "1"])
+            }
+            return screen?(head, contentLength)
+        }
     }
 
     /// Runs until `stop` has been posted and every connection is closed (or
@@ -95,7 +139,7 @@ final class HTTPServerLoop: @unchecked Sendable {
             guard let result = ListeningSocket.accept(listener) else { return }
             switch result {
             case .success(let fd):
-                if connections.count >= maxConnections { refuse(fd) } else { register(fd) }
+                admit(fd)
             case .failure:
                 // Out of descriptors (EMFILE/ENFILE) or memory: level-triggered epoll
                 // would spin on the still-pending connection, so pause accepting briefly.
@@ -105,11 +149,34 @@ final class HTTPServerLoop: @unchecked Sendable {
         }
     }
 
-    private func register(_ fd: Int32) {
+    /// At the cap, the oldest idle connection makes room; else a priority
+    /// place (probes), whose oldest occupant with no request in hand makes
+    /// room when all are taken, the newest connection winning; else 503.
+    private func admit(_ fd: Int32) {
+        if connections.count - priorityOpen < maxConnections {
+            return register(fd, priority: false)
+        }
+        if closesIdleAtCap, let oldest = idle.removeOldest() {
+            closeConnection(oldest)
+            counters.evicted.add(1, ordering: .relaxed)
+            return register(fd, priority: false)
+        }
+        guard maxPriorityConnections > 0 else { return refuse(fd) }
+        if priorityOpen >= maxPriorityConnections {
+            let waiting = connections.filter { $0.value.priority && $0.value.hasNoRequestInHand }
+            guard let oldest = waiting.min(by: { $0.value.acceptedAt < $1.value.acceptedAt })?.key else { return refuse(fd) }
+            closeConnection(oldest)
+            counters.evicted.add(1, ordering: .relaxed)
+        }
+        register(fd, priority: true)
+    }
+
+    private func register(_ fd: Int32, priority: Bool) {
         let now = MonotonicClock.now()
         let token = nextToken
         nextToken += 1
-        let record = ConnectionRecord(fd: fd, machine: HTTPConnection(policy: policy, now: now), interest: Epoll.input)
+        let machine = HTTPConnection(policy: priority ? priorityPolicy : policy, now: now)
+        let record = ConnectionRecord(fd: fd, machine: machine, interest: Epoll.input, priority: priority, acceptedAt: now)
         do {
             try epoll.add(fd, events: record.interest, token: token)
         } catch {
@@ -117,6 +184,11 @@ final class HTTPServerLoop: @unchecked Sendable {
             return
         }
         connections[token] = record
+        if !priority { idle.noteIdle(token) }
+        if priority {
+            priorityOpen += 1
+            counters.priority.add(1, ordering: .relaxed)
+        }
         counters.connectionOpened()
         noteDeadline(record)
     }
@@ -188,7 +260,9 @@ final class HTTPServerLoop: @unchecked Sendable {
                 closeConnection(token)
             }
         }
+        counters.buffered.store(bodyBudget.used, ordering: .relaxed)
         guard connections[token] != nil else { return }
+        if record.isIdle && !record.priority { idle.noteIdle(token) } else { idle.forget(token) }
         updateInterest(record, token: token)
         noteDeadline(record)
     }
@@ -233,6 +307,9 @@ final class HTTPServerLoop: @unchecked Sendable {
 
     private func closeConnection(_ token: UInt64) {
         guard let record = connections.removeValue(forKey: token) else { return }
+        idle.forget(token)
+        record.machine.releaseBudget()
+        if record.priority { priorityOpen -= 1 }
         close(record.fd)
         counters.connectionClosed()
     }

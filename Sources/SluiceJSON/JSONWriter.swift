@@ -39,21 +39,34 @@ public enum JSONWriter {
         }
     }
 
+    /// Control characters are escaped, C0 as JSON requires, and DEL and the
+    /// C1 controls (U+0080–U+009F) too: JSON allows them raw, but written raw
+    /// to a terminal (`--json` output, a log) they are commands (U+009B is CSI).
     public static func writeString(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        var utf8 = text.utf8.makeIterator()
+        var pending = utf8.next()
+        while let byte = pending {
+            pending = utf8.next()
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
             case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
             case 0x0A: output.append(contentsOf: #"\n"#.utf8)
             case 0x0D: output.append(contentsOf: #"\r"#.utf8)
             case 0x09: output.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20:
-                let hex = String(byte, radix: 16)
-                output.append(contentsOf: "\\u\(String(repeating: "0", count: 4 - hex.count))\(hex)".utf8)
+            case 0..<0x20, 0x7F: appendEscape(UInt32(byte), to: &output)
+            case 0xC2 where pending.map { (0x80...0x9F).contains($0) } ?? false:
+                // U+0080…U+009F, encoded as C2 80…C2 9F.
+                appendEscape(UInt32(pending ?? 0), to: &output)
+                pending = utf8.next()
             default: output.append(byte)
             }
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendEscape(_ scalar: UInt32, to output: inout [UInt8]) {
+        let hex = String(scalar, radix: 16)
+        output.append(contentsOf: "\\u\(String(repeating: "0", count: 4 - hex.count))\(hex)".utf8)
     }
 }

@@ -98,15 +98,22 @@ public struct QueueHandle: Sendable, Equatable {
     /// `usage.total_tokens`). Later requests wait for it; none is undone.
     /// Requests booked before it and not yet started see `weightedOverruns`
     /// change, and book again behind it (see `Worker.mustBookAgain`).
+    ///
+    /// `extra` comes from a provider's answer, so it is trusted only so far:
+    /// each cell is charged at most its burst (no single request can have used
+    /// more), and the arithmetic saturates, so a reported `2⁶³` tokens cannot
+    /// wrap the TAT around (over-admitting) nor hold the queue for centuries.
     public func chargeWeighted(extra: UInt64) {
         let config = ConfigRecord.read(block: block)
         for index in 0..<Int(config.weightedCount) {
             let cell = weightedCell(index)
-            let (increment, overflow) = extra.multipliedReportingOverflow(by: config.weighted(index).interval)
+            let limit = config.weighted(index)
+            let (increment, overflow) = min(extra, limit.capacity).multipliedReportingOverflow(by: limit.interval)
             var tat = cell.pointee.load(ordering: .relaxed)
             while true {
                 let now = coordinator.clock.now()
-                let target = overflow ? UInt64.max / 2 : max(tat, now) &+ increment
+                let (sum, sumOverflow) = max(tat, now).addingReportingOverflow(increment)
+                let target = overflow || sumOverflow ? UInt64.max / 2 : sum
                 let (exchanged, actual) = cell.pointee.compareExchange(expected: tat, desired: target, ordering: .acquiringAndReleasing)
                 if exchanged { break }
                 tat = actual

@@ -9,6 +9,8 @@
 ///                                                                   limiter counters, then task statistics)
 ///                        concurrency slots × S                      (owner pid per slot)
 ///                        keyed cells × K                            ((key hash, TAT) pairs)
+///                        tasks in hand × 256                        (per worker process: the task
+///                                                                   its provider code runs for)
 /// ```
 /// "Line" here is 128 bytes, two cache lines: x86's adjacent-line prefetcher
 /// fetches lines in pairs, so cells written by different processes stay
@@ -32,7 +34,11 @@ public struct SegmentLayout: Equatable, Sendable {
     public static let line = 128
     public static let headerSize = 4096
     public static let magic: UInt64 = 0x3130_4543_4955_4C53 // "SLUICE01", little-endian
-    public static let layoutVersion: UInt32 = 2 // 2: task statistics in the counter shards
+    public static let layoutVersion: UInt32 = 3 // 2: task statistics in the counter shards; 3: tasks in hand
+    /// Worker processes per queue whose task in hand is recorded (`TaskInHand`).
+    public static let inHandCapacity = 256
+    /// Bytes per task-in-hand entry: owner pid, active flag, due time, key hash.
+    static let inHandEntrySize = 32
 
     public static let `default` = SegmentLayout(checkedQueueCapacity: 32, slotCapacity: 1024, keyedCapacity: 4096)
 
@@ -90,8 +96,11 @@ public struct SegmentLayout: Equatable, Sendable {
     /// Offset of the keyed cells within a block.
     var keyedCellsOffset: Int { Self.roundUp(Block.slots + slotCapacity * 8) }
 
+    /// Offset of the tasks-in-hand table within a block.
+    var inHandOffset: Int { Self.roundUp(keyedCellsOffset + keyedCapacity * 16) }
+
     /// Bytes per queue block, a whole number of lines.
-    var blockSize: Int { Self.roundUp(keyedCellsOffset + keyedCapacity * 16) }
+    var blockSize: Int { Self.roundUp(inHandOffset + Self.inHandCapacity * Self.inHandEntrySize) }
 
     /// Bytes in the whole segment.
     public var segmentSize: Int { Self.headerSize + queueCapacity * blockSize }

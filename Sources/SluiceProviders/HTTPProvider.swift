@@ -39,20 +39,30 @@ public struct HTTPProvider: Provider {
         return method
     }
 
+    /// The most header fields a task may set, and the longest value, in bytes.
+    static let maximumHeaderCount = 64
+    static let maximumHeaderValueBytes = 8192
+
     private static func taskHeaders(_ value: JSONValue?) throws(TaskRejected) -> [(name: String, value: String)] {
         guard let value else { return [] }
         guard case .object(let object) = value else { throw TaskRejected("payload.headers: must be an object of strings") }
+        guard object.members.count <= maximumHeaderCount else {
+            throw TaskRejected("payload.headers: \(object.members.count) fields; a task may set at most \(maximumHeaderCount)")
+        }
         return try object.members.map { member throws(TaskRejected) -> (name: String, value: String) in
             guard case .string(let text) = member.value else { throw TaskRejected("payload.headers.\(member.key): must be a string") }
             let name = member.key
-            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
-                throw TaskRejected("payload.headers: \"\(name)\" is not a header name")
+            guard HeaderBytes.isFieldName(name) else {
+                throw TaskRejected("payload.headers: \"\(HeaderBytes.shown(name))\" is not a header name (letters, digits and \"-\")")
             }
             guard !reservedHeaders.contains(name.lowercased()) else {
                 throw TaskRejected("payload.headers.\(name): is set by Sluice, not by tasks")
             }
-            guard !text.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
-                throw TaskRejected("payload.headers.\(name): may not contain line breaks")
+            guard text.utf8.count <= maximumHeaderValueBytes else {
+                throw TaskRejected("payload.headers.\(name): is \(text.utf8.count) bytes; the most is \(maximumHeaderValueBytes)")
+            }
+            guard !HeaderBytes.hasControl(text) else {
+                throw TaskRejected("payload.headers.\(name): may not contain control characters (line breaks, NUL, DEL, C1); only tab is allowed")
             }
             return (name, text)
         }

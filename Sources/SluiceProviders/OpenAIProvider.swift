@@ -26,14 +26,17 @@ public struct OpenAIProvider: Provider {
         )
     }
 
+    /// Saturates: `max_tokens` comes from the task, and any 64-bit number
+    /// is accepted there (`18446744073709551615` plus the prompt trapped every
+    /// worker of the queue). A cost above a weighted limit's burst is refused
+    /// at the door (`CostAdmission`), and by the limiter if one gets through.
     public func estimatedCost(of task: ProviderTask) -> UInt64 {
-        var promptBytes = 0
+        var promptBytes: UInt64 = 0
         if case .array(let messages) = task.payload["messages"] {
-            for case .object(let message) in messages { promptBytes += Self.textBytes(message["content"]) }
+            for case .object(let message) in messages { promptBytes = promptBytes.addingSaturated(Self.textBytes(message["content"])) }
         }
-        let completion = (try? Self.completionLimit(of: task)) ?? nil
-        let (total, overflow) = UInt64((promptBytes + 3) / 4).addingReportingOverflow(completion ?? Self.defaultMaxTokens)
-        return overflow ? .max : total
+        let completion = ((try? Self.completionLimit(of: task)) ?? nil) ?? Self.defaultMaxTokens
+        return (promptBytes / 4 + (promptBytes % 4 == 0 ? 0 : 1)).addingSaturated(completion)
     }
 
     /// `max_tokens` (or `max_completion_tokens`) as OpenAI reads it: a whole
@@ -70,12 +73,12 @@ public struct OpenAIProvider: Provider {
         return usage["total_tokens"]?.wholeNumber
     }
 
-    private static func textBytes(_ content: JSONValue?) -> Int {
+    private static func textBytes(_ content: JSONValue?) -> UInt64 {
         switch content {
-        case .string(let text)?: text.utf8.count
+        case .string(let text)?: UInt64(text.utf8.count)
         case .array(let parts)?: parts.reduce(0) { total, part in
             guard case .object(let object) = part else { return total }
-            return total + textBytes(object["text"])
+            return total.addingSaturated(textBytes(object["text"]))
         }
         default: 0
         }

@@ -34,18 +34,34 @@ public struct ProviderResponse: Sendable, Equatable {
     /// Header names lowercased.
     public var headers: [String: String]
     public var body: [UInt8]
+    /// What `bodySnippet` removes: the worker sets the queue's secrets here
+    /// before classifying, so no provider's error text carries them on.
+    public var redactor: SecretRedactor
 
-    public init(status: Int, headers: [String: String], body: [UInt8]) {
+    /// How much of the body is scanned for secrets before the snippet is cut,
+    /// so a credential that straddles the cut is still found whole.
+    static let snippetScanBytes = 4096
+    /// The longest snippet kept, in characters.
+    public static let snippetLength = 200
+
+    public init(status: Int, headers: [String: String], body: [UInt8], redactor: SecretRedactor = .shapesOnly) {
         self.status = status
         self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         self.body = body
+        self.redactor = redactor
     }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
 
-    /// The start of the body, printable, for a task's `lastError`.
+    /// The start of the body, for a task's `lastError`: secrets and anything
+    /// shaped like a credential redacted (before cutting, see
+    /// `snippetScanBytes`), on one line, control characters shown as `?`.
     public var bodySnippet: String {
-        let text = String(decoding: body.prefix(200), as: UTF8.self)
-        return String(text.map { $0.isNewline ? " " : $0 })
+        let text = redactor.redact(String(decoding: body.prefix(Self.snippetScanBytes), as: UTF8.self))
+        let flat = text.unicodeScalars.lazy.prefix(Self.snippetLength * 2).map { scalar -> Character in
+            if scalar == "\r" || scalar == "\n" || scalar == "\t" { return " " }
+            return scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "?" : Character(scalar)
+        }
+        return String(String(flat).prefix(Self.snippetLength))
     }
 }

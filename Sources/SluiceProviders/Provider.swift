@@ -10,6 +10,9 @@ public protocol Provider: Sendable {
     func estimatedCost(of task: ProviderTask) -> UInt64
     /// What the answer means. `retryBound` and `wallClockNow` as in `StatusRules`.
     func classify(_ response: ProviderResponse, retryBound: UInt64, wallClockNow: Int) -> Classification
+    /// The `Authorization` values this provider sends for `credential`, so
+    /// they can be redacted from whatever an upstream echoes back.
+    func authorizationValues(credential: Secret) -> [String]
 }
 
 extension Provider {
@@ -17,6 +20,15 @@ extension Provider {
 
     public func classify(_ response: ProviderResponse, retryBound: UInt64, wallClockNow: Int) -> Classification {
         StatusRules.classify(response, retryBound: retryBound, wallClockNow: wallClockNow)
+    }
+
+    public func authorizationValues(credential: Secret) -> [String] { bearer(credential).map(\.value) }
+
+    /// Removes this provider's credential, in every form it is sent, from
+    /// text a provider wrote (see `SecretRedactor`).
+    public func redactor(credential: Secret?) -> SecretRedactor {
+        guard let credential else { return .shapesOnly }
+        return SecretRedactor(secrets: [credential.reveal()] + authorizationValues(credential: credential))
     }
 }
 

@@ -12,14 +12,16 @@ public struct TwilioProvider: Provider {
     public func request(for task: ProviderTask, credential: Secret?) throws(TaskRejected) -> OutgoingRequest {
         try task.require(kind: ["send_sms"])
         try task.require(fields: ["To", "From", "Body"])
-        let authorization = credential.map { secret in
-            [("Authorization", "Basic " + Data("\(accountSID):\(secret.reveal())".utf8).base64EncodedString())]
-        } ?? []
+        let authorization = credential.map { secret in authorizationValues(credential: secret).map { ("Authorization", $0) } } ?? []
         return OutgoingRequest(
             method: "POST",
             url: try RequestPath.join(base: baseURL, path: "/2010-04-01/Accounts/\(FormEncoding.escape(accountSID))/Messages.json"),
             headers: authorization + [("Content-Type", "application/x-www-form-urlencoded")],
             body: try FormEncoding.encode(task.payload)
         )
+    }
+
+    public func authorizationValues(credential: Secret) -> [String] {
+        ["Basic " + Data("\(accountSID):\(credential.reveal())".utf8).base64EncodedString()]
     }
 }

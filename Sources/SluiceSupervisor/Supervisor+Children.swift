@@ -44,6 +44,8 @@ extension Supervisor {
     private func childExited(_ pid: pid_t, status: ExitStatus) {
         guard let index = workers.firstIndex(where: { $0.pid == pid }) else { return }
         let queue = workers[index].queue
+        // Before its leases go back: the task it was running provider code for, if a signal killed it there.
+        let blamed = blameTaskInHand(ofDeadWorker: pid, queue: queue, status: status)
         // The process is gone: its slots, keyed claims and leases are free.
         let slots = coordinator.reclaim(deadPID: pid) + coordinator.reclaimDeadOwners()
         // Not including our own pid: the ingest API writes into these very
@@ -59,12 +61,23 @@ extension Supervisor {
             workers[index].state = .stopped
             return
         }
-        if let delay = workers[index].exited(at: MonotonicClock.now(), policy: restartPolicy, status: status) {
+        if let delay = workers[index].exited(at: MonotonicClock.now(), policy: restartPolicy, status: status, blamed: blamed) {
             restartsByQueue[queue, default: 0] += 1
             log.warn("worker.restarting", ("queue", queue), ("in_ms", "\(delay / 1_000_000)"), ("restarts", "\(workers[index].restarts)"))
         } else {
             log.error("worker.crash_loop", ("queue", queue), ("ordinal", "\(workers[index].ordinal)"),
                       ("action", "not restarting; fix the cause and restart the fleet"))
         }
+    }
+
+    /// See `PoisonTriage`. A worker that exited on its own had nothing in
+    /// hand to blame; its entry is freed all the same.
+    private func blameTaskInHand(ofDeadWorker pid: pid_t, queue: String, status: ExitStatus) -> Bool {
+        guard let spool = spools[queue], let limiter = try? coordinator.queue(spool.name) else { return false }
+        guard case .signaled(let signal) = status else {
+            _ = limiter.takeTaskInHand(ofDeadProcess: pid)
+            return false
+        }
+        return PoisonTriage(spool: spool, limiter: limiter, log: log.with([("queue", queue)])).blame(deadWorker: pid, signal: signal)
     }
 }

@@ -44,9 +44,11 @@ struct WorkerProcess {
     ///
     /// A SIGKILL comes from outside (the OOM killer, an operator, a chaos
     /// test), not from a fault of the worker's own: it is restarted after
-    /// the backoff but does not count toward giving up. Exit codes and other
-    /// signals (a Swift trap is SIGILL or SIGTRAP) do.
-    mutating func exited(at now: UInt64, policy: RestartPolicy, status: ExitStatus? = nil) -> UInt64? {
+    /// the backoff but does not count toward giving up. Nor does a crash
+    /// `blamed` on a task (`PoisonTriage`): the task pays for it, not the
+    /// queue. Exit codes and other signals (a Swift trap is SIGILL or
+    /// SIGTRAP) with no task to blame do.
+    mutating func exited(at now: UInt64, policy: RestartPolicy, status: ExitStatus? = nil, blamed: Bool = false) -> UInt64? {
         let since: UInt64
         switch state {
         case .running(_, let started): since = started
@@ -58,7 +60,7 @@ struct WorkerProcess {
         // A process that ran long enough is healthy again: forget old crashes.
         if now - since > policy.crashWindow { recentCrashes.removeAll() }
         recentCrashes = recentCrashes.filter { now - $0 <= policy.crashWindow }
-        if status != .signaled(SIGKILL) { recentCrashes.append(now) }
+        if status != .signaled(SIGKILL), !blamed { recentCrashes.append(now) }
         guard recentCrashes.count <= policy.crashLimit else {
             state = .gaveUp
             return nil

@@ -1,65 +1,201 @@
-import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import Dispatch
+import Glibc
+import SluicePOSIX
 import SluiceProviders
+import Synchronization
 
-/// Sends requests with URLSession: one session per worker process, its
-/// connections kept alive and reused across tasks.
+/// Sends requests with libcurl (see `Curl` for why not URLSession): a pool
+/// of `maximumConnections` threads, each with its own easy handle, so each
+/// keeps its connections alive and reuses them across tasks.
 ///
 /// Redirects are refused (answered as they are): following one could take a
-/// request, credentials included, to a host the queue does not name.
+/// request, credentials included, to a host the queue does not name. Only
+/// http and https are spoken.
+///
+/// Answers are read as a stream and bounded (`CurlTransfer`): the body as
+/// delivered (decompressed) and as it arrived (compressed) are each held to
+/// `maximumResponseBytes`; past it the transfer is aborted from inside
+/// libcurl and the attempt fails with `.oversized`, so a 1,000× gzip answer
+/// cannot balloon the worker.
 public final class HTTPExecutor: Sendable {
-    private let session: URLSession
-
     /// The result of one attempt on the wire.
     public enum Result: Sendable {
         case answered(ProviderResponse)
+        /// The answer was larger than the limit, as declared, as it arrived,
+        /// or once decompressed: its status (0 if its head was not complete)
+        /// and headers, no body. `what` says which, for the task's error.
+        case oversized(status: Int, headers: [String: String], what: String)
         /// No answer: connection refused or reset, DNS, TLS, timeout.
         case transportFailure(String)
     }
 
-    public init(maximumConnections: Int, requestTimeout: UInt64) {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = maximumConnections
-        configuration.timeoutIntervalForRequest = Double(requestTimeout) / 1e9
-        configuration.timeoutIntervalForResource = Double(requestTimeout) / 1e9
-        configuration.httpShouldSetCookies = false
-        configuration.httpCookieAcceptPolicy = .never
-        configuration.urlCache = nil
-        configuration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
-        session = URLSession(configuration: configuration, delegate: RedirectRefuser(), delegateQueue: nil)
+    private let curl: Curl
+    private let requestTimeout: UInt64
+    private let maximumResponseBytes: Int
+    private let jobs = Mutex<[Job]>([])
+    private let waiting = DispatchSemaphore(value: 0)
+    private let stopping = Atomic<Bool>(false)
+    private let threads = Mutex<[PosixThread]>([])
+
+    /// A request waiting for, or on, a pool thread.
+    private final class Job: @unchecked Sendable {
+        let request: OutgoingRequest
+        /// Set once, before the job is queued.
+        var continuation: CheckedContinuation<Result, Never>?
+        let cancelled = Atomic<Bool>(false)
+
+        init(_ request: OutgoingRequest) { self.request = request }
     }
 
-    /// Sends `request`. Cancelling the calling task cancels the request.
+    /// Throws when libcurl cannot be loaded: nothing could be sent.
+    public init(maximumConnections: Int, requestTimeout: UInt64, maximumResponseBytes: Int = 4 << 20) throws(CurlUnavailable) {
+        curl = try Curl.shared.get()
+        self.requestTimeout = requestTimeout
+        self.maximumResponseBytes = max(1, maximumResponseBytes)
+        let started = (0..<max(1, maximumConnections)).map { _ in PosixThread.start { [self] in serve() } }
+        threads.withLock { $0 = started }
+    }
+
+    /// Sends `request`. Cancelling the calling task cancels the request
+    /// (libcurl notices within its progress interval, at most a second).
     public func send(_ request: OutgoingRequest) async -> Result {
-        guard let url = URL(string: request.url) else { return .transportFailure("invalid URL \(request.redacted)") }
-        var urlRequest = URLRequest(url: url)
-        urlRequest.httpMethod = request.method
-        for header in request.headers { urlRequest.setValue(header.value, forHTTPHeaderField: header.name) }
-        if !request.body.isEmpty { urlRequest.httpBody = Data(request.body) }
-        do {
-            let (data, response) = try await session.data(for: urlRequest)
-            guard let http = response as? HTTPURLResponse else { return .transportFailure("not an HTTP answer") }
-            var headers: [String: String] = [:]
-            for (name, value) in http.allHeaderFields {
-                if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+        let job = Job(request)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                job.continuation = continuation
+                jobs.withLock { $0.append(job) }
+                waiting.signal()
             }
-            return .answered(ProviderResponse(status: http.statusCode, headers: headers, body: Array(data)))
-        } catch {
-            return .transportFailure("transport: \((error as NSError).localizedDescription)")
+        } onCancel: {
+            job.cancelled.store(true, ordering: .relaxed)
         }
     }
 
-    public func close() { session.invalidateAndCancel() }
+    /// Stops the pool. Requires: no `send` in flight (the worker drains first).
+    public func close() {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let pool = threads.withLock { $0 }
+        for _ in pool { waiting.signal() }
+        for thread in pool { thread.join() }
+    }
+
+    // MARK: Pool threads
+
+    private func serve() {
+        guard let handle = curl.easyInit() else {
+            failAll(reason: "curl_easy_init failed")
+            return
+        }
+        defer { curl.easyCleanup(handle) }
+        while true {
+            waiting.wait()
+            guard let job = jobs.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
+                if stopping.load(ordering: .acquiring) { return }
+                continue
+            }
+            let result = job.cancelled.load(ordering: .relaxed)
+                ? .transportFailure("transport: cancelled before sending")
+                : perform(job, on: handle)
+            job.continuation?.resume(returning: result)
+        }
+    }
+
+    /// A pool thread that has no handle answers every job with why.
+    private func failAll(reason: String) {
+        while !stopping.load(ordering: .acquiring) {
+            waiting.wait()
+            guard let job = jobs.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { continue }
+            job.continuation?.resume(returning: .transportFailure("transport: \(reason)"))
+        }
+    }
+
+    private func perform(_ job: Job, on handle: Curl.Handle) -> Result {
+        // The progress callback reads the job's cancel flag.
+        let transfer = CurlTransfer(limit: maximumResponseBytes, answersHead: job.request.method == "HEAD") {
+            job.cancelled.load(ordering: .relaxed)
+        }
+        var errorBuffer = [CChar](repeating: 0, count: Curl.errorBufferSize)
+        let context = Unmanaged.passRetained(transfer)
+        defer { context.release() }
+        curl.easyReset(handle)  // keeps the handle's connections and caches
+        var headerList: UnsafeMutableRawPointer?
+        defer { curl.slistFreeAll(headerList) }
+        for header in job.request.headers + [(name: "Expect", value: "")] {
+            // "Expect:" with no value stops libcurl adding Expect: 100-continue.
+            headerList = "\(header.name): \(header.value)".withCString { curl.slistAppend(headerList, $0) } ?? headerList
+        }
+        let code: Int32 = job.request.body.withUnsafeBytes { body in
+            errorBuffer.withUnsafeMutableBufferPointer { errors in
+                configure(handle, job.request, body: body, headers: headerList, context: context.toOpaque(), errors: errors.baseAddress)
+                return curl.easyPerform(handle)
+            }
+        }
+        return transfer.result(code: code, error: Self.words(errorBuffer) ?? curl.describe(code))
+    }
+
+    private func configure(_ handle: Curl.Handle, _ request: OutgoingRequest, body: UnsafeRawBufferPointer,
+                           headers: UnsafeMutableRawPointer?, context: UnsafeMutableRawPointer, errors: UnsafeMutablePointer<CChar>?) {
+        typealias O = Curl.Option
+        curl.set(handle, O.url, string: request.url)
+        curl.set(handle, O.noSignal, 1)
+        curl.set(handle, O.errorBuffer, pointer: errors)
+        curl.set(handle, O.protocols, Curl.protocolHTTP | Curl.protocolHTTPS)
+        curl.set(handle, O.redirectProtocols, Curl.protocolHTTP | Curl.protocolHTTPS)
+        curl.set(handle, O.followLocation, 0)
+        curl.set(handle, O.httpVersion, Curl.httpVersion1_1)
+        // Every encoding libcurl can decode is accepted; what it decodes is bounded by the write callback.
+        curl.set(handle, O.acceptEncoding, string: "")
+        let milliseconds = Int(clamping: requestTimeout / 1_000_000)
+        curl.set(handle, O.timeoutMilliseconds, max(1, milliseconds))
+        curl.set(handle, O.connectTimeoutMilliseconds, max(1, min(milliseconds, 30_000)))
+        curl.set(handle, O.httpHeader, pointer: headers)
+        curl.set(handle, O.writeFunction, pointer: unsafeBitCast(curlWrite, to: UnsafeRawPointer.self))
+        curl.set(handle, O.writeData, pointer: context)
+        curl.set(handle, O.headerFunction, pointer: unsafeBitCast(curlHeader, to: UnsafeRawPointer.self))
+        curl.set(handle, O.headerData, pointer: context)
+        curl.set(handle, O.noProgress, 0)
+        curl.set(handle, O.transferInfoFunction, pointer: unsafeBitCast(curlProgress, to: UnsafeRawPointer.self))
+        curl.set(handle, O.transferInfoData, pointer: context)
+        switch request.method {
+        case "GET" where body.isEmpty: curl.set(handle, O.httpGet, 1)
+        case "HEAD": curl.set(handle, O.noBody, 1)
+        case "POST": setBody(handle, body)
+        default:
+            curl.set(handle, O.customRequest, string: request.method)
+            if !body.isEmpty { setBody(handle, body) }
+        }
+    }
+
+    /// Requires: `body` stays valid until the transfer ends (`perform` keeps it).
+    private func setBody(_ handle: Curl.Handle, _ body: UnsafeRawBufferPointer) {
+        curl.set(handle, Curl.Option.post, 1)
+        curl.set(handle, Curl.Option.postFieldSizeLarge, offset: Int64(body.count))
+        // A non-null pointer even for an empty body, or libcurl reads from stdin.
+        curl.set(handle, Curl.Option.postFields, pointer: body.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
+    }
+
+    private static func words(_ buffer: [CChar]) -> String? {
+        let text = buffer.withUnsafeBufferPointer { $0.baseAddress.map { String(cString: $0) } ?? "" }
+        return text.isEmpty ? nil : text
+    }
 }
 
-/// Answers every redirect with "do not follow".
-private final class RedirectRefuser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
-    }
+// libcurl's callbacks: plain C functions; the transfer comes in `context`.
+
+private let curlWrite: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { data, size, count, context in
+    guard let context else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    return transfer.receivedBody(UnsafeRawBufferPointer(start: data, count: size * count))
+}
+
+private let curlHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { data, size, count, context in
+    guard let context else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    return transfer.receivedHeader(UnsafeRawBufferPointer(start: data, count: size * count))
+}
+
+private let curlProgress: @convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Int64, Int64) -> Int32 = { context, downloadTotal, downloaded, _, _ in
+    guard let context else { return 1 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    return transfer.progressed(total: downloadTotal, now: downloaded) ? 1 : 0
 }

@@ -9,18 +9,22 @@ extension Worker {
     /// One attempt of one leased task, from request to settlement.
     func attempt(_ lease: Lease, id: UInt64) async {
         let record = lease.task
-        let task = ProviderTask(id: record.id.rawValue, kind: record.kind, payload: record.payload)
         let log = parts.log.with([("task", record.id.rawValue), ("attempt", "\(record.attempt)")])
         let request: OutgoingRequest
+        let cost: UInt64
+        let limitKey: String?
         do {
-            request = try parts.provider.request(for: task, credential: parts.credential)
+            (request, cost, limitKey) = try providerGuard.run(for: lease) { () throws(TaskRejected) in
+                let task = ProviderTask(id: record.id.rawValue, kind: record.kind, payload: record.payload)
+                return (try parts.provider.request(for: task, credential: parts.credential),
+                        record.cost ?? parts.provider.estimatedCost(of: task), key(of: record))
+            }
         } catch {
             settle(lease, .deadLetter(reason: error.reason), log: log, event: "task.dead")
             return
         }
-        let cost = record.cost ?? parts.provider.estimatedCost(of: task)
         let slot: ConcurrencySlot
-        switch await admit(cost: cost, key: key(of: record)) {
+        switch await admit(cost: cost, key: limitKey) {
         case .admitted(let granted):
             slot = granted
         case .cancelled:

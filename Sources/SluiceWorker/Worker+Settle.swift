@@ -10,46 +10,70 @@ extension Worker {
     /// Classifies an attempt's result, tells the queue what it learnt
     /// (push-back, real cost), and settles the task.
     func conclude(_ lease: Lease, result: HTTPExecutor.Result, cost: UInt64, elapsed: UInt64, log: EventLog) {
-        let classification: Classification
-        var status = "none"
-        switch result {
-        case .answered(let response):
-            status = "\(response.status)"
-            classification = parts.provider.classify(
-                response, retryBound: queue.retry.maximumInterval, wallClockNow: Int(parts.wallClock.now() / 1_000_000_000))
-        case .transportFailure(let reason):
-            classification = Classification(.retry(delay: nil, reason: reason, spendsAttempt: true))
+        let record = lease.task
+        // Classifying reads what the provider sent: provider code, run as the task in hand.
+        let (classification, status, settlement) = providerGuard.run(for: lease) {
+            let (classification, status) = classify(result)
+            let settlement = AttemptPlan.settlement(
+                for: classification.outcome, attempt: record.attempt,
+                maximumAttempts: record.maxAttempts ?? queue.retry.maximumAttempts, policy: queue.retry,
+                now: parts.wallClock.now(), jitterUnit: Double.random(in: 0..<1)
+            )
+            return (classification, status, redacted(settlement))
         }
         parts.limiter.taskStatistics.attemptConcluded(
-            Self.attemptResult(result, classification.outcome), status: Int(status), duration: elapsed)
+            Self.attemptResult(status: status, classification.outcome), status: status, duration: elapsed)
+        let statusText = status.map { "\($0)" } ?? "none"
         if let pushBack = classification.pushBack {
             parts.limiter.pushBack(until: MonotonicClock.now() + pushBack)
-            log.warn("queue.pushed_back", ("status", status), ("for_ms", "\(pushBack / 1_000_000)"))
+            log.warn("queue.pushed_back", ("status", statusText), ("for_ms", "\(pushBack / 1_000_000)"))
         }
         if let used = classification.costUsed, used > cost {
             parts.limiter.chargeWeighted(extra: used - cost)
         }
-        let record = lease.task
-        let settlement = AttemptPlan.settlement(
-            for: classification.outcome, attempt: record.attempt,
-            maximumAttempts: record.maxAttempts ?? queue.retry.maximumAttempts, policy: queue.retry,
-            now: parts.wallClock.now(), jitterUnit: Double.random(in: 0..<1)
-        )
         let event = switch settlement {
         case .complete: "task.done"
         case .deadLetter: "task.dead"
         case .release: "task.released"
         default: "task.retry"
         }
-        settle(lease, settlement, log: log.with([("status", status), ("ms", "\(elapsed / 1_000_000)")]), event: event)
+        settle(lease, settlement, log: log.with([("status", statusText), ("ms", "\(elapsed / 1_000_000)")]), event: event)
     }
 
     static func seconds(_ nanoseconds: UInt64) -> String { String(format: "%.3f", Double(nanoseconds) / 1e9) }
 
-    /// The `result` label of an attempt that got `result` and means `outcome`.
-    static func attemptResult(_ result: HTTPExecutor.Result, _ outcome: Outcome) -> AttemptResult {
-        guard case .answered(let response) = result else { return .transportError }
-        if response.status == 429 { return .rateLimited }
+    /// What `result` means for the task, and the answer's status (nil when
+    /// none came). Every text a provider wrote passes the queue's redactor.
+    func classify(_ result: HTTPExecutor.Result) -> (Classification, status: Int?) {
+        let now = Int(parts.wallClock.now() / 1_000_000_000)
+        switch result {
+        case .answered(var response):
+            response.redactor = redactor
+            return (parts.provider.classify(response, retryBound: queue.retry.maximumInterval, wallClockNow: now), response.status)
+        case .oversized(let status, let headers, let what):
+            // The status and headers still say what the queue must do (a 429's
+            // push-back); the answer itself could not be read.
+            let head = ProviderResponse(status: status, headers: headers, body: [], redactor: redactor)
+            var classification = parts.provider.classify(head, retryBound: queue.retry.maximumInterval, wallClockNow: now)
+            let reason = (status > 0 ? "HTTP \(status): " : "") + "the answer was larger than the queue's maxResponseBytes "
+                + "(\(queue.maxResponseBytes)): \(what); raise maxResponseBytes if the provider's answers are that large"
+            switch classification.outcome {
+            case .success: classification.outcome = .fail(reason: reason + " (it succeeded at the provider: not sent again)")
+            case .fail: classification.outcome = .fail(reason: reason)
+            case .retry(let delay, _, let spends): classification.outcome = .retry(delay: delay, reason: reason, spendsAttempt: spends)
+            }
+            classification.costUsed = nil
+            return (classification, status > 0 ? status : nil)
+        case .transportFailure(let reason):
+            return (Classification(.retry(delay: nil, reason: reason, spendsAttempt: true)), nil)
+        }
+    }
+
+    /// The `result` label of an attempt answered with `status` (nil: no
+    /// answer) that means `outcome`.
+    static func attemptResult(status: Int?, _ outcome: Outcome) -> AttemptResult {
+        guard let status else { return .transportError }
+        if status == 429 { return .rateLimited }
         switch outcome {
         case .success: return .success
         case .retry: return .retry
@@ -60,6 +84,7 @@ extension Worker {
     /// Settles and logs; a spool failure is logged, and the lease stays for
     /// recovery to return (at least once, never lost).
     func settle(_ lease: Lease, _ settlement: Settlement, log: EventLog, event: String) {
+        let settlement = redacted(settlement)
         do {
             try parts.store.settle(lease, settlement)
         } catch {
@@ -81,6 +106,17 @@ extension Worker {
         case .reschedule(let due):
             log.debug(event, ("due_in_s", Self.seconds(due.subtractingSaturated(now))))
         default: log.info(event)
+        }
+    }
+
+    /// `settlement` with the queue's secrets (and anything shaped like a
+    /// credential) removed from its reason: what is stored and logged.
+    func redacted(_ settlement: Settlement) -> Settlement {
+        switch settlement {
+        case .deadLetter(let reason): .deadLetter(reason: redactor.redact(reason))
+        case .retry(let due, let error): .retry(dueAt: due, error: redactor.redact(error))
+        case .postpone(let due, let error): .postpone(dueAt: due, error: redactor.redact(error))
+        case .complete, .reschedule, .release: settlement
         }
     }
 }

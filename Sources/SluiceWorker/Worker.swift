@@ -24,9 +24,10 @@ public final class Worker: Sendable {
         public var credential: Secret?
         public var log: EventLog
         public var wallClock: any WallClock
+        public var faults: WorkerFaults
 
         public init(store: any TaskStore, limiter: QueueHandle, provider: any Provider, executor: HTTPExecutor,
-                    credential: Secret?, log: EventLog, wallClock: any WallClock = SystemWallClock()) {
+                    credential: Secret?, log: EventLog, wallClock: any WallClock = SystemWallClock(), faults: WorkerFaults = .none) {
             self.store = store
             self.limiter = limiter
             self.provider = provider
@@ -34,12 +35,18 @@ public final class Worker: Sendable {
             self.credential = credential
             self.log = log
             self.wallClock = wallClock
+            self.faults = faults
         }
     }
 
     let queue: QueueConfig
     let parts: Parts
     let localLimiter: LocalLimiter?
+    /// Removes the queue's credential from everything a provider wrote
+    /// before it is stored or logged.
+    let redactor: SecretRedactor
+    /// Provider code runs through it, so a crash in it is blamed on its task.
+    let providerGuard: ProviderGuard
     let attempts = AttemptRegistry()
     let permits: DispatchSemaphore
     let stopping = Atomic<Bool>(false)
@@ -62,6 +69,8 @@ public final class Worker: Sendable {
         self.parts = parts
         self.localLimiter = queue.perWorkerRate.map { LocalLimiter(limit: GCRA.Limit(rate: $0, burst: queue.perWorkerBurst)) }
         self.permits = DispatchSemaphore(value: queue.maxConcurrentPerWorker)
+        self.redactor = parts.provider.redactor(credential: parts.credential)
+        self.providerGuard = ProviderGuard(limiter: parts.limiter, faults: parts.faults)
     }
 
     /// Works until `stopRequested()` turns true, then drains: attempts that
@@ -70,6 +79,9 @@ public final class Worker: Sendable {
     /// nothing is in flight.
     public func run(shutdownTimeout: UInt64, stopRequested: @escaping @Sendable () -> Bool) async {
         parts.log.info("worker.started", ("concurrency", "\(queue.maxConcurrentPerWorker)"))
+        if !providerGuard.isRecording {
+            parts.log.warn("worker.no_task_in_hand_entry", ("effect", "a task that crashes this worker cannot be blamed; over 256 workers on the queue"))
+        }
         let dispatcher = Thread { [self] in
             dispatchLoop()
             dispatcherDone.store(true, ordering: .releasing)
@@ -92,6 +104,7 @@ public final class Worker: Sendable {
             while attempts.count > 0 { try? await Task.sleep(nanoseconds: 10_000_000) }
         }
         parts.executor.close()
+        providerGuard.release()
         parts.log.info("worker.stopped")
     }
 

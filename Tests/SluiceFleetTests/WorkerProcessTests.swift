@@ -64,4 +64,18 @@ import Testing
         }
         #expect(worker.exited(at: 36 * Self.second, policy: policy, status: .exited(1)) == nil, "the sixth own crash in a minute gives up")
     }
+
+    /// A crash blamed on a task (poison) is the task's: restarted, never a crash loop.
+    @Test func crashesBlamedOnATask_neverGiveUp_unblamedOnesStillDo() {
+        var worker = WorkerProcess(queue: "q", ordinal: 0, state: .running(pid: 1, since: 0))
+        for index in 0..<20 {
+            #expect(worker.exited(at: UInt64(index + 1) * Self.second, policy: policy, status: .signaled(SIGILL), blamed: true) == 500_000_000)
+            worker.state = .running(pid: 1, since: UInt64(index + 1) * Self.second)
+        }
+        for index in 0..<5 {
+            #expect(worker.exited(at: UInt64(30 + index) * Self.second, policy: policy, status: .signaled(SIGILL)) != nil)
+            worker.state = .running(pid: 1, since: UInt64(30 + index) * Self.second)
+        }
+        #expect(worker.exited(at: 36 * Self.second, policy: policy, status: .signaled(SIGSEGV)) == nil)
+    }
 }

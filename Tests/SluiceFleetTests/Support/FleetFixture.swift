@@ -71,9 +71,15 @@ final class FleetFixture: @unchecked Sendable {
 
     /// Starts `sluice run` with the credentials in its environment (again
     /// after a stop: each start logs to its own file).
-    func startFleet(environment: [String: String] = FleetFixture.credentials) throws {
+    /// With `descriptorLimit`, the fleet runs under `ulimit -n` of it (soft and hard).
+    func startFleet(environment: [String: String] = FleetFixture.credentials, descriptorLimit: Int? = nil) throws {
         starts += 1
-        fleetProcess = try SpawnedChild(sluice, ["run", "--config", configPath], in: files, label: "fleet-\(starts)", environment: environment)
+        if let descriptorLimit {
+            fleetProcess = try SpawnedChild("/bin/sh", ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" run --config \"$1\"", sluice, configPath],
+                                            in: files, label: "fleet-\(starts)", environment: environment)
+        } else {
+            fleetProcess = try SpawnedChild(sluice, ["run", "--config", configPath], in: files, label: "fleet-\(starts)", environment: environment)
+        }
         guard ChildProcessRunner.waitUntil(seconds: 20, { (self.fleetProcess?.errors ?? "").contains("event=worker.started") }) else {
             throw FixtureError("the fleet did not start: \(fleetProcess?.errors ?? "")")
         }

@@ -1,0 +1,110 @@
+import SluiceConfig
+import SluiceJSON
+import Testing
+@testable import SluiceProviders
+
+/// What a task can put in front of a provider: paths that climb out of the
+/// base URL once decoded, header bytes that split a request, and numbers at
+/// their limits. Each is refused or saturates; none traps.
+@Suite struct HostileTaskTests {
+    private func httpTask(path: String) -> ProviderTask {
+        var payload = JSONObject()
+        payload["path"] = .string(path)
+        return ProviderTask(id: "t", kind: "http", payload: payload)
+    }
+
+    @Test(arguments: [
+        "/%2e%2e/admin", "/.%2e/admin", "/%2E%2e/admin", "/a/%2e%2E/b", "/..;/admin", "/a/..;x/b", "/a;jsessionid=1/b",
+        "/%252e%252e/admin", "/a/%2e/b", "/a/./b", "/./a", "/a/%2fadmin", "/a/%2F..%2F/b", "/a%5c..%5cb", "/a%3b/b",
+        "/a%00b", "/a%0d%0aHost:%20evil", "/a%7f", "/%", "/a%2", "/a%zz", "/a/..",
+    ])
+    func path_thatClimbsOnceDecoded_isRefused(_ path: String) {
+        #expect(throws: TaskRejected.self) {
+            try HTTPProvider(baseURL: "https://api.example.com/v1").request(for: httpTask(path: path), credential: nil)
+        }
+    }
+
+    @Test(arguments: ["/things/7", "/a.b/c..d", "/x/...", "/q?x=../y&z=%2e", "/name%20with%20space", "/%25", "/caf%C3%A9", "/a/b/"])
+    func path_thatStaysUnderTheBase_isSentAsWritten(_ path: String) throws {
+        let request = try HTTPProvider(baseURL: "https://api.example.com/v1").request(for: httpTask(path: path), credential: nil)
+        #expect(request.url == "https://api.example.com/v1" + path)
+    }
+
+    @Test func path_refusal_namesTheFieldAndTheFix() throws {
+        let error = try #require(throws: TaskRejected.self) {
+            try HTTPProvider(baseURL: "https://api.example.com").request(for: httpTask(path: "/a/%2e%2e/b"), credential: nil)
+        }
+        #expect(error.reason.hasPrefix("payload.path: \"/a/%2e%2e/b\" "), "\(error.reason)")
+    }
+
+    /// Each is one `Character` or a byte a Character check misses.
+    @Test(arguments: ["a\r\nX-Injected: 1", "\r\n", "a\rb", "a\nb", "a\u{0}b", "a\u{1}b", "a\u{7f}b", "a\u{85}b", "a\u{9b}31m", "\u{1b}[2J"])
+    func headerValue_withAControlCharacter_isRefused(_ value: String) throws {
+        var headers = JSONObject()
+        headers["X-Trace"] = .string(value)
+        var payload = JSONObject()
+        payload["path"] = .string("/x")
+        payload["headers"] = .object(headers)
+        let error = try #require(throws: TaskRejected.self) {
+            try HTTPProvider(baseURL: "https://api.example.com").request(for: ProviderTask(id: "t", kind: "http", payload: payload), credential: nil)
+        }
+        #expect(error.reason.hasPrefix("payload.headers.X-Trace: may not contain control characters"))
+    }
+
+    @Test(arguments: ["X\r\nY", "X Y", "X:Y", "Ünï", "", String(repeating: "a", count: 300)])
+    func headerName_notATokenByBytes_isRefused(_ name: String) throws {
+        var headers = JSONObject()
+        headers[name] = .string("v")
+        var payload = JSONObject()
+        payload["path"] = .string("/x")
+        payload["headers"] = .object(headers)
+        #expect(throws: TaskRejected.self) {
+            try HTTPProvider(baseURL: "https://api.example.com").request(for: ProviderTask(id: "t", kind: "http", payload: payload), credential: nil)
+        }
+    }
+
+    @Test func headerValue_withTabAndNonControlUnicode_isSent() throws {
+        let request = try HTTPProvider(baseURL: "https://api.example.com").request(
+            for: task("http", #"{"path":"/x","headers":{"X-Note":"a\tb é"}}"#), credential: nil)
+        #expect(request.header("x-note") == "a\tb é")
+    }
+
+    @Test(arguments: [
+        ("18446744073709551615", UInt64.max), ("18446744073709551616", UInt64.max), ("1e400", UInt64.max),
+        ("9223372036854775807", UInt64(Int64.max) + 3), ("-1", 3), ("0", 3), ("1.5", 5), ("-1e400", 3),
+    ])
+    func openai_maxTokensAtTheLimits_saturatesAndNeverTraps(_ literal: String, _ expected: UInt64) throws {
+        // The prompt is 12 bytes: 3 tokens.
+        let generate = try task("generate_text", #"{"model":"m","messages":[{"role":"user","content":"123456789012"}],"max_tokens":\#(literal)}"#)
+        #expect(OpenAIProvider(baseURL: "https://api.openai.com").estimatedCost(of: generate) == expected)
+    }
+
+    private func openAIQueue(tokensBurst: UInt64, weighted: Bool = true) throws -> QueueConfig {
+        let limits = weighted ? #", "weighted": [{"name": "tokens", "rate": "90000/min", "burst": \#(tokensBurst)}]"# : ""
+        let text = #"{"queues": {"openai-api": {"provider": "openai", "rate": "60/min"\#(limits)}}}"#
+        // Plain statements: `#require(try FleetConfig.parse(…).queues.first)` crashed the test
+        // process in the debug build with -warnings-as-errors (a bad retain in the macro's copy).
+        let config: FleetConfig
+        do { config = try FleetConfig.parse(Array(text.utf8)) } catch { throw TaskRejected("\(error)") }
+        guard let queue = config.queues.first else { throw TaskRejected("no queue in \(text)") }
+        return queue
+    }
+
+    @Test func costAdmission_refusesAnEstimateAboveTheBurst_namingMaxTokens() throws {
+        let huge = try task("generate_text", #"{"model":"m","messages":[],"max_tokens":18446744073709551615}"#)
+        let refusal = try #require(CostAdmission.refusal(kind: huge.kind, payload: huge.payload, cost: nil, queue: openAIQueue(tokensBurst: 90000)))
+        #expect(refusal.hasPrefix("payload.max_tokens: the task's estimated cost (more than 18446744073709551614) is above the burst of weighted limit \"tokens\" (90000)"))
+        let fits = try task("generate_text", #"{"model":"m","messages":[],"max_tokens":1000}"#)
+        #expect(CostAdmission.refusal(kind: fits.kind, payload: fits.payload, cost: nil, queue: try openAIQueue(tokensBurst: 90000)) == nil)
+    }
+
+    @Test func costAdmission_refusesAGivenCostAboveTheBurst_namingCost() throws {
+        let refusal = try #require(CostAdmission.refusal(kind: "generate_text", payload: JSONObject(), cost: 90001, queue: openAIQueue(tokensBurst: 90000)))
+        #expect(refusal == "cost: 90001 is above the burst of weighted limit \"tokens\" (90000): it could never be sent; lower the cost or raise that burst")
+    }
+
+    @Test func costAdmission_withoutWeightedLimits_admitsAnything() throws {
+        let queue = try openAIQueue(tokensBurst: 1, weighted: false)
+        #expect(CostAdmission.refusal(kind: "generate_text", payload: JSONObject(), cost: .max, queue: queue) == nil)
+    }
+}
