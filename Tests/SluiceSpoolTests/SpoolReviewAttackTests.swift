@@ -40,11 +40,14 @@ import Testing
     }
 
     /// The 1-based index, among the traced calls, of the first whose line contains `needle`.
-    static func index(in trace: String, of call: String, containing needle: String) -> Int? {
-        var count = 0
+    static func index(in trace: String, of call: String, containing needle: String, occurrence: Int = 1) -> Int? {
+        var count = 0, seen = 0
         for line in trace.split(separator: "\n") where line.contains("\(call)(") {
             count += 1
-            if line.contains(needle) { return count }
+            if line.contains(needle) {
+                seen += 1
+                if seen == occurrence { return count }
+            }
         }
         return nil
     }
@@ -82,6 +85,30 @@ import Testing
         let state = try queue.status(of: TaskID(validating: "lost"))
         #expect(state?.state.description == "ready", "an acknowledged task is ready, not \(String(describing: state?.state)) (\(state?.problem ?? ""))")
         #expect(try queue.claimAll().map(\.task.id.rawValue).contains("lost"), "the acknowledged task runs")
+    }
+
+    /// The same in phase 2: `publish` skips a line when
+    /// `folders.tmp.exists("x-<batch>-<line>")` says no, which it also says on
+    /// an EIO; the batch is then deleted and recovery retires the unpublished
+    /// file as a leftover. `sluice enqueue` printed both ids and exited 0.
+    @Test func publish_whenTheLookUpOfAPreparedTaskFileFailsOnce_publishesIt() throws {
+        guard Self.canTrace else { return }
+        let spool = try SpoolFixture("attack-publish-lookup")
+        let sluice = ChildProcessRunner.product("sluice")
+        let task = #"{"id":"unpublished","kind":"send_email","payload":{}}"#
+        let dryRoot = spool.scratch.file("dry")
+        for root in [dryRoot, spool.root] {
+            _ = try SluiceRun(["enqueue", "emails", "--spool", root, "--json", #"{"id":"warm","kind":"send_email","payload":{}}"#], in: spool.scratch)
+        }
+        let dry = try Self.traced(sluice, ["enqueue", "emails", "--spool", dryRoot, "--json", task], call: "faccessat2",
+                                  in: spool.scratch, label: "dry")
+        // The first look-up of tmp/x-… is phase 1's (is it left over?), the second phase 2's.
+        let step = try #require(Self.index(in: dry.trace, of: "faccessat2", containing: "\"x-", occurrence: 2))
+        let run = try Self.traced(sluice, ["enqueue", "emails", "--spool", spool.root, "--json", task], call: "faccessat2",
+                                  inject: "error=EIO:when=\(step)", in: spool.scratch, label: "run")
+        try #require(run.trace.split(separator: "\n").contains { $0.contains("\"x-") && $0.contains("INJECTED") })
+        #expect(run.status == SluicePOSIX.ExitStatus.exited(0) && run.output.contains("unpublished"), "acknowledged: \(run.output) \(run.errors)")
+        try spool.expectConsistent(queue: "emails", expected: ["warm", "unpublished"], "after one EIO on publish's look-up")
     }
 
     // MARK: B. lost acknowledged tasks: a transient error on recovery's look-up of a batch
