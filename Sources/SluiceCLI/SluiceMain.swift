@@ -6,9 +6,15 @@ public enum SluiceMain {
     public static func run(_ arguments: [String], terminal: Terminal = .standard) -> Int32 {
         let commands = CommandTable.all
         guard let command = longestMatch(arguments, in: commands) else {
-            if arguments.isEmpty || arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
+            if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
                 terminal.out(overview(commands))
                 return ExitCode.success
+            }
+            // No command is a bad command line (exit 2), not a success: a script
+            // whose arguments were lost must not carry on as if it had enqueued.
+            if arguments.isEmpty {
+                terminal.err(overview(commands))
+                return ExitCode.usage
             }
             terminal.err("sluice: unknown command \"\(arguments.prefix(2).joined(separator: " "))\"; see sluice --help")
             return ExitCode.usage

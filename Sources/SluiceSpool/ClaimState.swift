@@ -11,4 +11,8 @@ struct ClaimState: ~Copyable {
     var batchArrived = false
     /// Not before this instant is a failed expansion tried again (monotonic ns).
     var expansionRetryAt: UInt64 = 0
+    /// Keys whose file could not be read, and until when they are left out (monotonic ns).
+    var heldBack: [String: UInt64] = [:]
+    /// Due times of held-back tasks taken out of the index, to put back when the hold ends.
+    var held: [String: UInt64] = [:]
 }

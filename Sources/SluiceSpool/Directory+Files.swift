@@ -115,6 +115,9 @@ extension Directory {
             switch errno {
             case ENOENT: return .missing
             case ELOOP: return .refused("\(full) is a symlink; the spool writes only plain files")
+            // A socket (ENXIO), a device without its driver (ENXIO, ENODEV), or
+            // anything else open(2) refuses for what the name is, not for the disk.
+            case ENXIO, ENODEV, EOPNOTSUPP, EISDIR: return .refused("\(full) is not a plain file (open: \(String(cString: strerror(errno)))); the spool writes only plain files")
             case EINTR: return try read(name, limit: limit)
             case let code: throw SystemError(call: "open(\(full))", errno: code)
             }
@@ -163,7 +166,7 @@ extension Directory {
             case EEXIST: return .targetExists
             case EINVAL where !replacing:
                 // The file system does not support RENAME_NOREPLACE: fall back.
-                if target.exists(newName) { return .targetExists }
+                if try target.exists(newName) { return .targetExists }
                 result = renameat(fd, name, target.fd, newName)
                 if result == 0 { return .done }
                 if errno == ENOENT { return .sourceMissing }
@@ -220,17 +223,49 @@ extension Directory {
         }
     }
 
-    func exists(_ name: String) -> Bool {
-        faults.observe("stat", file(name))
-        return faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0
+    /// Whether `name` exists. Throws on anything but "no such file" (EIO,
+    /// ENOMEM, EACCES): a look-up that could not answer must never be taken
+    /// for "absent", which would drop a task as a duplicate or a leftover.
+    func exists(_ name: String) throws(SystemError) -> Bool {
+        try faults.check("stat", file(name))
+        while true {
+            if faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 { return true }
+            switch errno {
+            case ENOENT: return false
+            case EINTR: continue
+            case let code: throw SystemError(call: "faccessat(\(file(name)))", errno: code)
+            }
+        }
     }
 
-    /// Device and inode of `name`; nil if it does not exist.
-    func identity(of name: String) -> FileIdentity? {
-        faults.observe("stat", file(name))
+    /// Device and inode of `name`; nil if it does not exist. Throws, like
+    /// `exists`, on anything but "no such file".
+    func identity(of name: String) throws(SystemError) -> FileIdentity? {
+        try faults.check("stat", file(name))
         var info = stat()
-        guard fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        while fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) != 0 {
+            switch errno {
+            case ENOENT: return nil
+            case EINTR: continue
+            case let code: throw SystemError(call: "fstatat(\(file(name)))", errno: code)
+            }
+        }
         return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// Whether `name` is a plain file (not a symlink, FIFO, socket, device or
+    /// directory); nil if it does not exist.
+    func isPlainFile(_ name: String) throws(SystemError) -> Bool? {
+        try faults.check("stat", file(name))
+        var info = stat()
+        while fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) != 0 {
+            switch errno {
+            case ENOENT: return nil
+            case EINTR: continue
+            case let code: throw SystemError(call: "fstatat(\(file(name)))", errno: code)
+            }
+        }
+        return info.st_mode & S_IFMT == S_IFREG
     }
 
     /// Last modification time of `name` in wall-clock ns; nil if it does not exist.

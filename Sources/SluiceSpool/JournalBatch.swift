@@ -81,8 +81,8 @@ enum JournalBatch {
     /// origin (`markers`), as far as the disk allows; for a commit that
     /// cannot be completed. Requires: the caller holds `lock`.
     static func abandon(_ lock: JournalLock, markers: [String], folders: QueueFolders) {
-        let origin = folders.journal.identity(of: lock.base + ".origin")
-        for key in markers where origin != nil && folders.ids.identity(of: key) == origin {
+        let origin = try? folders.journal.identity(of: lock.base + ".origin")
+        for key in markers where origin != nil && (try? folders.ids.identity(of: key)) == origin {
             _ = try? folders.ids.unlink(key)
         }
         _ = try? folders.journal.unlink(lock.base + ".ndjson")

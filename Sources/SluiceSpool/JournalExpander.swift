@@ -27,19 +27,32 @@ struct JournalExpander {
         public var batches = 0
         public var tasks = 0
         public var duplicates = 0
+        /// Batches another process held past the wait (left to it, for now).
+        public var busy = 0
     }
 
     /// Expands every pending batch, oldest first. A batch another process
-    /// holds for longer than `waiting` ns is left to it.
+    /// holds for longer than `waiting` ns is left to it. A batch that fails
+    /// does not stop the others: each is tried, and the first failure is
+    /// thrown at the end (the failed batch stays, durable, for a later try).
     func expandAll(waiting: UInt64 = 0) throws(SystemError) -> Count {
         var count = Count()
+        var failure: SystemError?
         for base in try pendingBatches() {
-            guard let lock = JournalLock.tryLock(in: folders.journal, base: base, waiting: waiting) else { continue }
-            let one = try expand(lock)
-            count.batches += 1
-            count.tasks += one.tasks
-            count.duplicates += one.duplicates
+            guard let lock = JournalLock.tryLock(in: folders.journal, base: base, waiting: waiting) else {
+                count.busy += 1
+                continue
+            }
+            do {
+                let one = try expand(lock)
+                count.batches += 1
+                count.tasks += one.tasks
+                count.duplicates += one.duplicates
+            } catch {
+                failure = failure ?? error
+            }
         }
+        if let failure { throw failure }
         return count
     }
 
@@ -60,8 +73,11 @@ struct JournalExpander {
     /// The names are looked up in the order a batch takes them: `.ndjson`,
     /// then `.prepared`. The rename between them is atomic, so a batch that
     /// is there throughout the call is always found.
-    func isPending(_ base: String) -> Bool {
-        folders.journal.exists(base + ".ndjson") || folders.journal.exists(base + ".prepared")
+    /// Throws when a look-up cannot answer: never "finished" for a batch
+    /// whose state is unknown.
+    func isPending(_ base: String) throws(SystemError) -> Bool {
+        if try folders.journal.exists(base + ".ndjson") { return true }
+        return try folders.journal.exists(base + ".prepared")
     }
 
     /// Expands the batch held by `lock`. Requires: the caller holds the lock.
@@ -81,10 +97,10 @@ struct JournalExpander {
 
     private func prepare(_ lines: [ArraySlice<UInt8>], base: String) throws(SystemError) -> Count {
         let originName = base + ".origin"
-        if !folders.journal.exists(originName) {
+        if try !folders.journal.exists(originName) {
             try folders.journal.createFile(originName, bytes: [], sync: false)
         }
-        guard let origin = folders.journal.identity(of: originName) else {
+        guard let origin = try folders.journal.identity(of: originName) else {
             throw SystemError(call: "stat(\(folders.journal.file(originName)))", errno: ENOENT)
         }
         var count = Count()
@@ -93,14 +109,19 @@ struct JournalExpander {
             guard let record = parse(bytes, base: base, line: line, quarantining: true) else { continue }
             let key = record.id.fileKey
             let marker = try folders.journal.link(originName, to: folders.ids, as: key)
-            if marker == .targetExists, folders.ids.identity(of: key) != origin {
+            if marker == .targetExists, try folders.ids.identity(of: key) != origin {
                 count.duplicates += 1  // the id belongs to another task already
                 continue
             }
             let tmpName = Self.tmpName(base: base, line: line)
-            if folders.tmp.exists(tmpName) {
+            switch try folders.tmp.isPlainFile(tmpName) {
+            case true?:
                 try folders.tmp.overwriteFile(tmpName, bytes: Array(bytes))  // left by an interrupted expansion
-            } else {
+            case false?:
+                // Not ours to write into (a directory planted there): aside, then a file of our own.
+                _ = try folders.tmp.rename(tmpName, to: folders.quarantine, as: "tmp-\(tmpName)-\(UInt64.random(in: 0...UInt64.max))")
+                try spares.place(Array(bytes), as: tmpName)
+            case nil:
                 try spares.place(Array(bytes), as: tmpName)
             }
         }
@@ -117,7 +138,7 @@ struct JournalExpander {
         var published = 0
         for (line, bytes) in lines.enumerated() {
             let tmpName = Self.tmpName(base: base, line: line)
-            guard folders.tmp.exists(tmpName), let record = parse(bytes, base: base, line: line, quarantining: false) else { continue }
+            guard try folders.tmp.exists(tmpName), let record = parse(bytes, base: base, line: line, quarantining: false) else { continue }
             let readyName = SpoolNames.ready(dueAt: record.dueAt, key: record.id.fileKey)
             switch try folders.tmp.rename(tmpName, to: folders.ready, as: readyName) {
             case .done: published += 1

@@ -46,7 +46,7 @@ final class JournalLock {
             // our open and our lock: only proceed if the name still is this file.
             var held = stat()
             fstat(fd, &held)
-            if let current = journal.identity(of: name), current.inode == UInt64(held.st_ino), held.st_nlink > 0,
+            if let current = try? journal.identity(of: name), current.inode == UInt64(held.st_ino), held.st_nlink > 0,
                held.st_mode & S_IFMT == S_IFREG {
                 return JournalLock(base: base, prepared: prepared, fd: fd)
             }

@@ -6,6 +6,8 @@ public struct RecoveryReport: Sendable, Equatable {
     public var scratchRemoved = 0
     /// Tasks expanded from acknowledged batches into `ready/`.
     public var tasksExpanded = 0
+    /// Why a batch could not be expanded (it waits, durable), if one could not.
+    public var expansionFailure: String?
     /// Finished tasks past the retention period, removed from `done/`.
     public var donePurged = 0
     /// Files moved to `quarantine/` because their names or contents do not parse.

@@ -24,6 +24,16 @@ struct RetentionClock: Sendable {
     /// Drift smaller than this (NTP slewing) is not a step.
     static let tolerance: Int64 = 1_000_000_000
 
+    /// The offset now in force (the latest seen), for keeping across restarts.
+    var latestOffset: Int64? { offsets.last?.offset }
+
+    /// Starts from an offset a previous process of this boot trusted, as if
+    /// seen at `monotonic`: a step taken while no process ran (between that
+    /// process and this one) is then a change this clock sees, not its start.
+    mutating func seed(offset: Int64, at monotonic: UInt64) {
+        offsets = [(monotonic, offset)]
+    }
+
     /// The trusted wall-clock instant, given both clocks read now.
     mutating func now(wall: UInt64, monotonic: UInt64, window: UInt64) -> UInt64 {
         let offset = Int64(truncatingIfNeeded: wall) &- Int64(truncatingIfNeeded: monotonic)

@@ -34,6 +34,15 @@ struct SpareFiles {
     mutating func place(_ bytes: [UInt8], as name: String) throws(SystemError) {
         if available == nil { available = try folders.spare.names() }
         while let spare = available?.popLast() {
+            // Only a plain file is reused: anything else found there (a
+            // directory, a FIFO) is moved aside, never written into.
+            switch try folders.spare.isPlainFile(spare) {
+            case nil: continue
+            case false?:
+                _ = try? folders.spare.rename(spare, to: folders.quarantine, as: "spare-\(spare)")
+                continue
+            case true?: break
+            }
             guard try folders.spare.rename(spare, to: folders.tmp, as: name) == .done else { continue }
             return try folders.tmp.overwriteFile(name, bytes: bytes)
         }

@@ -8,19 +8,37 @@ extension SpoolQueue {
     /// among any number of processes racing for a task, exactly one rename
     /// succeeds; the others see ENOENT and move on to the next task. A file
     /// that is not a valid task is quarantined and the next task is tried; a
-    /// file that cannot be read (EIO, EMFILE) is given back to `ready/` and
-    /// the error thrown, so the caller backs off and the task waits.
+    /// file that cannot be read (EIO, EMFILE) is given back to `ready/`, held
+    /// back from claims for `unreadableHold`, and the next task is tried: one
+    /// bad block never stops the queue. If nothing could be claimed and a read
+    /// failed, that error is thrown, so the caller backs off.
     public func claim() throws(SpoolError) -> Lease? {
         started.store(true, ordering: .relaxed)
         let now = clock.now()
         return try claimer.withLock { state throws(SpoolError) -> Lease? in
             try refresh(&state, now: now)
+            let instant = instants.now()
+            var unreadable: SpoolError?
             while let (due, key) = state.index.popDue(atOrBefore: now) {
-                if let lease = try take(due: due, key: key) { return lease }
+                if let until = state.heldBack[key], instant < until {
+                    state.held[key] = due  // back into the index when the hold ends
+                    continue
+                }
+                switch try take(due: due, key: key) {
+                case .lease(let lease): return lease
+                case .gone: continue
+                case .unreadable(let error):
+                    unreadable = unreadable ?? error
+                    state.heldBack[key] = instant &+ Self.unreadableHold
+                }
             }
+            if let unreadable { throw unreadable }
             return nil
         }
     }
+
+    /// How long a task whose file could not be read is left out of claims.
+    static let unreadableHold: UInt64 = 5_000_000_000
 
     /// The earliest due time among ready tasks (nil if there are none), for
     /// a worker to sleep until. May be early (a stale entry), never late.
@@ -43,30 +61,37 @@ extension SpoolQueue {
         return poll(&entry, 1, milliseconds) > 0
     }
 
-    /// Renames one ready file into `leased/` and reads it; nil if another
-    /// process took it first or it was quarantined.
-    private func take(due: UInt64, key: String) throws(SpoolError) -> Lease? {
+    private enum Taken {
+        case lease(Lease)
+        /// Another process took it first, or it was quarantined.
+        case gone
+        /// Claimed, but its file could not be read; given back.
+        case unreadable(SpoolError)
+    }
+
+    /// Renames one ready file into `leased/` and reads it.
+    private func take(due: UInt64, key: String) throws(SpoolError) -> Taken {
         var state = TaskState.ready(dueAt: due)
         guard case .rename(let from, let to) = try transition({ try state.claim(by: pid, key: key) }) else {
-            return nil
+            return .gone
         }
         let moved = try spoolIO("claim from queue \"\(name)\"") { try folders.ready.rename(from.name, to: folders.leased, as: to.name) }
-        guard moved == .done else { return nil }  // another process won this one
+        guard moved == .done else { return .gone }  // another process won this one
         switch readTask(to) {
         case .record(var record):
             record.dueAt = due
-            return Lease(task: record, key: key, dueAt: due, pid: pid)
+            return .lease(Lease(task: record, key: key, dueAt: due, pid: pid))
         case .missing:
-            return nil
+            return .gone
         case .invalid(let problem):
             quarantine(to, reason: "claimed from \(from): \(problem)")
-            return nil
+            return .gone
         case .unreadable(let error):
             // The disk's or this process's trouble, not the task's: the task
-            // goes back untouched (attempt not spent) and waits for us to recover.
+            // goes back untouched (attempt not spent) and waits.
             let returned = (try? folders.leased.rename(to.name, to: folders.ready, as: from.name)) == .done
-            throw SpoolError.io("claim from queue \"\(name)\": reading \(to)", error)
-                .adding(returned ? "the task went back to ready/" : "the lease stays; recovery returns it when this process ends")
+            return .unreadable(SpoolError.io("claim from queue \"\(name)\": reading \(to)", error)
+                .adding(returned ? "the task went back to ready/" : "the lease stays; recovery returns it when this process ends"))
         }
     }
 
@@ -79,6 +104,7 @@ extension SpoolQueue {
     /// a scan at most every `pollInterval`: slower, but never stuck.
     private func refresh(_ state: inout ClaimState, now: UInt64) throws(SpoolError) {
         let instant = instants.now()
+        releaseHeld(&state, at: instant)
         if state.watch == nil {
             if !state.watchFailed {
                 do {
@@ -100,6 +126,17 @@ extension SpoolQueue {
             state.batchArrived = false
             expandBatchesNotBusy(&state, now: instant)
             _ = drain(&state)
+        }
+    }
+
+    /// Puts back into the index the tasks whose hold has ended.
+    private func releaseHeld(_ state: inout ClaimState, at instant: UInt64) {
+        for (key, until) in state.heldBack where until <= instant {
+            state.heldBack[key] = nil
+            if let due = state.held.removeValue(forKey: key) {
+                var name = SpoolNames.ready(dueAt: due, key: key)
+                name.withUTF8 { _ = state.index.insert($0) }
+            }
         }
     }
 
@@ -136,7 +173,12 @@ extension SpoolQueue {
     /// expansion is tried again a second later. The batch stays durable.
     private func expandBatchesNotBusy(_ state: inout ClaimState, now instant: UInt64) {
         do {
-            _ = try expander.expandAll(waiting: 0)
+            // A batch another process holds is its to publish; but if that
+            // process dies or fails, no event says so: look again in a second.
+            if try expander.expandAll(waiting: 0).busy > 0 {
+                state.batchArrived = true
+                state.expansionRetryAt = instant &+ Self.expansionRetryInterval
+            }
         } catch {
             state.batchArrived = true
             state.expansionRetryAt = instant &+ Self.expansionRetryInterval

@@ -24,17 +24,19 @@ extension SpoolQueue {
         var keys = [id?.fileKey].compactMap { $0 }
         if id == nil { keys = try spoolIO("list dead tasks of queue \"\(name)\"") { try folders.dead.names() } }
         var replayed: [TaskID] = []
-        var failure: SpoolError?
+        var failures: [SpoolError] = []
         for key in keys {
             do {
                 if let replayedID = try replay(key: key) { replayed.append(replayedID) }
             } catch {
-                failure = failure ?? error
+                failures.append(error)
             }
         }
         if !replayed.isEmpty { try syncFolders([.dead, .leased, .ready], doing: "replay dead tasks of queue \"\(name)\"") }
-        if let failure, replayed.isEmpty || id != nil { throw failure }
-        return replayed
+        // A failure is always reported, even beside tasks that were replayed.
+        guard let first = failures.first else { return replayed }
+        let done = replayed.isEmpty ? "" : "replayed \(replayed.count) (\(replayed.prefix(5).map(\.rawValue).joined(separator: ", "))\(replayed.count > 5 ? ", …" : "")); "
+        throw SpoolError("\(done)\(failures.count) could not be replayed and stay dead; the first: \(first)", systemError: first.systemError)
     }
 
     /// Replays the dead task with `key`; nil if it is not (or no longer) dead,
@@ -61,8 +63,16 @@ extension SpoolQueue {
         }
         var replayedRecord = record
         replayedRecord.replay(now: now)
-        let move = try transition { try state.releaseReplayed(key: key) }
-        try perform(move, record: replayedRecord, key: key, doing: "replay task \"\(record.id)\"")
+        do {
+            let move = try transition { try state.releaseReplayed(key: key) }
+            try perform(move, record: replayedRecord, key: key, doing: "replay task \"\(record.id)\"")
+        } catch {
+            // Claimed but not replayed: back to dead/, where the operator left it.
+            let back = (try? folders.leased.rename(leasePath.name, to: folders.dead, as: key)) == .done
+            throw SpoolError("replay task \"\(record.id)\": \(error)"
+                             + (back ? "; it is still dead" : "; it is in \(leasePath) and goes back to ready/, unreplayed, when recovery finds this process gone"),
+                             systemError: error.systemError)
+        }
         return record.id
     }
 }

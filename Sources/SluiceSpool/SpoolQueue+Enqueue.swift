@@ -23,7 +23,7 @@ extension SpoolQueue {
             let key = record.id.fileKey
             if let first = firstByKey[key] {
                 outcomes[index] = .existing(record.id, TaskStatus(id: record.id, queue: name, state: .journaled, record: records[first]))
-            } else if requests[index].id != nil, folders.ids.exists(key) {
+            } else if requests[index].id != nil, try spoolIO("enqueue to queue \"\(name)\": nothing was accepted", { try folders.ids.exists(key) }) {
                 taken.append(index)
             } else {
                 firstByKey[key] = index
@@ -67,11 +67,22 @@ extension SpoolQueue {
         // expansion) lets an enqueue right after this one see the ids taken.
         // We hold the batch's lock, so no expander has removed its origin.
         let originName = base + ".origin"
-        let origin = folders.journal.identity(of: originName)
-        let accepted = records.map { record in
-            let key = record.id.fileKey
-            let linked = (try? folders.journal.link(originName, to: folders.ids, as: key)) ?? .done
-            return linked != .targetExists || folders.ids.identity(of: key) == origin
+        var accepted: [Bool] = []
+        do throws(SystemError) {
+            let origin = try folders.journal.identity(of: originName)
+            for record in records {
+                let key = record.id.fileKey
+                let linked = try folders.journal.link(originName, to: folders.ids, as: key)
+                let ours = try linked == .done ? true : folders.ids.identity(of: key) == origin
+                accepted.append(ours)
+            }
+        } catch {
+            // A marker that could not be linked (EIO, ENOSPC) or looked up
+            // leaves the id unclaimed: accepting the line would let a second
+            // enqueue of the id be accepted too. Take the batch back (we hold
+            // its lock) and say nothing was accepted.
+            if let held = lock { JournalBatch.abandon(held, markers: records.map(\.id.fileKey), folders: folders) }
+            throw SpoolError.io("enqueue to queue \"\(name)\": nothing was accepted", error)
         }
         if let held = lock, accepted.contains(false) {
             let kept = zip(lines, accepted).compactMap { line, isAccepted in isAccepted ? line : nil }

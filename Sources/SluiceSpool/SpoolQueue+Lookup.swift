@@ -27,7 +27,7 @@ extension SpoolQueue {
         }
         if places.count < keys.count { try scanLeased(for: keys, into: &places) }
         for key in keys where places[key] == nil {
-            if folders.dead.exists(key) { places[key] = .dead } else if folders.done.exists(key) { places[key] = .done }
+            if try folders.dead.exists(key) { places[key] = .dead } else if try folders.done.exists(key) { places[key] = .done }
         }
         var found: [String: TaskStatus] = [:]
         for (key, state) in places { found[key] = readStatus(key: key, state: state, id: idByKey[key]) }
@@ -36,7 +36,8 @@ extension SpoolQueue {
                 found[record.id.fileKey] = TaskStatus(id: record.id, queue: name, state: .journaled, record: record)
             }
         }
-        for key in keys where found[key] == nil && folders.ids.exists(key) {
+        for key in keys where found[key] == nil {
+            guard try folders.ids.exists(key) else { continue }
             if let id = idByKey[key] {
                 found[key] = TaskStatus(id: id, queue: name, state: .done, record: nil,
                                         problem: "finished; no record is kept (done retention is 0)")

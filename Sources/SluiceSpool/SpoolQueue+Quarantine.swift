@@ -38,7 +38,8 @@ extension SpoolQueue {
     /// `name`, or `name` with a time suffix if that is taken; at most 240 bytes.
     private func quarantineName(for name: String) -> String {
         let base = String(decoding: name.utf8.prefix(200), as: UTF8.self)
-        return folders.quarantine.exists(base) ? "\(base)-\(clock.now())" : base
+        // A look-up that fails: a name of its own rather than one that may be taken.
+        return (try? folders.quarantine.exists(base)) == false ? base : "\(base)-\(clock.now())"
     }
 
     /// Names of quarantined files (without their `.reason` files).

@@ -33,7 +33,16 @@ extension SpoolQueue {
         try spoolIO("recover queue \"\(name)\"") {
             try returnLeases(includingOwn: includingOwnLeases, into: &report)
             try removeScratch(includingOwn: includingOwnLeases, into: &report)
-            report.tasksExpanded = try expander.expandAll(waiting: options.expansionWait).tasks
+            // A batch that cannot be expanded now (a full disk, something
+            // planted in the spool) stays durable and is tried again later; it
+            // must not make the rest of recovery, or a process's start, fail.
+            do throws(SystemError) {
+                report.tasksExpanded = try expander.expandAll(waiting: options.expansionWait).tasks
+            } catch {
+                report.expansionFailure = "\(SpoolError.io("expand a batch", error))"
+                options.log.warn("spool.expand_failed", ("queue", name.rawValue), ("error", report.expansionFailure ?? ""),
+                                 ("effect", "the batch waits, durable; the next claim or recovery tries again"))
+            }
             try removeStaleOrigins(includingOwn: includingOwnLeases)
             try purgeDone(into: &report)
             report.sparesTrimmed = try SpareFiles.trim(folders: folders, keeping: options.maximumSpareFiles, limit: .max)
@@ -76,7 +85,7 @@ extension SpoolQueue {
                 // files only while the batch is in journal/, and a batch leaves
                 // journal/ only once all its tasks are published. So a batch
                 // absent now is finished for good, and its files are leftovers.
-                stale = !expander.isPending(batch)
+                stale = try !expander.isPending(batch)
             } else if let dash = name.firstIndex(of: "-"), let writer = Int32(name[..<dash]) {
                 stale = isGone(writer, includingOwn: includingOwn)
             } else {
@@ -101,16 +110,18 @@ extension SpoolQueue {
             let base = String(name.dropLast(".origin".count))
             let parts = base.split(separator: "-")
             guard parts.count == 3, let writer = Int32(parts[1]), isGone(writer, includingOwn: includingOwn),
-                  !expander.isPending(base) else { continue }
+                  try !expander.isPending(base) else { continue }
             _ = try folders.journal.unlink(name)
         }
     }
 
     private func purgeDone(into report: inout RecoveryReport) throws(SystemError) {
         guard options.doneRetention > 0 else { return }
-        let now = retentionClock.withLock {
-            $0.now(wall: clock.now(), monotonic: instants.now(), window: options.doneRetention)
+        let (now, latest) = retentionClock.withLock {
+            ($0.now(wall: clock.now(), monotonic: instants.now(), window: options.doneRetention), $0.latestOffset)
         }
+        let file = RetentionClockFile(folder: folders.queue, tmp: folders.tmp)
+        if let latest, latest != file.load() { file.save(latest, scratch: tmpName()) }
         let cutoff = now &- options.doneRetention
         for key in try folders.done.names() {
             guard let finished = folders.done.modificationTime(of: key), finished < cutoff else { continue }

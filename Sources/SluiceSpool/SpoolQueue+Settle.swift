@@ -67,7 +67,7 @@ extension SpoolQueue {
                     if exchanged == .done { _ = try? SpareFiles.retire(SpoolPath(.tmp, scratch), folders: folders, as: tmpName()) }
                     return exchanged
                 }
-                guard folder.exists(path.name) else { return .sourceMissing }
+                guard try folder.exists(path.name) else { return .sourceMissing }
                 return try folders.tmp.rename(scratch, to: folder, as: path.name, replacing: true)
             } catch {
                 _ = try? folders.tmp.unlink(scratch)

@@ -53,8 +53,22 @@ public final class SpoolQueue: Sendable {
         folders = try spoolIO("open queue \"\(name)\" at \(path)") {
             try QueueFolders(path: path, create: create, faults: options.faults)
         }
-        // The offset in force now: a step after this is not trusted at once.
-        _ = retentionClock.withLock { $0.now(wall: clock.now(), monotonic: instants.now(), window: options.doneRetention) }
+        if options.doneRetention > 0 { startRetentionClock() }
+    }
+
+    /// Learns the offset in force now (a step after this is not trusted at
+    /// once), starting from the one a previous process of this boot trusted,
+    /// so a step taken between the two is not trusted at once either.
+    private func startRetentionClock() {
+        let file = RetentionClockFile(folder: folders.queue, tmp: folders.tmp)
+        let saved = file.load()
+        let latest = retentionClock.withLock { clock in
+            if let saved { clock.seed(offset: saved, at: instants.now()) }
+            _ = clock.now(wall: self.clock.now(), monotonic: instants.now(), window: options.doneRetention)
+            return clock.latestOffset
+        }
+        // A scratch name of our pid, without marking this value as started (see `recover`).
+        if let latest, latest != saved { file.save(latest, scratch: "\(pid)-clock-\(UInt64.random(in: 0...UInt64.max))") }
     }
 
     /// A name for a file in `tmp/` unique across processes and calls:

@@ -1,5 +1,8 @@
 import Foundation
 import Glibc
+import SluiceCore
+import SluicePOSIX
+import SluiceTestSupport
 import Testing
 @testable import SluiceSpool
 
@@ -116,13 +119,15 @@ import Testing
         let spool = try SpoolFixture()
         var options = SpoolOptions()
         options.doneRetention = 60 * second
-        let queue = try spool.queue(options: options)
+        // The purge goes by the file's modification time, which is real time:
+        // real clocks here, and a purger 61 s later on both of them.
+        let queue = try SpoolQueue(root: spool.root, name: QueueName(validating: "emails"), options: options)
         try queue.enqueueNow([try request("kept")])
         try queue.complete(try #require(try queue.claim()))
         #expect(spool.files(.done) == ["kept"])
         #expect(try queue.status(of: TaskID(validating: "kept"))?.state == .done)
-        // The purge goes by the file's modification time, which is real time.
-        let purger = try SpoolQueue(root: spool.root, name: queue.name, clock: ManualWallClock(SystemWallClock().now() + 61 * second), options: options)
+        let purger = try SpoolQueue(root: spool.root, name: queue.name, clock: ManualWallClock(SystemWallClock().now() + 61 * second),
+                                    options: options, instants: ManualClock(MonotonicClock.now() + 61 * second))
         #expect(try purger.recover().donePurged == 1)
         #expect(spool.files(.done).isEmpty && spool.files(.ids).isEmpty)
     }

@@ -33,7 +33,8 @@ import Testing
         let disk = Switch()
         var options = SpoolOptions()
         options.faults = disk.faults
-        let queue = try spool.queue(options: options)
+        let instants = ManualClock()
+        let queue = try spool.queue(options: options, instants: instants)
         try queue.enqueueNow([try request("io")])
         disk.fail("read", in: "leased/", with: code)
         do {
@@ -46,6 +47,8 @@ import Testing
         #expect(spool.files(.leased).isEmpty && spool.files(.ready).count == 1, "the task is back, untouched")
         #expect(try queue.status(of: TaskID(validating: "io"))?.state.description == "ready")
         disk.stop()
+        #expect(try queue.claim() == nil, "held back a while: the queue goes on with other tasks")
+        instants.advance(by: SpoolQueue.unreadableHold)
         let lease = try #require(try queue.claim(), "claimed once the disk recovers")
         #expect(lease.task.id.rawValue == "io" && lease.task.attempt == 1)
     }
