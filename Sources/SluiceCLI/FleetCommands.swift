@@ -87,6 +87,7 @@ private let workerCommand = Command(
         store: store,
         limiter: limiter, provider: Providers.make(for: queue),
         executor: try HTTPExecutor(maximumConnections: queue.maxConcurrentPerWorker, requestTimeout: queue.requestTimeout,
+                                   firstByteTimeout: queue.firstByteTimeout,
                                maximumResponseBytes: queue.maxResponseBytes),
         credential: credential,
         log: EventLog(component: "worker", context: [("queue", queue.name.rawValue), ("pid", "\(getpid())")], minimum: config.logLevel),

@@ -27,6 +27,10 @@ extension QueueConfig {
             queue.retry = try RetryPolicy.parse(&retry)
         }
         queue.requestTimeout = try reader.duration("requestTimeout", atLeast: 1_000_000) ?? queue.requestTimeout
+        queue.firstByteTimeout = try reader.duration("firstByteTimeout", atLeast: 1_000_000)
+        if let firstByte = queue.firstByteTimeout, firstByte > queue.requestTimeout {
+            throw ConfigError(reader.field("firstByteTimeout"), "\(DurationText.seconds(firstByte)) is longer than requestTimeout (\(DurationText.seconds(queue.requestTimeout))): the request would time out first; shorten it or drop it")
+        }
         queue.maxResponseBytes = try reader.integer("maxResponseBytes", in: 1024...(1 << 30)) ?? queue.maxResponseBytes
         let credential = try reader.string("credential") ?? provider.defaultCredential
         queue.credential = try credential.map { (name: String) throws(ConfigError) -> CredentialSource in

@@ -23,6 +23,10 @@ public struct QueueConfig: Equatable, Sendable {
     public var retry = RetryPolicy()
     /// How long one HTTP request may take, in nanoseconds.
     public var requestTimeout: UInt64 = 30_000_000_000
+    /// How long an attempt may wait for its answer to begin; nil: the request
+    /// timeout. For APIs that answer at once (Stripe, Twilio), a few seconds
+    /// frees a stuck connection's slot long before the request timeout.
+    public var firstByteTimeout: UInt64?
     /// The largest answer a worker reads, in bytes, counted both as it
     /// arrives (compressed) and as decompressed; over it the attempt fails
     /// and the rest is not read. (When answers are kept as results, this is

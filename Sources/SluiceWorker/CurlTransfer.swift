@@ -1,3 +1,4 @@
+import SluicePOSIX
 import SluiceProviders
 
 /// One request on one libcurl easy handle, its answer read as a stream and
@@ -29,10 +30,16 @@ final class CurlTransfer {
 
     /// A HEAD request's answer declares the length of a body it does not carry.
     let answersHead: Bool
+    /// The monotonic instant by which the first byte of the answer must have
+    /// come; nil: only the request timeout bounds the wait.
+    let firstByteDeadline: UInt64?
+    /// The answer's first byte did not come in time.
+    private(set) var noFirstByte = false
 
-    init(limit: Int, answersHead: Bool = false, isCancelled: @escaping () -> Bool) {
+    init(limit: Int, answersHead: Bool = false, firstByteDeadline: UInt64? = nil, isCancelled: @escaping () -> Bool) {
         self.limit = limit
         self.answersHead = answersHead
+        self.firstByteDeadline = firstByteDeadline
         self.isCancelled = isCancelled
     }
 
@@ -95,6 +102,11 @@ final class CurlTransfer {
     func progressed(total: Int64, now: Int64) -> Bool {
         if isCancelled() { return true }
         guard oversized == nil else { return true }
+        // libcurl calls this at least once a second even while nothing moves.
+        if headerBytes == 0, let firstByteDeadline, MonotonicClock.now() > firstByteDeadline {
+            noFirstByte = true
+            return true
+        }
         if total > Int64(limit), !answersHead {
             oversized = "declared \(total) bytes (Content-Length)"
         } else if now > Int64(limit) {
@@ -110,6 +122,7 @@ final class CurlTransfer {
     func result(code: Int32, error: @autoclosure () -> String) -> HTTPExecutor.Result {
         if let oversized { return .oversized(status: status, headers: headers, what: oversized) }
         if isCancelled() { return .transportFailure("transport: cancelled") }
+        if noFirstByte { return .transportFailure("transport: no answer began within the queue's firstByteTimeout") }
         guard code == 0 else { return .transportFailure("transport: \(error())") }
         guard status > 0 else { return .transportFailure("not an HTTP answer") }
         return .answered(ProviderResponse(status: status, headers: headers, body: body))

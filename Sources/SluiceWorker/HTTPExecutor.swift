@@ -31,6 +31,7 @@ public final class HTTPExecutor: Sendable {
 
     private let curl: Curl
     private let requestTimeout: UInt64
+    private let firstByteTimeout: UInt64
     private let maximumResponseBytes: Int
     private let jobs = Mutex<[Job]>([])
     private let waiting = DispatchSemaphore(value: 0)
@@ -48,9 +49,13 @@ public final class HTTPExecutor: Sendable {
     }
 
     /// Throws when libcurl cannot be loaded: nothing could be sent.
-    public init(maximumConnections: Int, requestTimeout: UInt64, maximumResponseBytes: Int = 4 << 20) throws(CurlUnavailable) {
+    /// `firstByteTimeout` bounds the wait for the answer to begin (from the
+    /// start of the attempt); `requestTimeout` bounds the whole attempt.
+    public init(maximumConnections: Int, requestTimeout: UInt64, firstByteTimeout: UInt64? = nil,
+                maximumResponseBytes: Int = 4 << 20) throws(CurlUnavailable) {
         curl = try Curl.shared.get()
         self.requestTimeout = requestTimeout
+        self.firstByteTimeout = min(firstByteTimeout ?? requestTimeout, requestTimeout)
         self.maximumResponseBytes = max(1, maximumResponseBytes)
         let started = (0..<max(1, maximumConnections)).map { _ in PosixThread.start { [self] in serve() } }
         threads.withLock { $0 = started }
@@ -111,7 +116,8 @@ public final class HTTPExecutor: Sendable {
 
     private func perform(_ job: Job, on handle: Curl.Handle) -> Result {
         // The progress callback reads the job's cancel flag.
-        let transfer = CurlTransfer(limit: maximumResponseBytes, answersHead: job.request.method == "HEAD") {
+        let deadline = firstByteTimeout < requestTimeout ? MonotonicClock.now() &+ firstByteTimeout : nil
+        let transfer = CurlTransfer(limit: maximumResponseBytes, answersHead: job.request.method == "HEAD", firstByteDeadline: deadline) {
             job.cancelled.load(ordering: .relaxed)
         }
         var errorBuffer = [CChar](repeating: 0, count: Curl.errorBufferSize)

@@ -115,6 +115,33 @@ import Testing
         }
     }
 
+    /// A server that takes the request and never begins its answer holds the
+    /// attempt (and its fleet-wide slot) only until `firstByteTimeout`, not the
+    /// whole request timeout; the task is retried, not lost.
+    @Test func anUpstreamThatNeverAnswers_isGivenUpOnAtTheFirstByteTimeout() throws {
+        let upstream = try HostileUpstream { request in
+            request.path == "/hang" ? .silence(seconds: 20) : .bytes(HostileUpstream.response(200, body: Array("{}".utf8)))
+        }
+        defer { upstream.stop() }
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
+        try fixture.configure(queues: """
+            {"hang-api": {"provider": "http", "baseURL": "\(upstream.baseURL)", "rate": "50/s", "maxConcurrent": 1,
+                          "requestTimeout": "30s", "firstByteTimeout": "1s", "retry": {"maximumAttempts": 1}}}
+            """)
+        try fixture.enqueue("hang-api", [#"{"id": "hang", "kind": "http", "payload": {"method": "POST", "path": "/hang", "body": "x"}}"#,
+                                         #"{"id": "fine", "kind": "http", "payload": {"method": "GET", "path": "/fine"}}"#])
+        let started = MonotonicClock.now()
+        try fixture.startFleet()
+        #expect(ChildProcessRunner.waitUntil(seconds: 20) { (try? fixture.counts("hang-api").dead) == 1 }, "the hanging attempt was given up")
+        let seconds = Double(MonotonicClock.now() - started) / 1e9
+        #expect(seconds < 6, "given up after about 1 s, not 30 s (took \(seconds) s)")
+        #expect(fixture.waitUntilDrained(["hang-api"], seconds: 10), "the other task, behind the one slot, was sent")
+        let reason = try fixture.api("GET", "/v1/tasks/hang").json?["lastError"]
+        #expect(try fixture.stopFleet().0 == .exited(0))
+        guard case .string(let text)? = reason else { Issue.record("no lastError"); return }
+        #expect(text.contains("firstByteTimeout"), "\(text)")
+    }
+
     /// One chunk of a chunked body.
     static func chunk(_ bytes: [UInt8]) -> [UInt8] {
         Array((String(bytes.count, radix: 16) + "\r\n").utf8) + bytes + [13, 10]

@@ -17,6 +17,8 @@ final class HostileUpstream: @unchecked Sendable {
         /// `head`, then `chunk` again and again until the client goes away
         /// or `seconds` pass (an endless body).
         case stream(head: [UInt8], chunk: [UInt8], seconds: Double)
+        /// Nothing at all for `seconds` (a server that took the request and hangs).
+        case silence(seconds: Double)
     }
 
     /// A request as received.
@@ -97,6 +99,9 @@ final class HostileUpstream: @unchecked Sendable {
             guard write(fd, head) else { return }
             let deadline = MonotonicClock.now() + UInt64(seconds * 1e9)
             while MonotonicClock.now() < deadline, !stopping.load(ordering: .acquiring), write(fd, chunk) {}
+        case .silence(let seconds):
+            let deadline = MonotonicClock.now() + UInt64(seconds * 1e9)
+            while MonotonicClock.now() < deadline, !stopping.load(ordering: .acquiring) { usleep(20_000) }
         }
         shutdown(fd, Int32(SHUT_WR))
     }
