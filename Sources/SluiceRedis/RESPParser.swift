@@ -102,14 +102,15 @@ public struct RESPParser: Sendable {
             throw RESPProtocolError(.unknownType(type), "a reply cannot start with \(Self.describe(byte: type)); the server is not speaking RESP (is this a Redis port?)")
         }
         let start = max(scanFrom, position + 1)
+        // The same limit whether the line is complete or still arriving: its
+        // content so far is at least what follows the type byte, less a CR.
         guard let lineEnd = Self.findCRLF(in: buffer, from: start) else {
             scanFrom = max(position + 1, buffer.count - 1)
-            if buffer.count - position > limits.maxBulkLength + 3 {
-                throw RESPProtocolError(.bulkTooLong, "a line longer than \(limits.maxBulkLength) bytes (RESPLimits.maxBulkLength)")
-            }
+            if buffer.count - position - 2 > limits.maxBulkLength { throw lineTooLong() }
             return nil
         }
         let content = (position + 1)..<lineEnd
+        if content.count > limits.maxBulkLength { throw lineTooLong() }
         try account(lineEnd + 2 - position)
         position = lineEnd + 2
         scanFrom = position
@@ -359,6 +360,10 @@ public struct RESPParser: Sendable {
     private static let knownTypes: Set<UInt8> = Set("+-:$*_#,(!=%~>|".utf8)
 
     private func text(_ range: Range<Int>) -> String { String(decoding: buffer[range], as: UTF8.self) }
+
+    private func lineTooLong() -> RESPProtocolError {
+        RESPProtocolError(.bulkTooLong, "a line longer than \(limits.maxBulkLength) bytes (RESPLimits.maxBulkLength)")
+    }
 
     private func malformed(_ detail: String) -> RESPProtocolError { RESPProtocolError(.malformed, detail) }
 

@@ -108,6 +108,10 @@ import Testing
         Row("a bulk at the cap", "$16\r\n0123456789abcdef\r\n", [.bulkString(Array("0123456789abcdef".utf8))], limits: small),
         Row("a bulk over the cap is refused from its header", "$17\r\n", [], error: .bulkTooLong, limits: small),
         Row("a line over the cap is refused before it ends", "+" + String(repeating: "a", count: 20), [], error: .bulkTooLong, limits: small),
+        Row("a line at the cap", "+" + String(repeating: "a", count: 16) + "\r\n", [.simpleString(String(repeating: "a", count: 16))], limits: small),
+        // Found by the fuzzer: whole, this was "malformed"; a byte at a time, "bulkTooLong".
+        Row("a complete line over the cap is refused the same way", "#" + String(repeating: "a", count: 17) + "\r\n", [],
+            error: .bulkTooLong, limits: small),
         Row("nesting at the limit", "*1\r\n*1\r\n*1\r\n:1\r\n", [.array([.array([.array([.integer(1)])])])], limits: small),
         Row("nesting over the limit", "*1\r\n*1\r\n*1\r\n*1\r\n", [], error: .tooDeep, limits: small),
         Row("an attribute counts as a level", "*1\r\n*1\r\n|0\r\n*1\r\n", [], error: .tooDeep, limits: small),
