@@ -171,9 +171,10 @@ public final class RedisConnection {
         var attempts = ConnectAttempts()
         switch state {
         case .connected(let socket):
-            guard socket.isStale else { return socket }
-            // Closed or out of step while idle (a restart, an idle timeout):
-            // nothing of ours is in flight, so connecting again is safe.
+            guard socket.isStale || parser.isMidReply else { return socket }
+            // Closed, or sent bytes nobody asked for, while idle (a restart, an
+            // idle timeout, a stray reply that would be taken for the next
+            // command's): nothing of ours is in flight, so connecting again is safe.
             socket.close()
         case .disconnected(let previous):
             attempts = previous

@@ -148,6 +148,34 @@ extension LiveRedis {
             #expect(try redis.send("STRLEN", "big") == .integer(2048))
         }
 
+        @Test func reconnectsAndFailedAttempts_leaveNoDescriptorBehind() throws {
+            let server = try RedisServer()
+            let noWait = RedisOptions(timeout: .milliseconds(200), backoff: ReconnectBackoff(initial: .nanoseconds(1), maximum: .nanoseconds(1)))
+            let before = Self.openDescriptors()
+            do {
+                let redis = try Live.connection(server, options: noWait)
+                for _ in 0..<200 {
+                    #expect(try redis.send("PING") == .simpleString("PONG"))
+                    redis.close()
+                }
+                let refused = RedisConnection(endpoint: try RedisEndpoint(parsing: "redis://127.0.0.1:\(try RedisServer.freePort())"), options: noWait)
+                for _ in 0..<200 { _ = try? refused.send("PING") }
+                let unresolvable = RedisConnection(endpoint: try RedisEndpoint(parsing: "redis://nonexistent.invalid"), options: noWait)
+                for _ in 0..<20 { _ = try? unresolvable.send("PING") }
+            }
+            // A lookup thread that outlived its call lets go of its socket pair when it ends.
+            let settled = ChildProcessRunner.waitUntil(seconds: 10) { Self.openDescriptors() <= before }
+            #expect(settled, "descriptors: \(before) before, \(Self.openDescriptors()) after")
+        }
+
+        static func openDescriptors() -> Int {
+            guard let directory = opendir("/proc/self/fd") else { return -1 }
+            defer { closedir(directory) }
+            var count = 0
+            while readdir(directory) != nil { count += 1 }
+            return count
+        }
+
         @Test func aHostName_isResolvedWithinTheBudget() throws {
             let server = try RedisServer()
             // getaddrinfo itself (the endpoint special-cases "localhost"), then a real connection to its answer.
