@@ -108,6 +108,9 @@ public final class RedisConnection {
         } catch {
             return commands.map { _ in .failure(.notSent(error)) }
         }
+        // A budget already spent (connecting took it all, or it was zero): a
+        // command written now could only end unknown.
+        guard budget.remaining > 0 else { return commands.map { _ in .failure(.notSent(budget.timedOut(.write))) } }
         var bytes: [UInt8] = []
         var starts: [Int] = []
         for command in commands {

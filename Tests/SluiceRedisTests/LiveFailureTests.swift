@@ -103,6 +103,18 @@ extension LiveRedis {
             #expect(unknown + notSent == results.count, "\(unknown) unknown + \(notSent) not sent")
         }
 
+        @Test func aSpentBudget_writesNothing() throws {
+            let server = try RedisServer()
+            let redis = try Live.connection(server)
+            #expect(try redis.send("PING") == .simpleString("PONG"))
+            let error = Live.error { try redis.send("INCR", "k", timeout: .zero) }
+            guard case .notSent(.timedOut(.write, _))? = error else {
+                Issue.record("expected not sent, got \(String(describing: error))")
+                return
+            }
+            #expect(try redis.send("GET", "k") == .null)
+        }
+
         @Test func refused_failsFast_thenBacksOff_thenReconnects() throws {
             let server = try RedisServer()
             let redis = try Live.connection(server, options: RedisOptions(timeout: .milliseconds(100)))
