@@ -98,7 +98,7 @@ public struct RESPParser: Sendable {
     private mutating func takeLine() throws(RESPProtocolError) -> (type: UInt8, content: Range<Int>)? {
         guard position < buffer.count else { return nil }
         let type = buffer[position]
-        guard Self.knownTypes.contains(type) else {
+        guard Self.isKnownType[Int(type)] else {
             throw RESPProtocolError(.unknownType(type), "a reply cannot start with \(Self.describe(byte: type)); the server is not speaking RESP (is this a Redis port?)")
         }
         let start = max(scanFrom, position + 1)
@@ -357,7 +357,8 @@ public struct RESPParser: Sendable {
         }
     }
 
-    private static let knownTypes: Set<UInt8> = Set("+-:$*_#,(!=%~>|".utf8)
+    /// Indexed by a reply's first byte: true for the types RESP2 and RESP3 define.
+    private static let isKnownType: [Bool] = (0..<256).map { "+-:$*_#,(!=%~>|".utf8.contains(UInt8($0)) }
 
     private func text(_ range: Range<Int>) -> String { String(decoding: buffer[range], as: UTF8.self) }
 

@@ -39,15 +39,29 @@ public struct RedisCommand: Sendable, Hashable {
     }
 
     public func encode(into bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "*"))
-        bytes.append(contentsOf: String(words.count).utf8)
-        bytes.append(contentsOf: [13, 10])
+        Self.header(UInt8(ascii: "*"), words.count, into: &bytes)
         for word in words {
-            bytes.append(UInt8(ascii: "$"))
-            bytes.append(contentsOf: String(word.count).utf8)
-            bytes.append(contentsOf: [13, 10])
+            Self.header(UInt8(ascii: "$"), word.count, into: &bytes)
             bytes.append(contentsOf: word)
-            bytes.append(contentsOf: [13, 10])
+            bytes.append(13)
+            bytes.append(10)
         }
+    }
+
+    /// `<type><count>\r\n`, the digits written directly (this runs once per word sent).
+    private static func header(_ type: UInt8, _ count: Int, into bytes: inout [UInt8]) {
+        bytes.append(type)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var value = count
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10)
+                value /= 10
+            } while value > 0 && start > 0
+            bytes.append(contentsOf: digits[start...])
+        }
+        bytes.append(13)
+        bytes.append(10)
     }
 }
