@@ -5,7 +5,7 @@ import SluicePOSIX
 import SluiceCore
 
 /// `sluice bench …`: the measurements behind README's figures.
-let benchCommands: [Command] = [benchLimiter, benchLimiterChild, benchReportCommand]
+let benchCommands: [Command] = [benchLimiter, benchLimiterChild, benchReportCommand, benchRedis]
 
 private let benchLimiter = Command(
     ["bench", "limiter"],
