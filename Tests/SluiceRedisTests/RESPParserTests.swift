@@ -194,6 +194,15 @@ import Testing
         #expect(!parser.isMidReply)
     }
 
+    @Test func manyElementsAndDeepNesting_withTheDefaultLimits() throws {
+        let wide = Array("*100000\r\n".utf8) + Array(repeating: Array(":1\r\n".utf8), count: 100_000).flatMap { $0 }
+        let parsedWide = Self.parse(wide, limits: RESPLimits(), pieces: stride(from: 0, to: wide.count, by: 4096).map { min(4096, wide.count - $0) })
+        #expect(parsedWide.replies.first?.elements?.count == 100_000)
+        let nested = { (depth: Int) in Array(repeating: Array("*1\r\n".utf8), count: depth).flatMap { $0 } + Array(":1\r\n".utf8) }
+        #expect(Self.parse(nested(64), limits: RESPLimits(), pieces: [nested(64).count]).replies.count == 1)
+        #expect(Self.parse(nested(65), limits: RESPLimits(), pieces: [nested(65).count]).error == .tooDeep)
+    }
+
     @Test func integers_areStrict() {
         let cases: [(String, Int64?)] = [
             ("0", 0), ("-0", 0), ("+0", 0), ("12", 12), ("-9223372036854775808", .min), ("9223372036854775807", .max),
