@@ -27,7 +27,7 @@ config      | Fuzz/FleetConfigFuzz.swift       | SluiceConfig SluiceJSON        
 rate        | Fuzz/RateTextFuzz.swift          | SluiceLimiter SluiceCore SluiceSandbox | 256
 retry-after | Fuzz/RetryAfterFuzz.swift        | SluiceProviders                | 512
 segment     | Fuzz/SegmentHeaderFuzz.swift     | SluiceLimiter SluicePOSIX      | 32768
-resp        | Fuzz/RESPParserFuzz.swift        | SluiceRedis                    | 1024
+resp        | Fuzz/RESPParserFuzz.swift        | SluiceRedis                    | 512
 "
 
 OUT=.build/fuzz
