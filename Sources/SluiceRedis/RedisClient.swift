@@ -9,6 +9,23 @@ import Synchronization
 /// once. Each connection connects, backs off and fails on its own, as
 /// `RedisConnection` describes. The calls block: call them from a thread of
 /// your own, not from a task on Swift's cooperative pool.
+///
+/// ```swift
+/// let redis = RedisClient(endpoint: try RedisEndpoint(parsing: "redis://127.0.0.1:6379/0"),
+///                         password: RedisPassword(secret.reveal()), connections: 2)
+/// let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+/// do {
+///     let total = try redis.evaluate(script, keys: ["sluice:demo"], arguments: [5]).integer
+///     let now = try redis.time()                      // Redis's clock
+///     let replies = redis.pipeline([RedisCommand("GET", "a"), RedisCommand("GET", "b")])
+/// } catch .notSent(let why) {
+///     // Redis cannot have run it: safe to retry (or wait; `why` says for what).
+/// } catch .outcomeUnknown(let why) {
+///     // It may have run: only the caller can judge a retry.
+/// } catch {
+///     // .server(let refusal): Redis's error reply; .unexpectedReply: not Redis's shape.
+/// }
+/// ```
 public final class RedisClient: Sendable {
     public let endpoint: RedisEndpoint
     public let options: RedisOptions

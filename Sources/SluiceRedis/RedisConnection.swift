@@ -22,7 +22,9 @@ import SluicePOSIX
 /// `.notSent(.backingOff)` instead of waiting.
 ///
 /// The calls block the calling thread: call them from a thread of your own,
-/// not from a task on Swift's cooperative pool.
+/// not from a task on Swift's cooperative pool. Not for `SUBSCRIBE`,
+/// `MONITOR` or `CLIENT TRACKING` (replies would stop matching commands), nor
+/// for blocking commands that wait longer than the budget (`BLPOP k 0`).
 public final class RedisConnection {
     public let endpoint: RedisEndpoint
     public let options: RedisOptions
