@@ -41,8 +41,9 @@ chaos: test-tools ## 60 s of chaos against a fleet of 4 queues (kills, freezes, 
 	SLUICE_CHAOS_SECONDS=$${SLUICE_CHAOS_SECONDS:-60} $(SWIFT) test --skip-build --filter ChaosTests
 
 # Programs the tests drive for real (Debian packages), installed only when missing:
-# promtool and a Prometheus server (metrics), tmux (sluice top), wrk (bench-http).
-TEST_TOOLS := promtool:prometheus prometheus:prometheus tmux:tmux wrk:wrk
+# promtool and a Prometheus server (metrics), tmux (sluice top), wrk (bench-http),
+# redis-server and redis-cli (the Redis client's tests start their own servers).
+TEST_TOOLS := promtool:prometheus prometheus:prometheus tmux:tmux wrk:wrk redis-server:redis-server
 test-tools: ## Install the programs the tests use, if missing (Debian packages)
 	@missing=""; for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
@@ -85,7 +86,7 @@ FUZZ_SECONDS_http ?= $(FUZZ_SECONDS)
 fuzz: proof-tools ## Run every fuzz target for FUZZ_SECONDS each (default 60); make fuzz-<target> runs one
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SECONDS_http=$(FUZZ_SECONDS_http) scripts/fuzz.sh
 
-fuzz-%: proof-tools ## Run one fuzz target (http, http-head, json, task, config, rate, retry-after, segment, path, redact, answer)
+fuzz-%: proof-tools ## Run one fuzz target (http, http-head, json, task, config, rate, retry-after, segment, path, redact, answer, resp)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SECONDS_$*=$(FUZZ_SECONDS) scripts/fuzz.sh $*
 
 model: proof-tools ## Check the limiter's Promela models exhaustively with spin (and that broken variants fail)

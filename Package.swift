@@ -38,10 +38,12 @@ let package = Package(
         .target(name: "SluiceHTTP", dependencies: ["SluicePOSIX", "CSluiceShim"], swiftSettings: strict),
         // `sluice sandbox`: a local stand-in for SendGrid, Stripe, OpenAI and Twilio, with their limits.
         .target(name: "SluiceSandbox", dependencies: ["SluiceCore", "SluiceHTTP", "SluiceJSON", "SluiceLimiter", "SluicePOSIX"], swiftSettings: strict),
+        // Layer 1: our own Redis client (RESP2/RESP3, TCP and Unix sockets, bounded calls), for the multi-host limiter.
+        .target(name: "SluiceRedis", dependencies: ["SluicePOSIX", "SluiceCore"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
-        .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders", "SluiceWorker"], swiftSettings: strict),
+        .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceRedis"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
-        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceBench", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceSupervisor", "SluiceSandbox", "SluiceControl", "SluiceHTTP"], swiftSettings: strict),
+        .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceBench", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceSupervisor", "SluiceSandbox", "SluiceControl", "SluiceHTTP", "SluiceRedis"], swiftSettings: strict),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], swiftSettings: strict),
 
         // Test doubles and helpers shared by every test target.
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluicePOSIX", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceSandboxTests", dependencies: ["SluiceCore", "SluiceSandbox", "SluiceTestSupport", "sluice"], swiftSettings: strict),
         .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceJSON", "SluiceTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SluiceRedisTests", dependencies: ["SluiceRedis", "SluicePOSIX", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceSpoolTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceSpool", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

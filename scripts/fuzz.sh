@@ -31,6 +31,7 @@ http-head   | Fuzz/HTTPHeadFirstFuzz.swift     | SluiceHTTP                     
 path        | Fuzz/RequestPathFuzz.swift       | SluiceProviders                | 4096
 redact      | Fuzz/SecretRedactorFuzz.swift    | SluiceProviders SluiceConfig   | 4096
 answer      | Fuzz/CurlTransferFuzz.swift      | SluiceWorker SluiceProviders   | 8192
+resp        | Fuzz/RESPParserFuzz.swift        | SluiceRedis                    | 512
 "
 
 OUT=.build/fuzz

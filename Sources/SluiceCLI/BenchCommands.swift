@@ -5,7 +5,7 @@ import SluicePOSIX
 import SluiceCore
 
 /// `sluice bench …`: the measurements behind README's figures.
-let benchCommands: [Command] = [benchLimiter, benchLimiterChild, benchReportCommand, jsonBenchCommand]
+let benchCommands: [Command] = [benchLimiter, benchLimiterChild, benchReportCommand, jsonBenchCommand, benchRedis]
 
 private let benchLimiter = Command(
     ["bench", "limiter"],
