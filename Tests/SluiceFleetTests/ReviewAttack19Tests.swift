@@ -108,4 +108,61 @@ import Testing
         #expect(sent >= 5, "requests went out, two at a time: \(sent)")
         #expect(cores < 0.2, "the workers used \(cores) cores to send one request a second")
     }
+    /// More live keys than the keyed table holds: the table is 4,096 cells
+    /// in every fleet (`SegmentLayout.default`), never sized from the
+    /// configuration, and a key's cell stays live for its interval (66.7 s
+    /// at 0.9/min). Once 4,096 numbers were used, every other task finds no
+    /// room: the queue sends nothing until cells expire, every waiting task
+    /// is claimed and deferred once a second, and each deferral writes a
+    /// `warn` line. Measured on a release build (200/s, 12,000 numbers at
+    /// 0.9/min): 4,096 sent in 20 s, then 0/s for ~50 s, ~8,000
+    /// `queue.key_table_full` lines a second (76 MB of log in 80 s), two
+    /// workers at ~55% CPU each.
+    @Test func moreLiveKeysThanTheKeyedTableHolds_neitherStallsTheQueueNorFloodsTheLog() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {"twilio.per_number": "1/min"}}"#)
+        try fixture.configure(queues: """
+            {"twilio-api": {"provider": "twilio", "baseURL": "BASE", "rate": "300/s", "processes": 2, "maxConcurrentPerWorker": 16,
+                            "accountSid": "ACkeys", "perKey": {"rate": "0.9/min"}}}
+            """)
+        try fixture.enqueue("twilio-api", ScheduleUnderChangeTests.messages(5000, numbers: 5000))
+        try fixture.startFleet()
+        // 5,000 numbers at 300/s: about 17 s; a stall lasts until the first cells expire (66.7 s).
+        #expect(fixture.waitUntilDrained(["twilio-api"], seconds: 45), "drained at the queue's rate")
+        _ = try fixture.stopFleet()
+        let full = fixture.fleetLog.filter { $0.contains("event=queue.key_table_full") }.count
+        #expect(full <= 100, "\(full) queue.key_table_full lines")
+        #expect(number(try fixture.stats(), "endpoints", "twilio.messages", "rateLimited") == 0)
+    }
+    /// A usage report above the estimate (`usage.total_tokens` of 103 for an
+    /// estimate of 102: OpenAI's per-message overhead alone does that when a
+    /// completion reaches `max_tokens`) makes every booking made before it
+    /// book again (`mustBookAgain`: `weightedOverruns` changed), and a
+    /// booking with a later one behind it cannot be given back: with one
+    /// overrun per answer, most bookings are stranded. The tokens limit here
+    /// is far from binding; only the request rate (20/s) is. Measured on a
+    /// release build: 20/s when usage equals the estimate, 4/s when it is
+    /// one token above.
+    @Test func usageOneTokenAboveTheEstimate_doesNotStrandTheRequestRate() throws {
+        let upstream = try HostileUpstream { _ in
+            // "Say hi" is 6 bytes (2 tokens) + max_tokens 100: an estimate of 102.
+            .bytes(HostileUpstream.response(200, [("Content-Type", "application/json")],
+                                            body: Array(#"{"usage": {"prompt_tokens": 3, "completion_tokens": 100, "total_tokens": 103}}"#.utf8)))
+        }
+        defer { upstream.stop() }
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
+        try fixture.configure(queues: """
+            {"openai-api": {"provider": "openai", "baseURL": "\(upstream.baseURL)", "rate": "20/s", "processes": 2, "maxConcurrentPerWorker": 4,
+                            "weighted": [{"name": "tokens", "rate": "100000/s", "burst": 100000}]}}
+            """)
+        try fixture.enqueue("openai-api", (0..<1000).map {
+            #"{"id":"ai-\#($0)","kind":"generate_text","payload":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hi"}],"max_tokens":100}}"#
+        })
+        try fixture.startFleet()
+        ScheduleUnderChangeTests.sleep(seconds: 3)
+        let before = upstream.requests.count
+        ScheduleUnderChangeTests.sleep(seconds: 10)
+        let achieved = Double(upstream.requests.count - before) / 10
+        _ = try fixture.stopFleet()
+        #expect(achieved >= 0.8 * 20, "\(achieved)/s of the 20/s allowed")
+    }
 }
