@@ -76,7 +76,7 @@ private let workerCommand = Command(
     let credential = try queue.credential.map { source throws -> Secret in
         try source.resolve(environment: ProcessInfo.processInfo.environment, readFile: readSmallFile)
     }
-    let coordinator = parent == nil ? try Coordinator.open(fleet: config.fleet) : try Coordinator.attach(fleet: config.fleet)
+    let coordinator = parent == nil ? try Coordinator.open(fleet: config.fleet, layout: config.segmentLayout) : try Coordinator.attach(fleet: config.fleet)
     // Supervised, the supervisor registered the queue; alone, register it if
     // no one has (never overwriting limits an operator changed at runtime).
     let existing = try? coordinator.queue(queue.name)

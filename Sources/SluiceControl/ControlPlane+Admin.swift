@@ -50,6 +50,7 @@ extension ControlPlane {
         } apply: { () throws(CoordinatorError) in
             try queue.handle.updateLimits { $0.rate = GCRA.Limit(rate: rate, burst: burst) }
         }
+        queue.handle.clearPushBack()
         log.info("queue.rate_set", ("queue", queue.config.name.rawValue), ("rate", rate.text), ("burst", "\(burst)"))
         return .json(.ok, JSONWriter.bytes(describe(queue)))
     }
@@ -57,6 +58,7 @@ extension ControlPlane {
     /// `POST /v1/queues/{queue}/pause` and `/resume`: fleet-wide, saved.
     func setPaused(_ paused: Bool, _ queue: Queue) throws(ControlError) -> HTTPResponse {
         try changeOverrides(queue) { $0.paused = paused } apply: { () throws(CoordinatorError) in try queue.handle.setPaused(paused) }
+        if !paused { queue.handle.clearPushBack() }
         log.info(paused ? "queue.paused" : "queue.resumed", ("queue", queue.config.name.rawValue))
         return .json(.ok, JSONWriter.bytes(describe(queue)))
     }
@@ -65,6 +67,7 @@ extension ControlPlane {
     func resetWaiting(_ queue: Queue) throws(ControlError) -> HTTPResponse {
         let ids: [TaskID]
         do { ids = try queue.spool.resetWaitingRetries() } catch { throw .storage("\(error)") }
+        queue.handle.clearPushBack()
         log.info("queue.reset", ("queue", queue.config.name.rawValue), ("tasks", "\(ids.count)"))
         return .json(.ok, JSONWriter.bytes(.object([("reset", .array(ids.map { .string($0.rawValue) }))])))
     }

@@ -100,6 +100,19 @@ public enum GCRA {
         return .granted(startAt: startAt, newTAT: newTAT)
     }
 
+    /// The TAT that keeps a schedule's debt when its rate changes from `old`
+    /// to `new` at `now`: what is booked ahead is so many requests, and those
+    /// requests are now spaced at the new interval. (Kept in time instead, a
+    /// request started at 1/min would hold a queue restored to 50/s for a
+    /// minute; a request started at 50/s would let a queue slowed to 1/min
+    /// start again at once.)
+    public static func rescaled(tat: UInt64, now: UInt64, from old: Limit, to new: Limit) -> UInt64 {
+        guard tat > now else { return tat }
+        guard old.interval > 0 else { return now }
+        let debt = UInt128(tat - now) * UInt128(new.interval) / UInt128(old.interval)
+        return debt >= UInt128(UInt64.max - now) ? UInt64.max / 2 : now + UInt64(debt)
+    }
+
     /// How many more unit-cost requests could start at `now` without waiting
     /// (redis-cell's `remaining`).
     public static func remaining(tat: UInt64, now: UInt64, limit: Limit) -> UInt64 {

@@ -45,12 +45,28 @@ public struct QueueHandle: Sendable, Equatable {
     }
 
     /// Changes part of the limits atomically with respect to other admin writers.
+    /// A new rate keeps the main cell's debt in requests, not in time (see
+    /// `GCRA.rescaled`).
     public func updateLimits(_ change: (inout QueueLimits) -> Void) throws(CoordinatorError) {
         try coordinator.adminLock.withLock { () throws(CoordinatorError) in
-            var limits = ConfigRecord.read(block: block).limits
+            let before = ConfigRecord.read(block: block).limits
+            var limits = before
             change(&limits)
             try limits.validate(for: coordinator.layout)
+            if limits.rate != before.rate { rescaleMainCell(from: before.rate, to: limits.rate) }
             ConfigRecord(limits: limits).publish(block: block)
+        }
+    }
+
+    /// Moves the main cell's TAT to keep its debt at the new rate. Requires:
+    /// the admin lock (a reservation racing this CAS loop simply retries).
+    func rescaleMainCell(from old: GCRA.Limit, to new: GCRA.Limit) {
+        var tat = mainCell.pointee.load(ordering: .relaxed)
+        while true {
+            let target = GCRA.rescaled(tat: tat, now: coordinator.clock.now(), from: old, to: new)
+            let (exchanged, actual) = mainCell.pointee.compareExchange(expected: tat, desired: target, ordering: .acquiringAndReleasing)
+            if exchanged { return }
+            tat = actual
         }
     }
 
@@ -60,6 +76,23 @@ public struct QueueHandle: Sendable, Equatable {
     }
 
     // MARK: Backpressure
+
+    /// Lifts a push-back (an operator's set-rate, resume or reset: a provider
+    /// that said "wait a day", or a clock that made it look so, must not hold
+    /// the queue until `--reset-shm`). The main cell keeps at most one burst
+    /// of debt, so no more than a burst can start at once.
+    public func clearPushBack() {
+        block.atomicWord(at: SegmentLayout.Block.pushedBackUntil).pointee.store(0, ordering: .releasing)
+        let rate = ConfigRecord.read(block: block).rate
+        var tat = mainCell.pointee.load(ordering: .relaxed)
+        while true {
+            let ceiling = coordinator.clock.now().addingSaturated(rate.tolerance.addingSaturated(rate.interval))
+            guard tat > ceiling else { return }
+            let (exchanged, actual) = mainCell.pointee.compareExchange(expected: tat, desired: ceiling, ordering: .acquiringAndReleasing)
+            if exchanged { return }
+            tat = actual
+        }
+    }
 
     /// Moves the queue's start times forward so no request starts before
     /// `until` (monotonic ns), in every process. Used when a 429 gets through
@@ -120,6 +153,20 @@ public struct QueueHandle: Sendable, Equatable {
             }
         }
         block.atomicWord(at: SegmentLayout.Block.weightedOverruns).pointee.wrappingAdd(1, ordering: .releasing)
+    }
+
+    /// Whether a request booked to start at `startAt` still conforms to every
+    /// weighted cell as it is now: no cell is more than its window (tolerance
+    /// plus one interval) ahead of the instant. A usage report above its
+    /// estimate moves the cells on; a booking they no longer allow starts later.
+    public func weightedCellsAllow(startAt: UInt64) -> Bool {
+        let config = ConfigRecord.read(block: block)
+        for index in 0..<Int(config.weightedCount) {
+            let limit = config.weighted(index)
+            let tat = weightedCell(index).pointee.load(ordering: .acquiring)
+            if tat > startAt.addingSaturated(limit.tolerance.addingSaturated(limit.interval)) { return false }
+        }
+        return true
     }
 
     /// How many usage reports so far exceeded the estimate they were booked

@@ -39,7 +39,12 @@ public final class Supervisor {
         self.executable = executable
         self.log = log
         systemd = SystemdSession.fromEnvironment(log: log)
-        coordinator = try Coordinator.open(fleet: config.fleet, reset: resetSharedMemory)
+        coordinator = try Coordinator.open(fleet: config.fleet, layout: config.segmentLayout, reset: resetSharedMemory)
+        if coordinator.layout.keyedCapacity < config.segmentLayout.keyedCapacity {
+            log.warn("fleet.keyed_table_small", ("cells", "\(coordinator.layout.keyedCapacity)"),
+                     ("wanted", "\(config.segmentLayout.keyedCapacity)"),
+                     ("fix", "the segment was made for an earlier configuration: stop the fleet and start it with --reset-shm"))
+        }
         let root = config.spoolRoot ?? SpoolRoot.defaultPath()
         var spools: [String: SpoolQueue] = [:]
         var processes: [String: Int] = [:]

@@ -116,11 +116,19 @@ extension Worker {
                 return .cancelled
             case .keyBusy(let retryAfter):
                 // Its key, not the queue, is what blocks: back to the spool until
-                // the key allows, holding no place in the queue's line.
-                return .deferred(retryAfter)
+                // the key allows, holding no place in the queue's line; the key's
+                // other tasks deferred here come back one key interval apart.
+                guard let key else { return .deferred(retryAfter) }
+                let interval = parts.limiter.limits.perKey?.interval ?? 0
+                return .deferred(keyDeferrals.delay(key: key, earliest: retryAfter, interval: interval, now: parts.wallClock.now()))
             case .keyTableFull:
-                parts.log.warn("queue.key_table_full", ("effect", "the task goes back to the spool for \(Self.keyTableFullDelay / 1_000_000) ms"))
-                return .deferred(Self.keyTableFullDelay)
+                // Counted in /metrics every time; logged at most every 10 s.
+                if tableFullWarnings.due(now: MonotonicClock.now()) {
+                    parts.log.warn("queue.key_table_full", ("effect", "tasks whose key finds no room go back to the spool for about a second"),
+                                   ("fix", "more keys are live than the keyed table holds; see sluice_limiter_key_table_full_total"))
+                }
+                // Spread over 0.5–1.5 s, so the deferred tasks do not all come back together.
+                return .deferred(Self.keyTableFullDelay / 2 + UInt64.random(in: 0...Self.keyTableFullDelay))
             case .denied(let retryAfter):
                 // The queue is busy beyond the horizon: wait, unbooked, until it is not.
                 guard await sleep(for: min(retryAfter, bookingHorizon(key: key))) else { return .cancelled }
@@ -145,7 +153,11 @@ extension Worker {
         // A request's real cost (tokens) came back above its estimate while we
         // waited: our instant was computed without it. Book again behind it,
         // so the weighted window holds even when estimates fall short.
+        // Only a booking the cell no longer allows books again: one that does
+        // not conform keeps the promise only by starting later. (Booking again
+        // on every overrun wasted nearly every booking ahead.)
         return !queue.weighted.isEmpty && parts.limiter.weightedOverruns != overrunsBooked
+            && !parts.limiter.weightedCellsAllow(startAt: startAt)
     }
 
     /// Sleeps until the monotonic instant `instant`; false if cancelled.
@@ -194,10 +206,12 @@ extension Worker {
         }
     }
 
+    /// Waits until a fleet-wide slot may be free (see `SlotWaiters`).
     private func waitForFreeSlot() async {
         let limit = parts.limiter.limits.maxConcurrent
-        while !Task.isCancelled, limit > 0, parts.limiter.slotsInUse >= limit {
-            try? await Task.sleep(nanoseconds: 2_000_000)
-        }
+        guard limit > 0 else { return }
+        await slotWaiters.wait { [parts] in parts.limiter.slotsInUse < parts.limiter.limits.maxConcurrent }
     }
+
+
 }

@@ -48,6 +48,9 @@ public final class Worker: Sendable {
     /// Provider code runs through it, so a crash in it is blamed on its task.
     let providerGuard: ProviderGuard
     let attempts = AttemptRegistry()
+    let keyDeferrals = KeyDeferrals()
+    let slotWaiters = SlotWaiters()
+    let tableFullWarnings = Occasionally(every: 10_000_000_000)
     let permits: DispatchSemaphore
     let stopping = Atomic<Bool>(false)
     let dispatcherDone = Atomic<Bool>(false)

@@ -124,3 +124,25 @@ import Testing
         #expect(GCRA.remaining(tat: 1_500, now: 1_000, limit: limit) == 0)
     }
 }
+
+@Suite struct GCRARescaleTests {
+    static let second: UInt64 = 1_000_000_000
+    static let minute = GCRA.Limit(interval: 60 * second, tolerance: 0)
+    static let fifty = GCRA.Limit(interval: 20_000_000, tolerance: 0)
+
+    @Test(arguments: [
+        // (tat, now, old, new, expected, why)
+        (100 * second, 40 * second, minute, fifty, 40 * second + 20_000_000, "one request booked at 1/min is one at 50/s"),
+        (40 * second + 40_000_000, 40 * second, fifty, minute, 40 * second + 120 * second, "two requests booked at 50/s are two at 1/min"),
+        (30 * second, 40 * second, minute, fifty, 30 * second, "no debt: left alone"),
+        (50 * second, 40 * second, GCRA.Limit.unlimited, fifty, 40 * second, "from unlimited: no debt to keep"),
+    ] as [(UInt64, UInt64, GCRA.Limit, GCRA.Limit, UInt64, String)])
+    func rescaled_keepsTheDebtInRequests(_ tat: UInt64, _ now: UInt64, _ old: GCRA.Limit, _ new: GCRA.Limit, _ expected: UInt64, _ why: String) {
+        #expect(GCRA.rescaled(tat: tat, now: now, from: old, to: new) == expected, "\(why)")
+    }
+
+    @Test func rescaled_ofAHugeDebt_neverOverflows() {
+        let result = GCRA.rescaled(tat: UInt64.max / 2, now: 0, from: GCRA.Limit(interval: 1, tolerance: 0), to: Self.minute)
+        #expect(result == UInt64.max / 2)
+    }
+}
