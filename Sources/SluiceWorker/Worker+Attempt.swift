@@ -92,7 +92,12 @@ extension Worker {
             let (reservation, ticket, localTicket) = reserve(cost: cost, key: key)
             switch reservation {
             case .granted(let startAt):
-                let slept = await sleep(until: startAt)
+                var slept = await sleep(until: startAt)
+                // Woken early by a rate change that leaves this booking standing: sleep on.
+                while slept, MonotonicClock.now() < startAt,
+                      !mustBookAgain(startAt: startAt, rateBooked: rateBooked, overrunsBooked: overrunsBooked) {
+                    slept = await sleep(until: startAt)
+                }
                 if !slept || parts.limiter.limits.paused {
                     // Shutdown, or paused while we slept: nothing new starts; hand the task back.
                     ticket.giveBack()
@@ -131,7 +136,7 @@ extension Worker {
                 return .deferred(Self.keyTableFullDelay / 2 + UInt64.random(in: 0...Self.keyTableFullDelay))
             case .denied(let retryAfter):
                 // The queue is busy beyond the horizon: wait, unbooked, until it is not.
-                guard await sleep(for: min(retryAfter, bookingHorizon(key: key))) else { return .cancelled }
+                guard await sleep(until: MonotonicClock.now() &+ min(retryAfter, bookingHorizon(key: key))) else { return .cancelled }
             }
         }
         return .cancelled
@@ -161,9 +166,19 @@ extension Worker {
     }
 
     /// Sleeps until the monotonic instant `instant`; false if cancelled.
+    /// Sleeps until the monotonic `instant`, or less: it looks at the rate
+    /// every `rateWatch` ns and returns early when it changed (a set-rate: a
+    /// booking made at a slow rate must not hold a queue restored to a fast
+    /// one until its own instant). False if cancelled. The caller checks
+    /// whether the instant has come.
     private func sleep(until instant: UInt64) async -> Bool {
-        let now = MonotonicClock.now()
-        return instant > now ? await sleep(for: instant - now) : !Task.isCancelled
+        let rate = parts.limiter.limits.rate
+        while true {
+            let now = MonotonicClock.now()
+            guard instant > now else { return !Task.isCancelled }
+            guard await sleep(for: min(instant - now, Self.rateWatch)) else { return false }
+            if parts.limiter.limits.rate != rate { return !Task.isCancelled }
+        }
     }
 
     private func sleep(for nanoseconds: UInt64) async -> Bool {

@@ -64,6 +64,8 @@ public final class Worker: Sendable {
     /// How late after its reserved instant an attempt may still start (see
     /// `admit`): more than scheduling jitter, far less than a frozen process.
     static let lateStartTolerance: UInt64 = 100_000_000
+    /// How often a sleeping attempt looks whether the rate changed.
+    static let rateWatch: UInt64 = 100_000_000
     /// The least a keyed request may book ahead (see `reservationHorizon`).
     static let minimumKeyedHorizon: UInt64 = 20_000_000
 
