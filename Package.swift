@@ -39,7 +39,7 @@ let package = Package(
         // `sluice sandbox`: a local stand-in for SendGrid, Stripe, OpenAI and Twilio, with their limits.
         .target(name: "SluiceSandbox", dependencies: ["SluiceCore", "SluiceHTTP", "SluiceJSON", "SluiceLimiter", "SluicePOSIX"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
-        .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders", "SluiceWorker"], swiftSettings: strict),
+        .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceControl"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
         .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceBench", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceSupervisor", "SluiceSandbox", "SluiceControl", "SluiceHTTP"], swiftSettings: strict),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], swiftSettings: strict),
