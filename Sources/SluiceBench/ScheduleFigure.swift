@@ -50,7 +50,7 @@ public struct ScheduleFigure: Encodable, Sendable {
     /// `value` with its unit, as the text and the report print it; nil reads "not within the run".
     public static func format(_ value: Double?, unit: String, places: Int) -> String {
         guard let value else { return "not within the run" }
-        let number = String(format: "%.\(places)f", value)
+        let number = places == 0 && value >= 1000 && value.isFinite ? LimiterBenchReport.grouped(value) : String(format: "%.\(places)f", value)
         switch unit {
         case "": return number
         case "/s", "%", "×": return number + unit

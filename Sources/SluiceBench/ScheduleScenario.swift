@@ -37,8 +37,8 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
 
     var title: String {
         switch self {
-        case .setRate: "set-rate 50/s → 1/s → 50/s"
-        case .scaleDown: "scale-down 8 → 1 processes on a 5/s queue"
+        case .setRate: "50/s → 1/s → 50/s"
+        case .scaleDown: "8 → 1 processes on a 5/s queue"
         case .restart: "graceful restart on a 5/s queue"
         case .kill: "kill -9 of a worker every 2 s on a 5/s queue"
         case .keys: "3,000 distinct keys vs 200 (Twilio, 150/s, 0.9/s per number)"

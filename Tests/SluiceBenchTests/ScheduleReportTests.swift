@@ -24,6 +24,7 @@ import Testing
         #expect(ScheduleFigure.format(1.234, unit: "s", places: 2) == "1.23 s")
         #expect(ScheduleFigure.format(59.6, unit: "%", places: 0) == "60%")
         #expect(ScheduleFigure.format(412, unit: "µs", places: 0) == "412 µs")
+        #expect(ScheduleFigure.format(1293.3, unit: "µs", places: 0) == "1,293 µs")
         #expect(ScheduleFigure.format(7, unit: "", places: 0) == "7")
         #expect(ScheduleFigure.format(nil, unit: "s", places: 2) == "not within the run")
     }
