@@ -97,10 +97,34 @@ final class ScheduleFleet {
                                      timeout: ScheduleScenario.drainTimeout)
     }
 
-    /// One request to the running fleet's admin API (found through the
-    /// spool's control.json, as the CLI finds it); it must answer 200.
+    /// One request to the running fleet's admin API; it must answer 200.
     func admin(_ method: String, _ path: String, body: String) throws {
         note("\(method) \(path) \(body)", at: MonotonicClock.now())
+        let response = try control(method, path, body: body)
+        guard response.status == 200 else {
+            throw BenchError("bench schedule: \(scenario.rawValue): \(method) \(path) answered \(response.status): \(response.message)")
+        }
+    }
+
+    /// The sum of every series of counter `name` on the running fleet's `/metrics`; nil if it has none.
+    func metric(_ name: String) throws -> Double? {
+        let response = try control("GET", "/metrics", body: "")
+        guard response.status == 200 else { throw BenchError("bench schedule: /metrics answered \(response.status)") }
+        return Self.sum(of: name, in: String(decoding: response.body, as: UTF8.self))
+    }
+
+    /// The sum of the samples of `name` (with any labels) in Prometheus's text format; nil if none.
+    static func sum(of name: String, in exposition: String) -> Double? {
+        let values = exposition.split(separator: "\n").compactMap { line -> Double? in
+            guard line.hasPrefix(name), let next = line.dropFirst(name.count).first, next == "{" || next == " " else { return nil }
+            return line.split(separator: " ").last.flatMap { Double($0) }
+        }
+        return values.isEmpty ? nil : values.reduce(0, +)
+    }
+
+    /// One request to the running fleet's control plane, found through the
+    /// spool's control.json as the CLI finds it.
+    private func control(_ method: String, _ path: String, body: String) throws -> ControlClient.Response {
         guard let supervisor else { throw BenchError("bench schedule: \(scenario.rawValue): no fleet running") }
         var endpoint = ControlEndpoint.read(root: scratch.file("spool"))
         let deadline = MonotonicClock.now() + 5_000_000_000
@@ -111,14 +135,10 @@ final class ScheduleFleet {
         guard let endpoint, endpoint.pid == supervisor.pid else {
             throw BenchError("bench schedule: \(scenario.rawValue): the fleet wrote no control.json")
         }
-        let response: ControlClient.Response
         do {
-            response = try ControlClient(address: endpoint.connectAddress, token: nil).send(method, path, body: Array(body.utf8))
+            return try ControlClient(address: endpoint.connectAddress, token: nil).send(method, path, body: Array(body.utf8))
         } catch {
             throw BenchError("bench schedule: \(scenario.rawValue): \(method) \(path): \(error)")
-        }
-        guard response.status == 200 else {
-            throw BenchError("bench schedule: \(scenario.rawValue): \(method) \(path) answered \(response.status): \(response.message)")
         }
     }
 

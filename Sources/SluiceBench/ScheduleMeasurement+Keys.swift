@@ -12,6 +12,8 @@ extension ScheduleMeasurement {
         let drainSeconds: Double
         let theoreticalSeconds: Double
         let cpu: CPUPerRequest
+        /// Tasks given back to the spool because their number was busy (`sluice_limiter_key_deferrals_total`).
+        let deferrals: Double?
         let timeline: StartTimeline
         let window: (worst: Int, allowed: Int)
         let dead: Int
@@ -29,6 +31,8 @@ extension ScheduleMeasurement {
                           unit: "×", places: 3, drain.theoreticalSeconds > 0 ? drain.drainSeconds / drain.theoreticalSeconds : nil)
             result.record("\(prefix)_cpu_s", "\(keys) numbers: workers' CPU", unit: "s", drain.cpu.workerSeconds)
             result.record("\(prefix)_cpu_us", "\(keys) numbers: workers' CPU per request", unit: "µs", places: 0, drain.cpu.microseconds)
+            result.record("\(prefix)_deferrals", "\(keys) numbers: tasks given back for a busy number, per request", unit: "",
+                          drain.deferrals.map { $0 / Double(max(drain.timeline.arrivals.count, 1)) })
             if drain.timeline.successes.count < scenario.tasks || drain.dead > 0 {
                 result.problems.append("\(keys) numbers: \(scenario.tasks) tasks, \(drain.timeline.successes.count) succeeded at the sandbox, \(drain.dead) dead")
             }
@@ -56,10 +60,11 @@ extension ScheduleMeasurement {
         _ = try fleet.start()
         try fleet.waitUntilDrained()
         let dead = try fleet.counts().dead
+        let deferrals = try fleet.metric("sluice_limiter_key_deferrals_total")
         let stopped = try fleet.stop()
         let (timeline, _) = try fleet.arrivals()
         return KeysDrain(drainSeconds: timeline.drainSeconds, theoreticalSeconds: theory.seconds,
-                         cpu: CPUPerRequest(workers: fleet.sampler.workers, requests: timeline.arrivals.count),
+                         cpu: CPUPerRequest(workers: fleet.sampler.workers, requests: timeline.arrivals.count), deferrals: deferrals,
                          timeline: timeline, window: try fleet.busiestWindow(), dead: dead, stop: stopped.status)
     }
 }

@@ -53,6 +53,20 @@ import Testing
         #expect(ScheduleScenario.keys.targets { ["cpu_ratio": 2.0, "many_drain_ratio": 1.101][$0] }.map(\.met) == [true, false])
     }
 
+    @Test func metricSum_addsEverySeriesOfTheName_andNoOther() {
+        let exposition = """
+            # HELP sluice_limiter_key_deferrals_total Tasks given back to the spool because their key's own limit would not allow them.
+            # TYPE sluice_limiter_key_deferrals_total counter
+            sluice_limiter_key_deferrals_total{queue="twilio-api"} 1200
+            sluice_limiter_key_deferrals_total{queue="other"} 34
+            sluice_limiter_key_deferrals_total_extra 99
+            sluice_limiter_key_table_full_total{queue="twilio-api"} 0
+            """
+        #expect(ScheduleFleet.sum(of: "sluice_limiter_key_deferrals_total", in: exposition) == 1234)
+        #expect(ScheduleFleet.sum(of: "sluice_limiter_key_table_full_total", in: exposition) == 0)
+        #expect(ScheduleFleet.sum(of: "sluice_absent_total", in: exposition) == nil)
+    }
+
     @Test func keysTasks_spreadOverTheGivenNumbers_eachItsOwnSender() {
         let many = ScheduleScenario.keys.taskLines()
         let few = ScheduleScenario.keys.taskLines(numbers: ScheduleScenario.fewKeys)
