@@ -12,7 +12,7 @@ RELEASE_PATH := .build-release
 SLUICE_DEBUG   = .build/debug/sluice
 SLUICE_RELEASE = $(RELEASE_PATH)/release/sluice
 
-.PHONY: help build release test test-tools chaos bench bench-deps bench-limiter bench-spool bench-e2e bench-http run clean fuzz model proof-tools
+.PHONY: help build release test test-tools chaos bench bench-deps bench-limiter bench-spool bench-e2e bench-schedule bench-http run clean fuzz model proof-tools
 .PHONY: static install deploy-tools verify-deploy verify-systemd verify-k8s verify-container
 
 help: ## List the targets
@@ -71,6 +71,9 @@ bench-spool: release ## Spool durable enqueue and claim throughput
 
 bench-e2e: release ## Fleet drain vs theoretical against the sandbox; HTTP executor req/s
 	$(SLUICE_RELEASE) bench e2e --runs 3
+
+bench-schedule: release ## The schedule under change: set-rate, scale-down, restart, kill -9, many keys, drops (3 runs, ~5 min)
+	$(SLUICE_RELEASE) bench schedule --runs 3
 
 bench-http: release test-tools ## The control plane under wrk: /metrics latency and NDJSON ingest at 64 connections
 	scripts/bench-http.sh $(SLUICE_RELEASE)

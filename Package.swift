@@ -41,7 +41,7 @@ let package = Package(
         // Layer 1: our own Redis client (RESP2/RESP3, TCP and Unix sockets, bounded calls), for the multi-host limiter.
         .target(name: "SluiceRedis", dependencies: ["SluicePOSIX", "SluiceCore"], swiftSettings: strict),
         // Measurements behind `sluice bench`.
-        .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceRedis"], swiftSettings: strict),
+        .target(name: "SluiceBench", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceControl", "SluiceRedis"], swiftSettings: strict),
         // Command-line parsing and subcommands; the executable only calls into it.
         .target(name: "SluiceCLI", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceBench", "SluiceConfig", "SluiceProviders", "SluiceWorker", "SluiceSupervisor", "SluiceSandbox", "SluiceControl", "SluiceHTTP", "SluiceRedis"], swiftSettings: strict),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], swiftSettings: strict),

@@ -6,7 +6,8 @@
 #
 # usage: scripts/bench-report.sh PATH-TO-RELEASE-SLUICE PATH-TO-VENV-PYTHON
 # Knobs (environment): RUNS (limiter, default 3), E2E_RUNS (default 1),
-# E2E_TASKS (default 2000), VERSUS_RUNS (default 3), VERSUS_TASKS (default 360).
+# E2E_TASKS (default 2000), VERSUS_RUNS (default 3), VERSUS_TASKS (default 360),
+# SCHEDULE_RUNS (default 3).
 #
 # Starts one redis-server on 127.0.0.1 (a free port, no persistence) for the
 # side-by-side and stops it, and everything else it started, on any exit.
@@ -88,9 +89,16 @@ echo "make bench: versus" >&2
 "$python" bench/versus/driver.py --sluice "$sluice" --raw "$raw" --redis-port "$redis_port" \
     --runs "${VERSUS_RUNS:-3}" --tasks "${VERSUS_TASKS:-360}" --processes 4 --rate 90 --limit 100/s
 
+# 5. The schedule under change (issue 19's scenarios); like e2e, problems are reported, then fail make bench.
+schedule_status=0
+measure schedule json "$sluice" bench schedule --runs "${SCHEDULE_RUNS:-3}" --json || schedule_status=$?
+
 printf 'make bench took\t%s s\n' "$(( $(date +%s) - started ))" >> "$raw/machine.tsv"
 "$sluice" bench report --raw "$raw" --out bench
 if (( e2e_status != 0 )); then
     echo "make bench: bench e2e found problems (exit $e2e_status); see bench/REPORT.md, section 3" >&2
-    exit 1
 fi
+if (( schedule_status != 0 )); then
+    echo "make bench: bench schedule found problems (exit $schedule_status); see bench/REPORT.md, section 5" >&2
+fi
+if (( e2e_status != 0 || schedule_status != 0 )); then exit 1; fi

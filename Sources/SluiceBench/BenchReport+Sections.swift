@@ -29,6 +29,7 @@ extension BenchReport {
                          + "drained in \(Self.decimal(summary.drainSeconds, 1)) s, worst \(summary.windowText) window \(summary.worstWindow) "
                          + "(allowed \(summary.allowed)), \(summary.violations) requests over the limit, \(summary.rateLimited) × 429.")
         }
+        if let schedule = scheduleHeadline() { lines.append(schedule) }
         return lines + [""]
     }
 

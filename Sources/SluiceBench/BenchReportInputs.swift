@@ -12,6 +12,7 @@ import SluiceJSON
 ///     e2e.json, e2e-arrivals-run<K>.json   sluice bench e2e --json --arrivals-dir
 ///     versus/<contender>-run<K>.json   bench/versus/driver.py, one per leg
 ///     versus/decision-cost.json        each Python limiter's cost per decision
+///     schedule.json                    sluice bench schedule --json
 ///
 /// A missing file leaves its section out, saying so; a file that does not parse is an error.
 public struct BenchReportInputs: Sendable {
@@ -23,6 +24,7 @@ public struct BenchReportInputs: Sendable {
     public var e2eArrivals: JSONObject?
     public var versus: [VersusRun] = []
     public var decisionCost: JSONObject?
+    public var schedule: JSONObject?
 
     public init() {}
 
@@ -41,6 +43,7 @@ public struct BenchReportInputs: Sendable {
             versus.append(try VersusRun(json: try Self.object(at: "\(versusDirectory)/\(name)"), file: name))
         }
         decisionCost = try Self.optionalObject(at: "\(versusDirectory)/decision-cost.json")
+        schedule = try Self.optionalObject(at: "\(directory)/schedule.json")
     }
 
     /// `key TAB value` lines, in order; a missing file is empty.

@@ -36,12 +36,17 @@ extension E2EFleetDrain {
 extension E2EQueuePlan {
     /// The tasks as the worker's provider sees them (for the theoretical drain).
     func providerTasks() throws -> [ProviderTask] {
-        try (0..<tasks).map { index in
-            guard case .object(let task) = try JSONParser.parse(Array(taskLine(index).utf8)),
+        try Self.providerTasks(lines: (0..<tasks).map(taskLine), queue: name)
+    }
+
+    /// NDJSON task lines for `queue` as the worker's provider sees them.
+    static func providerTasks(lines: [String], queue: String) throws -> [ProviderTask] {
+        try lines.enumerated().map { index, line in
+            guard case .object(let task) = try JSONParser.parse(Array(line.utf8)),
                   case .string(let kind)? = task["kind"], case .object(let payload)? = task["payload"] else {
-                throw BenchError("bench e2e: task line \(index) of \(name) is not a task")
+                throw BenchError("bench: task line \(index) of \(queue) is not a task")
             }
-            return ProviderTask(id: "\(name)-\(index)", kind: kind, payload: payload)
+            return ProviderTask(id: "\(queue)-\(index)", kind: kind, payload: payload)
         }
     }
 }

@@ -35,7 +35,7 @@ struct E2EFleetDrain {
         var theories: [String: E2EDrainTheory] = [:]
         for plan in scenario.queues {
             guard let queue = config.queue(plan.name) else { throw BenchError("bench e2e: \(plan.name) missing from the fleet's config") }
-            try enqueue(plan, configPath: configPath)
+            try scratch.enqueue(executable, queue: plan.name, lines: (0..<plan.tasks).map(plan.taskLine), configPath: configPath)
             theories[plan.name] = E2EDrainTheory(queue: queue, tasks: try plan.providerTasks())
         }
         let slowest = theories.values.map(\.seconds).max() ?? 0
@@ -47,7 +47,8 @@ struct E2EFleetDrain {
         let startedAt = Date().timeIntervalSince1970
         let supervisor = try scratch.spawn(executable, ["run", "--config", configPath], label: "fleet", environment: environment)
         var sampler = E2EWorkerSampler(logPath: scratch.file("fleet.err"))
-        try waitUntilDrained(supervisor: supervisor, sampler: &sampler, timeout: slowest * 1.5 + 60)
+        try scratch.waitUntilDrained(scenario.queues.map(\.name), supervisor: supervisor, label: "fleet", sampler: &sampler,
+                                     timeout: slowest * 1.5 + 60)
         sampler.sample()
         let supervisorSample = E2EProcessSample.read(supervisor.pid)
         supervisor.send(SIGTERM)
@@ -67,38 +68,6 @@ struct E2EFleetDrain {
         }
         report.summarise(startedAt: startedAt, events: events)
         return report
-    }
-
-    private func enqueue(_ plan: E2EQueuePlan, configPath: String) throws {
-        let path = scratch.file("tasks-\(plan.name).ndjson")
-        try ((0..<plan.tasks).map(plan.taskLine).joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        let label = "enqueue-\(plan.name)"
-        let child = try scratch.spawn(executable, ["enqueue", plan.name, "--config", configPath, "-f", path], label: label)
-        let status = try scratch.wait(child)
-        guard status == .exited(0) else { throw BenchError("bench e2e: enqueue \(plan.name) \(status): \(scratch.errors(label))") }
-    }
-
-    /// Polls the spool until no queue has a ready, leased or journaled task,
-    /// sampling the workers meanwhile. Throws if the fleet exits or time runs out.
-    private func waitUntilDrained(supervisor: ChildProcess, sampler: inout E2EWorkerSampler, timeout: Double) throws {
-        let spools = try scenario.queues.map { try SpoolQueue(root: scratch.file("spool"), name: QueueName(validating: $0.name), create: false) }
-        let deadline = MonotonicClock.now() + UInt64(timeout * 1e9)
-        while true {
-            sampler.sample()
-            let busy = try spools.contains { spool in
-                let counts = try spool.counts()
-                return counts.readyDue + counts.readyWaiting + counts.leased + counts.journaled > 0
-            }
-            if !busy { return }
-            if let status = try supervisor.pollExit() {
-                _ = try? scratch.wait(supervisor)
-                throw BenchError("bench e2e: the fleet \(status) before draining: \(scratch.errors("fleet").suffix(2000))")
-            }
-            guard MonotonicClock.now() < deadline else {
-                throw BenchError("bench e2e: the fleet did not drain within \(Int(timeout)) s; the end of its log: \(scratch.errors("fleet").suffix(2000))")
-            }
-            usleep(250_000)
-        }
     }
 
     /// Every event of the fleet's log.

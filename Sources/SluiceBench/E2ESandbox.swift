@@ -38,6 +38,16 @@ struct E2ESandbox {
         return stats
     }
 
+    /// `GET /__sandbox/arrivals`, parsed: per endpoint, every request's instant (µs from
+    /// `monotonicStart`, the CLOCK_MONOTONIC ns they count from) and status.
+    func arrivals() throws -> JSONObject {
+        let answer = try E2EBareHTTPClient(port: port).exchange("GET", "/__sandbox/arrivals")
+        guard answer.status == 200, case .object(let arrivals) = try JSONParser.parse(answer.body) else {
+            throw BenchError("bench: the sandbox's arrivals answered \(answer.status)")
+        }
+        return arrivals
+    }
+
     /// `GET /__sandbox/arrivals` (every provider request's instant and status), written as is to `path`.
     func saveArrivals(to path: String) throws {
         let answer = try E2EBareHTTPClient(port: port).exchange("GET", "/__sandbox/arrivals")

@@ -31,7 +31,13 @@ struct E2EScenario {
 
     /// The fleet's `sluice run --config` JSON.
     func fleetConfiguration(fleet: String, spool: String, baseURL: String) -> String {
-        let members = queues.map { "\"\($0.name)\": \($0.queueJSON(baseURL: baseURL))" }.joined(separator: ",\n  ")
+        Self.fleetConfiguration(fleet: fleet, spool: spool, queues: queues.map { ($0.name, $0.queueJSON(baseURL: baseURL)) })
+    }
+
+    /// A bench fleet's `sluice run --config` JSON: `queues` as (name, the queue's JSON object),
+    /// its control plane on a port the OS picks, 10 s for requests in flight at a stop.
+    static func fleetConfiguration(fleet: String, spool: String, queues: [(name: String, json: String)]) -> String {
+        let members = queues.map { "\"\($0.name)\": \($0.json)" }.joined(separator: ",\n  ")
         return """
             {"fleet": "\(fleet)", "spool": "\(spool)", "shutdownTimeout": "10s", "listen": "127.0.0.1:0",
              "queues": {

@@ -4,9 +4,9 @@ import SluiceLimiter
 import SluicePOSIX
 import Synchronization
 
-/// Everything one run of `bench e2e` starts: a scratch directory, child
-/// processes, and a fleet's shared-memory segment; `tearDown()` undoes all
-/// of it, whatever state the run is in.
+/// Everything one run of `bench e2e` (or one scenario of `bench schedule`)
+/// starts: a scratch directory, child processes, and a fleet's shared-memory
+/// segment; `tearDown()` undoes all of it, whatever state the run is in.
 ///
 /// Invariant: every child spawned through `spawn` is in `children` until it
 /// has been reaped, so tear-down can signal and reap exactly those, by pid.
@@ -15,20 +15,24 @@ final class E2EScratch: Sendable {
     let fleet: FleetName
     /// Leave the directory (logs, spool) for inspection; processes and the segment still go.
     let keep: Bool
+    /// The bench this is for (`e2e`, `schedule`), as its errors name it: "bench e2e: …".
+    let bench: String
     private let children = Mutex<[pid_t: String]>([:])
     /// Held for the whole tear-down: a signal's tear-down and the run's own
     /// never interleave (two recursive removals racing both give up half-way).
     private let tornDown = Mutex<Bool>(false)
 
-    /// Makes a fresh directory under `parent` (owner-only) and picks a fleet name no one else uses.
-    init(parent: String, keep: Bool = false) throws {
+    /// Makes a fresh directory under `parent` (owner-only) and picks a fleet name no one else uses;
+    /// `bench` names the bench (`e2e`, `schedule`) in both and in errors.
+    init(parent: String, keep: Bool = false, bench: String = "e2e") throws {
         self.keep = keep
-        var template = Array("\(parent)/sluice-e2e-XXXXXX".utf8CString)
+        self.bench = bench
+        var template = Array("\(parent)/sluice-\(bench)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
-            throw BenchError("bench e2e: cannot make a scratch directory in \(parent): \(String(cString: strerror(errno))); pass --dir DIR")
+            throw BenchError("bench \(bench): cannot make a scratch directory in \(parent): \(String(cString: strerror(errno))); pass --dir DIR")
         }
         directory = String(cString: made)
-        fleet = try FleetName(validating: "e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        fleet = try FleetName(validating: "\(bench)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     }
 
     func file(_ name: String) -> String { "\(directory)/\(name)" }

@@ -9,7 +9,8 @@ let benchReportCommand = Command(
 
           --raw DIR   the raw results scripts/bench-report.sh wrote (default bench/raw): machine.tsv,
                       commands.tsv, limiter-*.json, spool.txt, e2e.json, e2e-arrivals-run1.json,
-                      versus/*.json. A missing file leaves its section out; a malformed one is an error.
+                      versus/*.json, schedule.json. A missing file leaves its section out; a malformed
+                      one is an error.
           --out DIR   where REPORT.md and the charts go (default bench)
 
         Every figure is computed from the raw files: rates, drain times, sliding windows and

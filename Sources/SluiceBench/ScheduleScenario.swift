@@ -1,0 +1,139 @@
+/// The scenarios of `sluice bench schedule` (issue 19: the schedule when
+/// something changes), each one's sandbox, queue, tasks and timing in this
+/// one place. They are `ScheduleUnderChangeTests`' and the dropped-connection
+/// test's set-ups, measured rather than asserted, plus a many-keys run beside
+/// a few-keys one for the CPU each request costs.
+///
+/// Every scenario runs one queue against a fresh `sluice sandbox` whose limits
+/// sit above the queue's rate (Stripe 100/s, Twilio 1/s per number), so what
+/// the provider saw is what the fleet sent.
+enum ScheduleScenario: String, CaseIterable, Sendable {
+    /// `PUT …/rate` 50/s → 1/s → 50/s.
+    case setRate = "set-rate"
+    /// `PUT …/processes` 8 → 1 on a 5/s queue.
+    case scaleDown = "scale-down"
+    /// SIGTERM to the fleet, then `sluice run` again on the same spool and segment.
+    case restart
+    /// `kill -9` of a random worker every 2 s.
+    case kill
+    /// 3,000 distinct sending numbers, then the same 3,000 tasks over 200.
+    case keys
+    /// 20% of connections dropped by the provider.
+    case drops
+
+    // Timing, seconds.
+    static let setRatePhases = (before: 2.0, slow: 3.0, after: 4.0)
+    static let scaleDownPhases = (before: 3.0, after: 6.0)
+    static let restartPhases = (before: 3.0, after: 5.0)
+    static let killPhases = (before: 2.0, kills: 5, every: 2.0)
+    /// How long a drain may take before the run is given up (the theoretical is 20 s and 6 s).
+    static let drainTimeout = 90.0
+
+    /// Sending numbers in the two `keys` runs: each its own key, so the first
+    /// run books 3,000 keyed cells; 200 numbers at 0.9/s allow 180/s, so the
+    /// queue's 150/s binds in both and they do the same work at the same pace.
+    static let manyKeys = 3000
+    static let fewKeys = 200
+
+    var title: String {
+        switch self {
+        case .setRate: "50/s → 1/s → 50/s"
+        case .scaleDown: "8 → 1 processes on a 5/s queue"
+        case .restart: "graceful restart on a 5/s queue"
+        case .kill: "kill -9 of a worker every 2 s on a 5/s queue"
+        case .keys: "3,000 distinct keys vs 200 (Twilio, 150/s, 0.9/s per number)"
+        case .drops: "20% of connections dropped by the provider"
+        }
+    }
+
+    /// The fleet and what it does, in a sentence (for the report).
+    var setup: String {
+        switch self {
+        case .setRate:
+            "Stripe at 50/s, 4 workers × 8 in flight, 1,000 tasks; after 2 s `PUT /v1/queues/stripe-api/rate` 1/s, after 3 s more 50/s again, then 4 s"
+        case .scaleDown:
+            "Stripe at 5/s, 8 workers × 8 in flight, 200 tasks; after 3 s `PUT /v1/queues/stripe-api/processes` 1, then 6 s"
+        case .restart:
+            "Stripe at 5/s, 4 workers × 8 in flight, 200 tasks; after 3 s SIGTERM to `sluice run` and, once it has exited, `sluice run` again on the same spool and segment, then 5 s"
+        case .kill:
+            "Stripe at 5/s, 4 workers × 8 in flight, 200 tasks; after 2 s, `kill -9` of a random worker every 2 s, 5 times (the supervisor restarts each)"
+        case .keys:
+            "Twilio at 150/s, 0.9/s per sending number, 2 workers × 16 in flight; 3,000 tasks drained from a backlog with 3,000 distinct numbers, then (a fresh fleet) over 200 numbers"
+        case .drops:
+            "Stripe at 50/s, 4 workers × 8 in flight, 25 fleet-wide slots, retries from 100 ms; 300 tasks drained while the sandbox drops 20% of connections unanswered"
+        }
+    }
+
+    var queue: String { self == .keys ? "twilio-api" : "stripe-api" }
+
+    /// The sandbox endpoint the tasks call, and the limit it counts them in.
+    var endpoint: String { self == .keys ? "twilio.messages" : "stripe.payment_intents" }
+    var limit: String { self == .keys ? "twilio.per_number" : "stripe.requests" }
+
+    /// The queue's configured rate (before any change), requests/s.
+    var rate: Double {
+        switch self {
+        case .setRate, .drops: 50
+        case .scaleDown, .restart, .kill: 5
+        case .keys: 150
+        }
+    }
+
+    /// How far ahead the workers book: `maxConcurrentPerWorker` × the rate's
+    /// interval within 200 ms–2 s, and for a keyed request two intervals, at
+    /// least 20 ms (`Worker.bookingHorizon`), in seconds. What a change can
+    /// strand; the tests allow it + 1 s to be back at the rate.
+    var horizon: Double {
+        switch self {
+        case .setRate, .drops: 0.2
+        case .scaleDown, .restart, .kill: 1.6
+        case .keys: 0.02
+        }
+    }
+
+    var tasks: Int {
+        switch self {
+        case .setRate: 1000
+        case .scaleDown, .restart, .kill: 200
+        case .keys: 3000
+        case .drops: 300
+        }
+    }
+
+    /// `sluice sandbox --config`; `seed` sets the drop fault's dice.
+    func sandboxConfiguration(seed: Int) -> String {
+        switch self {
+        case .keys:
+            #"{"limits": {"twilio.per_number": "1/s"}}"#
+        case .drops:
+            #"{"limits": {"stripe.requests": "100/s"}, "faults": {"dropRatio": 0.2, "endpoints": ["stripe.payment_intents"]}, "seed": \#(seed)}"#
+        case .setRate, .scaleDown, .restart, .kill:
+            #"{"limits": {"stripe.requests": "100/s"}}"#
+        }
+    }
+
+    /// The queue's JSON in the fleet's configuration.
+    func queueJSON(baseURL: String) -> String {
+        switch self {
+        case .setRate:
+            #"{"provider": "stripe", "baseURL": "\#(baseURL)", "rate": "50/s", "processes": 4, "maxConcurrentPerWorker": 8}"#
+        case .scaleDown:
+            #"{"provider": "stripe", "baseURL": "\#(baseURL)", "rate": "5/s", "processes": 8, "maxConcurrentPerWorker": 8}"#
+        case .restart, .kill:
+            #"{"provider": "stripe", "baseURL": "\#(baseURL)", "rate": "5/s", "processes": 4, "maxConcurrentPerWorker": 8}"#
+        case .keys:
+            #"{"provider": "twilio", "baseURL": "\#(baseURL)", "rate": "150/s", "processes": 2, "maxConcurrentPerWorker": 16, "accountSid": "ACsched", "perKey": {"rate": "0.9/s"}}"#
+        case .drops:
+            #"{"provider": "stripe", "baseURL": "\#(baseURL)", "rate": "50/s", "processes": 4, "maxConcurrentPerWorker": 8, "maxConcurrent": 25, "retry": {"initialInterval": "100ms"}}"#
+        }
+    }
+
+    /// The tasks as NDJSON lines; `keys` spreads them over `numbers` sending numbers.
+    func taskLines(numbers: Int = ScheduleScenario.manyKeys) -> [String] {
+        guard self == .keys else { return (0..<tasks).map(E2EQueuePlan(kind: .stripe, tasks: tasks).taskLine) }
+        return (0..<tasks).map { index in
+            let from = "+1555" + String(repeating: "0", count: 7 - String(index % numbers).count) + String(index % numbers)
+            return #"{"id":"sms-\#(index)","kind":"send_sms","payload":{"To":"+15550100","From":"\#(from)","Body":"hi"}}"#
+        }
+    }
+}
