@@ -25,7 +25,7 @@ let package = Package(
         // Layer 1: the durable on-disk task spool.
         .target(name: "SluiceSpool", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON"], swiftSettings: strict),
         // The configuration file, decoded once into typed, validated structs.
-        .target(name: "SluiceConfig", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter"], swiftSettings: strict),
+        .target(name: "SluiceConfig", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceRedis"], swiftSettings: strict),
         // Pure providers: task → request, answer → outcome; the shared status rules.
         .target(name: "SluiceProviders", dependencies: ["SluiceCore", "SluiceConfig", "SluiceJSON"], swiftSettings: strict),
         // One worker process: claim, reserve, send, classify, settle; graceful drain.
@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(name: "sluice-test-child", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceSpool"], path: "Tests/SluiceTestChild", swiftSettings: strict),
         .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON"], swiftSettings: strict),
         .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceCore", "SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
-        .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceRedis", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceProviders", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceFleetTests", dependencies: ["SluiceControl", "SluiceHTTP", "SluiceJSON", "SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceConfig", "SluiceProviders", "SluiceSpool", "SluiceWorker", "SluiceSupervisor", "SluiceTestSupport", "sluice", "sluice-test-child"], swiftSettings: strict),
         .testTarget(name: "SluiceControlTests", dependencies: ["SluiceControl", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceHTTP", "SluicePOSIX", "SluiceTestSupport", "sluice"], swiftSettings: strict),
