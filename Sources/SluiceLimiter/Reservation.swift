@@ -19,4 +19,8 @@ public enum Reservation: Equatable, Sendable {
     /// Every position a new key may take in the keyed table holds a live key;
     /// ask again later (the table is sized in `SegmentLayout.keyedCapacity`).
     case keyTableFull
+    /// The queue is coordinated across hosts and no start instant granted to
+    /// this host is left: wait until the host's agent reserves more (the
+    /// agent reserves for waiting attempts; see `changeWaiting`).
+    case awaitingGrant
 }
