@@ -36,9 +36,15 @@ private let runCommand = Command(
     let adminToken = try config.adminToken.map { source throws -> Secret in
         try source.resolve(environment: ProcessInfo.processInfo.environment, readFile: readSmallFile)
     }
+    let environment = ProcessInfo.processInfo.environment
+    let redisPassword = try config.coordinator?.credential.map { source throws -> Secret in
+        try source.resolve(environment: environment, readFile: readSmallFile)
+    }
+    let identity = config.coordinator.map { HostIdentity.resolve(configured: $0.host, environment: environment, readFile: readSmallFile) }
     let supervisor = try Supervisor(
         config: config, configPath: absolute(path), executable: try CurrentProcess.executablePath(),
-        resetSharedMemory: reset, adminToken: adminToken, log: EventLog(component: "supervisor", minimum: config.logLevel)
+        resetSharedMemory: reset, adminToken: adminToken, coordinatorPassword: redisPassword, hostIdentity: identity,
+        log: EventLog(component: "supervisor", minimum: config.logLevel)
     )
     return try supervisor.run(signals: signals)
 }

@@ -114,6 +114,9 @@ extension QueueHandle {
     /// Instants skipped because they were past before anyone claimed them, so far.
     public var grantsPassedUnused: UInt64 { ledger.atomicWord(at: GrantLedger.Offset.passedUnused).pointee.load(ordering: .relaxed) }
 
+    /// Numbers claimed or skipped so far: `grantsClaimed − grantsPassedUnused` were used.
+    public var grantsClaimed: UInt64 { claimedWord.pointee.load(ordering: .relaxed) }
+
     /// Instants granted to this host, so far (since the segment was made).
     public var grantsPublished: UInt64 { publishedWord.pointee.load(ordering: .relaxed) }
 

@@ -1,0 +1,46 @@
+/// The pure arithmetic of the host's agent: how many instants to reserve,
+/// what mapping error to declare, and where a granted block falls on this
+/// host's clock. Integers only (ns); tested as tables.
+public enum BlockPlan {
+    /// The most instants one block holds: a quarter second of the schedule,
+    /// at least 1, at most 1,000 (a block is what a dying host strands).
+    public static func largestBlock(interval: UInt64) -> UInt64 {
+        guard interval > 0 else { return 1 }
+        return min(max(250_000_000 / interval, 1), 1_000)
+    }
+
+    /// The instants to reserve now, 0 for none: the attempts waiting plus
+    /// what the host used over the last `lead` ns at its recent pace, less
+    /// what it holds still to come, in one block. Reserved only once the
+    /// host's instants are about to run out (`dry`) or the shortfall is at
+    /// least half the lead: Redis is called in batches, not per request.
+    public static func instantsToReserve(waiting: Int, usedPerSecond: Double, lead: UInt64, ahead: UInt64,
+                                         dry: Bool, interval: UInt64) -> UInt64 {
+        let paced = UInt64((usedPerSecond * Double(lead) / 1e9).rounded(.up))
+        let wanted = UInt64(max(waiting, 0)) + paced
+        guard wanted > ahead else { return 0 }
+        let shortfall = wanted - ahead
+        guard dry || shortfall >= max(1, paced / 2) else { return 0 }
+        return min(shortfall, largestBlock(interval: interval))
+    }
+
+    /// The mapping bound a host declares for its next block: a block's
+    /// instants land on this host's clock within half its round trip, so a
+    /// block whose round trip exceeds the bound is not used. At least one
+    /// interval (below that the guard it buys is zero anyway), at least
+    /// 1 ms, about four typical round trips, at most the call's timeout; plus
+    /// 500 ppm of the block's span for the two clocks' rates.
+    public static func bound(interval: UInt64, typicalRoundTrip: UInt64, callTimeout: UInt64, count: UInt64) -> UInt64 {
+        let base = min(max(interval, 1_000_000, typicalRoundTrip.multipliedReportingOverflow(by: 4).partialValue), callTimeout)
+        let span = count.multipliedReportingOverflow(by: interval)
+        return base &+ (span.overflow ? 0 : span.partialValue / 2_000)
+    }
+
+    /// The first instant of a block on this host's monotonic clock: Redis
+    /// read its clock somewhere between sending and receiving, so the
+    /// midpoint is within half the round trip of it; the first instant is
+    /// `offset` after that.
+    public static func firstInstant(sentAt: UInt64, receivedAt: UInt64, offset: UInt64) -> UInt64 {
+        sentAt + (receivedAt - sentAt) / 2 + offset
+    }
+}

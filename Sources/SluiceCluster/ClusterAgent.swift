@@ -1,0 +1,209 @@
+import Glibc
+import SluiceConfig
+import SluiceCore
+import SluiceLimiter
+import SluicePOSIX
+import SluiceRedis
+import Synchronization
+
+/// The host's agent: reserves blocks of each coordinated queue's one
+/// schedule in Redis, sized to what this host's workers wait for, maps them
+/// onto this host's clock and publishes them in the segment's grant ledger,
+/// where the workers claim them without touching Redis.
+///
+/// It runs on a thread of its own in the supervisor (which owns the
+/// segment); every Redis call is bounded by the coordinator's timeout.
+/// Redis slow or down: nothing more is granted (`wait`), or, once the
+/// instants held run out, this host grants itself the rate ÷ `maxHosts`
+/// (`share`). Never the full local rate.
+public final class ClusterAgent: Sendable {
+    private struct QueueState {
+        let handle: QueueHandle
+        let key: String
+        /// Instants the workers claimed and used, at the last look, and when.
+        var used: UInt64 = 0
+        var sampledAt: UInt64 = 0
+        var usedPerSecond: Double = 0
+    }
+
+    private struct Loop {
+        var queues: [QueueState]
+        /// A typical round trip to Redis (a moving average), ns.
+        var roundTrip: UInt64 = 1_000_000
+        /// After a failed call, the next is not before this instant.
+        var quietUntil: UInt64 = 0
+    }
+
+    private let config: CoordinatorConfig
+    private let redis: RedisClient
+    private let log: EventLog
+    public let status: ClusterStatus
+    private let loop: Mutex<Loop>
+    private let stopping = Atomic<Bool>(false)
+    private let thread = Mutex<PosixThread?>(nil)
+
+    /// How long a failed call keeps the agent from calling again.
+    static let pauseAfterFailure: UInt64 = 20_000_000
+    /// The agent's look at its queues, when there is nothing to do.
+    static let idleLook: UInt32 = 1_000
+
+    /// Makes every queue with a rate coordinated (discarding what an earlier
+    /// agent granted). Call before any worker starts: a worker of a queue
+    /// that is not coordinated enforces this host's own cell alone.
+    public init(config: CoordinatorConfig, identity: HostIdentity, fleet: FleetName, queues: [QueueHandle],
+                password: Secret?, log: EventLog) {
+        self.config = config
+        self.log = log
+        status = ClusterStatus(host: identity.description)
+        let keys = ClusterKeys(fleet: fleet)
+        let options = RedisOptions(timeout: .nanoseconds(Int64(config.callTimeout)),
+                                   clientName: "sluice:\(fleet.rawValue):\(identity.name)")
+        redis = RedisClient(endpoint: config.redis, password: password.map { RedisPassword($0.reveal()) }, options: options)
+        for queue in queues { queue.setCoordinated(queue.limits.rate.interval > 0) }
+        loop = Mutex(Loop(queues: queues.map { QueueState(handle: $0, key: keys.schedule($0.name)) }))
+    }
+
+    /// Starts the agent's thread.
+    public func start() {
+        log.info("coordinator.started", ("redis", "\(config.redis)"), ("host", status.snapshot.host),
+                 ("on_unavailable", describe(config.onUnavailable)))
+        thread.withLock { $0 = PosixThread.start { [self] in run() } }
+    }
+
+    /// Stops the thread (after its call in progress, at most the timeout)
+    /// and closes the connection. Instants already granted stay usable.
+    public func stop() {
+        stopping.store(true, ordering: .releasing)
+        thread.withLock { thread in
+            thread?.join()
+            thread = nil
+        }
+        redis.close()
+    }
+
+    private func run() {
+        while !stopping.load(ordering: .acquiring) {
+            let worked = loop.withLock { loop in
+                (0..<loop.queues.count).reduce(false) { worked, index in tick(&loop, index) || worked }
+            }
+            if !worked { usleep(Self.idleLook) }
+        }
+    }
+
+    /// One look at one queue; true if it called Redis.
+    private func tick(_ loop: inout Loop, _ index: Int) -> Bool {
+        let handle = loop.queues[index].handle
+        let limits = handle.limits
+        guard handle.isCoordinated, !limits.paused, limits.rate.interval > 0 else { return false }
+        let interval = limits.rate.interval
+        let now = MonotonicClock.now()
+        sampleUse(&loop.queues[index], now: now)
+        let ahead = handle.grantsAhead(now: now)
+        let lead = max(25_000_000, loop.roundTrip &* 4)
+        let dry = ahead.until <= now &+ loop.roundTrip &+ 2_000_000
+        let count = BlockPlan.instantsToReserve(waiting: handle.attemptsWaitingForGrants, usedPerSecond: loop.queues[index].usedPerSecond,
+                                                lead: lead, ahead: ahead.count, dry: dry, interval: interval)
+        guard count > 0 else { return false }
+        guard now >= loop.quietUntil else {
+            if dry, case .share(let maxHosts) = config.onUnavailable {
+                grantShare(handle, count: count, interval: interval, maxHosts: maxHosts, after: ahead.until, now: now)
+            }
+            return false
+        }
+        reserve(&loop, index, count: count, interval: interval)
+        return true
+    }
+
+    /// The workers' recent use of granted instants, per second (a moving average over ~100 ms looks).
+    private func sampleUse(_ queue: inout QueueState, now: UInt64) {
+        let used = queue.handle.grantsClaimed &- queue.handle.grantsPassedUnused
+        guard queue.sampledAt != 0 else {
+            (queue.used, queue.sampledAt) = (used, now)
+            return
+        }
+        let elapsed = now - queue.sampledAt
+        guard elapsed >= 50_000_000 else { return }
+        let rate = Double(used &- queue.used) * 1e9 / Double(elapsed)
+        queue.usedPerSecond = queue.usedPerSecond * 0.5 + rate * 0.5
+        (queue.used, queue.sampledAt) = (used, now)
+    }
+
+    private func reserve(_ loop: inout Loop, _ index: Int, count: UInt64, interval: UInt64) {
+        let queue = loop.queues[index]
+        let bound = BlockPlan.bound(interval: interval, typicalRoundTrip: loop.roundTrip, callTimeout: config.callTimeout, count: count)
+        let sentAt = MonotonicClock.now()
+        let reply: ScheduleScript.Reply
+        do {
+            let answer = try redis.evaluate(ScheduleScript.script, keys: [queue.key],
+                                            arguments: [count, interval, bound, ScheduleScript.idleTTL])
+            guard let parsed = ScheduleScript.Reply(answer) else {
+                throw RedisError.unexpectedReply(command: "EVALSHA (schedule)", reply: answer)
+            }
+            reply = parsed
+        } catch {
+            failed(&loop, error)
+            return
+        }
+        let receivedAt = MonotonicClock.now()
+        let roundTrip = receivedAt - sentAt
+        loop.roundTrip = (loop.roundTrip * 7 + roundTrip) / 8
+        let wasDown = !status.snapshot.up
+        guard roundTrip <= bound else {
+            // Its instants may land further from where Redis meant them than
+            // the guard allows: they pass unused.
+            status.update { $0.redisCalls += 1; $0.blocksDiscarded += 1; $0.lastRoundTrip = roundTrip; $0.up = true; $0.reason = nil }
+            log.debug("coordinator.block_discarded", ("queue", queue.handle.name.rawValue), ("round_trip_us", "\(roundTrip / 1_000)"),
+                      ("bound_us", "\(bound / 1_000)"))
+            return
+        }
+        let first = BlockPlan.firstInstant(sentAt: sentAt, receivedAt: receivedAt, offset: reply.offset)
+        let published = queue.handle.publishGrant(firstInstant: first, count: reply.count, interval: interval)
+        status.update {
+            $0.redisCalls += 1
+            $0.lastRoundTrip = roundTrip
+            $0.up = true
+            $0.reason = nil
+            if published {
+                $0.blocksGranted += 1
+                $0.instantsGranted += reply.count
+            }
+        }
+        if wasDown { log.info("coordinator.up", ("redis", "\(config.redis)")) }
+    }
+
+    private func failed(_ loop: inout Loop, _ error: any Error) {
+        loop.quietUntil = MonotonicClock.now() &+ Self.pauseAfterFailure
+        let effect = switch config.onUnavailable {
+        case .wait: "nothing is admitted beyond the instants already reserved; tasks wait in the spool"
+        case .share(let maxHosts): "once the instants reserved are used, this host sends at the rate ÷ \(maxHosts) (onUnavailable: share)"
+        }
+        let reason = "coordinator: Redis at \(config.redis) cannot be used (\(error)); \(effect)"
+        let wasUp = status.snapshot.up
+        status.update {
+            $0.redisCalls += 1
+            $0.failedCalls += 1
+            $0.up = false
+            $0.reason = reason
+        }
+        if wasUp { log.warn("coordinator.down", ("redis", "\(config.redis)"), ("error", "\(error)"), ("effect", effect)) }
+    }
+
+    /// `share`: a block this host grants itself at the rate ÷ `maxHosts`, after what it holds.
+    private func grantShare(_ handle: QueueHandle, count: UInt64, interval: UInt64, maxHosts: Int, after: UInt64, now: UInt64) {
+        let (slow, overflow) = interval.multipliedReportingOverflow(by: UInt64(maxHosts))
+        guard !overflow else { return }
+        let shared = min(count, BlockPlan.largestBlock(interval: slow))
+        guard handle.publishGrant(firstInstant: max(now, after), count: shared, interval: slow) else { return }
+        status.update {
+            $0.blocksShared += 1
+            $0.instantsShared += shared
+        }
+    }
+
+    private func describe(_ choice: CoordinatorConfig.OnUnavailable) -> String {
+        switch choice {
+        case .wait: "wait"
+        case .share(let maxHosts): "share (rate ÷ \(maxHosts))"
+        }
+    }
+}
