@@ -9,19 +9,26 @@ public enum BlockPlan {
         return min(max(250_000_000 / interval, 1), 1_000)
     }
 
-    /// The instants to reserve now, 0 for none: the attempts waiting plus
-    /// what the host used over the last `lead` ns at its recent pace, less
-    /// what it holds still to come, in one block. Reserved only once the
-    /// host's instants are about to run out (`dry`) or the shortfall is at
-    /// least half the lead: Redis is called in batches, not per request.
-    public static func instantsToReserve(waiting: Int, usedPerSecond: Double, lead: UInt64, ahead: UInt64,
-                                         dry: Bool, interval: UInt64) -> UInt64 {
-        let paced = UInt64((usedPerSecond * Double(lead) / 1e9).rounded(.up))
-        let wanted = UInt64(max(waiting, 0)) + paced
+    /// The instants to reserve now, 0 for none: one for each attempt
+    /// waiting (each holds a task it will start), less what the host holds
+    /// still to come, in one block. Reserved once the host's instants are
+    /// about to run out (`dry`), or once the shortfall reaches `batch`:
+    /// Redis is called in batches, not per request. Nothing is reserved
+    /// for demand that may not come, so a host whose backlog ends strands
+    /// no instant the others could have used.
+    public static func instantsToReserve(waiting: Int, ahead: UInt64, dry: Bool, batch: UInt64, interval: UInt64) -> UInt64 {
+        let wanted = UInt64(max(waiting, 0))
         guard wanted > ahead else { return 0 }
         let shortfall = wanted - ahead
-        guard dry || shortfall >= max(1, paced / 2) else { return 0 }
+        guard dry || shortfall >= max(1, batch) else { return 0 }
         return min(shortfall, largestBlock(interval: interval))
+    }
+
+    /// The batch worth a call: what the host used in `span` ns at its recent
+    /// pace, at least 1, at most half the largest block.
+    public static func batch(usedPerSecond: Double, span: UInt64, interval: UInt64) -> UInt64 {
+        let paced = UInt64(max(0, (usedPerSecond * Double(span) / 1e9).rounded(.up)))
+        return max(1, min(paced, largestBlock(interval: interval) / 2))
     }
 
     /// The mapping bound a host declares for its next block: a block's

@@ -44,6 +44,12 @@ public final class ClusterAgent: Sendable {
 
     /// How long a failed call keeps the agent from calling again.
     static let pauseAfterFailure: UInt64 = 20_000_000
+    /// A host whose granted instants end within two round trips and this
+    /// margin (or two intervals) is about to run dry: it reserves whatever its
+    /// attempts wait for, before the schedule it continues is past.
+    static let dryMargin: UInt64 = 5_000_000
+    /// Otherwise it reserves once its attempts wait for what it uses in this span.
+    static let batchSpan: UInt64 = 50_000_000
     /// The agent's look at its queues, when there is nothing to do.
     static let idleLook: UInt32 = 1_000
 
@@ -99,10 +105,10 @@ public final class ClusterAgent: Sendable {
         let now = MonotonicClock.now()
         sampleUse(&loop.queues[index], now: now)
         let ahead = handle.grantsAhead(now: now)
-        let lead = max(25_000_000, loop.roundTrip &* 4)
-        let dry = ahead.until <= now &+ loop.roundTrip &+ 2_000_000
-        let count = BlockPlan.instantsToReserve(waiting: handle.attemptsWaitingForGrants, usedPerSecond: loop.queues[index].usedPerSecond,
-                                                lead: lead, ahead: ahead.count, dry: dry, interval: interval)
+        let dry = ahead.until <= now &+ loop.roundTrip &* 2 &+ max(Self.dryMargin, interval &* 2)
+        let batch = BlockPlan.batch(usedPerSecond: loop.queues[index].usedPerSecond, span: Self.batchSpan, interval: interval)
+        let count = BlockPlan.instantsToReserve(waiting: handle.attemptsWaitingForGrants, ahead: ahead.count, dry: dry,
+                                                batch: batch, interval: interval)
         guard count > 0 else { return false }
         guard now >= loop.quietUntil else {
             if dry, case .share(let maxHosts) = config.onUnavailable {

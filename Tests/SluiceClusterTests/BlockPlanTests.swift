@@ -19,20 +19,28 @@ import Testing
     }
 
     @Test(arguments: [
-        // (waiting, used/s, ahead, dry, expected) at 100/s, lead 25 ms
-        (0, 0.0, 0, true, 0 as UInt64),       // nobody waits, nothing used lately: nothing
-        (8, 0.0, 0, true, 8),                 // 8 attempts wait: 8 instants
-        (8, 0.0, 5, true, 3),                 // 5 still to come: 3 more
-        (8, 0.0, 8, true, 0),                 // enough held
-        (40, 0.0, 0, true, 25),               // one block at most (a quarter second)
-        (0, 100.0, 0, true, 3),               // used at 100/s lately: 2.5 ms … 25 ms ahead, rounded up
-        (1, 0.0, 0, false, 1),                // not dry, but the shortfall is the whole lead
-        (2, 400.0, 10, false, 0),             // short by 2 of a lead of 10, instants still held: wait for more
-        (2, 400.0, 10, true, 2),              // …unless they are about to run out
-    ] as [(Int, Double, UInt64, Bool, UInt64)])
-    func instantsToReserve_coverTheWaitingAndTheRecentPace(waiting: Int, used: Double, ahead: UInt64, dry: Bool, expected: UInt64) {
-        #expect(BlockPlan.instantsToReserve(waiting: waiting, usedPerSecond: used, lead: 25 * Self.ms, ahead: ahead,
-                                            dry: dry, interval: 10 * Self.ms) == expected)
+        // (waiting, ahead, dry, batch, expected) at 100/s
+        (0, 0, true, 1, 0 as UInt64),          // nobody waits: nothing, however dry
+        (8, 0, true, 5, 8),                    // 8 attempts wait, nothing held: 8 instants
+        (8, 5, true, 5, 3),                    // 5 still to come: 3 more
+        (8, 8, true, 5, 0),                    // enough held
+        (40, 0, true, 5, 25),                  // one block at most (a quarter second)
+        (3, 0, false, 5, 0),                   // not dry, short of the batch: let more attempts gather
+        (9, 3, false, 5, 6),                   // not dry, a batch's worth: now
+    ] as [(Int, UInt64, Bool, UInt64, UInt64)])
+    func instantsToReserve_areTheWaitingAttemptsInBatches(waiting: Int, ahead: UInt64, dry: Bool, batch: UInt64, expected: UInt64) {
+        #expect(BlockPlan.instantsToReserve(waiting: waiting, ahead: ahead, dry: dry, batch: batch, interval: 10 * Self.ms) == expected)
+    }
+
+    @Test(arguments: [
+        // (used/s, interval, expected batch) over 50 ms
+        (0.0, 10 * ms, 1 as UInt64),
+        (90.0, 11_111_112, 5),                 // 4.5 rounded up
+        (2_000.0, 500_000, 100),
+        (10_000.0, 100_000, 500),              // half the largest block
+    ] as [(Double, UInt64, UInt64)])
+    func batch_isFiftyMillisecondsOfRecentUse(used: Double, interval: UInt64, expected: UInt64) {
+        #expect(BlockPlan.batch(usedPerSecond: used, span: 50 * Self.ms, interval: interval) == expected)
     }
 
     @Test(arguments: [
