@@ -9,26 +9,33 @@ public enum BlockPlan {
         return min(max(250_000_000 / interval, 1), 1_000)
     }
 
-    /// The instants to reserve now, 0 for none: one for each attempt
-    /// waiting (each holds a task it will start), less what the host holds
-    /// still to come, in one block. Reserved once the host's instants are
-    /// about to run out (`dry`), or once the shortfall reaches `batch`:
-    /// Redis is called in batches, not per request. Nothing is reserved
-    /// for demand that may not come, so a host whose backlog ends strands
-    /// no instant the others could have used.
-    public static func instantsToReserve(waiting: Int, ahead: UInt64, dry: Bool, batch: UInt64, interval: UInt64) -> UInt64 {
-        let wanted = UInt64(max(waiting, 0))
+    /// The instants to reserve now, 0 for none, in one block: one for each
+    /// attempt waiting (each holds a task it will start), and ahead of need
+    /// what the host used over `lead` at its recent pace (`paced`), but never
+    /// more than the ready tasks it has (`backlog`), less what it holds still
+    /// to come. Reserved once the host's instants are about to run out
+    /// (`dry`), or once the shortfall reaches `batch`: Redis is called in
+    /// batches, not per request. Nothing is reserved for tasks that do not
+    /// exist, so a host whose backlog ends strands no instant the others
+    /// could have used.
+    public static func instantsToReserve(waiting: Int, backlog: Int, paced: UInt64, ahead: UInt64, dry: Bool,
+                                         batch: UInt64, interval: UInt64) -> UInt64 {
+        let wanted = UInt64(max(waiting, 0)) + min(UInt64(max(backlog, 0)), paced)
         guard wanted > ahead else { return 0 }
         let shortfall = wanted - ahead
         guard dry || shortfall >= max(1, batch) else { return 0 }
         return min(shortfall, largestBlock(interval: interval))
     }
 
+    /// What the host uses in `span` ns at `usedPerSecond`, rounded up.
+    public static func paced(usedPerSecond: Double, span: UInt64) -> UInt64 {
+        UInt64(max(0, (usedPerSecond * Double(span) / 1e9).rounded(.up)))
+    }
+
     /// The batch worth a call: what the host used in `span` ns at its recent
     /// pace, at least 1, at most half the largest block.
     public static func batch(usedPerSecond: Double, span: UInt64, interval: UInt64) -> UInt64 {
-        let paced = UInt64(max(0, (usedPerSecond * Double(span) / 1e9).rounded(.up)))
-        return max(1, min(paced, largestBlock(interval: interval) / 2))
+        max(1, min(paced(usedPerSecond: usedPerSecond, span: span), largestBlock(interval: interval) / 2))
     }
 
     /// The mapping bound a host declares for its next block: a block's
@@ -41,6 +48,22 @@ public enum BlockPlan {
         let base = min(max(interval, 1_000_000, typicalRoundTrip.multipliedReportingOverflow(by: 4).partialValue), callTimeout)
         let span = count.multipliedReportingOverflow(by: interval)
         return base &+ (span.overflow ? 0 : span.partialValue / 2_000)
+    }
+
+    /// What of a block is safe to use when its round trip exceeded the
+    /// bound it was reserved with: its instants may land up to
+    /// `(roundTrip − bound) / 2` further from Redis's than its neighbours'
+    /// guards allow, so that much is dropped at each end (its instants pass
+    /// unused); what is left sits where the whole block could have, had it
+    /// kept its bound. Returns the instants to skip at the start and the
+    /// instants left, or nil when nothing is left.
+    public static func trimmed(count: UInt64, interval: UInt64, roundTrip: UInt64, bound: UInt64) -> (skip: UInt64, count: UInt64)? {
+        guard roundTrip > bound else { return (0, count) }
+        guard interval > 0 else { return nil }
+        let excess = (roundTrip - bound + 1) / 2
+        let edge = (excess + interval - 1) / interval
+        guard count > 2 * edge else { return nil }
+        return (edge, count - 2 * edge)
     }
 
     /// The first instant of a block on this host's monotonic clock: Redis

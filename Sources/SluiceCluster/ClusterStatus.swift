@@ -15,8 +15,11 @@ public final class ClusterStatus: Sendable {
         /// Blocks published to the workers, and their instants.
         public var blocksGranted: UInt64 = 0
         public var instantsGranted: UInt64 = 0
-        /// Blocks whose round trip exceeded the declared bound: not used.
+        /// Blocks whose round trip exceeded the declared bound so far that
+        /// none of it could be used, and instants dropped at the ends of
+        /// blocks whose round trip exceeded it by less (see `BlockPlan.trimmed`).
         public var blocksDiscarded: UInt64 = 0
+        public var instantsTrimmed: UInt64 = 0
         /// Blocks this host made alone at the rate ÷ maxHosts (`share`), and their instants.
         public var blocksShared: UInt64 = 0
         public var instantsShared: UInt64 = 0

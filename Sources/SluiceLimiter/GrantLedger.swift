@@ -41,7 +41,9 @@ public enum GrantLedger {
 
     /// What a worker does with the instant numbered `next`.
     public enum Step: Equatable, Sendable {
-        /// Claim it (CAS `next` → `next + 1`) and start at `startAt`.
+        /// Claim it (CAS `next` → `next + 1`) and start at `startAt`: its
+        /// instant, which may be up to the slack past (start at once: late,
+        /// like a late wake-up; the schedule granted stays as Redis made it).
         case take(startAt: UInt64)
         /// It (and maybe more after it) is past: move `next` to `to`
         /// (CAS), so those instants pass unused, and look again.
@@ -53,8 +55,9 @@ public enum GrantLedger {
     /// Decides about the instant numbered `next` of `block` for a caller at
     /// `now` that may start no earlier than `notBefore` (a push-back) and
     /// wait at most `maxWait`. An instant up to `slack` ns past may still be
-    /// taken (it starts now: lateness like a late wake-up); one further past
-    /// is skipped, with every instant of the block that is past too.
+    /// taken (its start is its instant, so the caller starts at once:
+    /// lateness like a late wake-up); one further past is skipped, with every
+    /// instant of the block that is past too.
     ///
     /// Requires: `block.contains(next)`.
     public static func step(next: UInt64, of block: Block, now: UInt64, notBefore: UInt64, slack: UInt64, maxWait: UInt64) -> Step {
@@ -66,9 +69,8 @@ public enum GrantLedger {
             let index = block.interval == 0 ? block.count : (behind + block.interval - 1) / block.interval
             return .skip(to: block.firstNumber &+ min(index, block.count))
         }
-        let startAt = max(instant, now)
-        if startAt - now > maxWait { return .tooFar(retryAfter: startAt - now - maxWait) }
-        return .take(startAt: startAt)
+        if instant > now, instant - now > maxWait { return .tooFar(retryAfter: instant - now - maxWait) }
+        return .take(startAt: instant)
     }
 
     /// How far past its instant a claim may still start: half an interval,

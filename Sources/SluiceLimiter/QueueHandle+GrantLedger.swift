@@ -1,4 +1,5 @@
 import Glibc
+import SluiceCore
 import SluicePOSIX
 import Synchronization
 
@@ -185,7 +186,7 @@ extension QueueHandle {
                                     slack: GrantLedger.slack(interval: block.interval), maxWait: maxWait) {
             case .take(let startAt):
                 if claimedWord.pointee.compareExchange(expected: next, desired: next &+ 1, ordering: .acquiringAndReleasing).exchanged {
-                    counters.recordGrant(wait: startAt - now)
+                    counters.recordGrant(wait: startAt.subtractingSaturated(now))
                     return (.granted(startAt: startAt), next)
                 }
             case .skip(let target):

@@ -66,17 +66,6 @@ public final class Supervisor {
         self.spools = spools
         // Before any worker starts: a worker of a queue not yet coordinated
         // would enforce this host's own cell alone.
-        let segment = coordinator
-        let queueHandles = try config.queues.map { try segment.queue($0.name) }
-        if let cluster = config.coordinator {
-            let identity = hostIdentity ?? HostIdentity.resolve(configured: cluster.host, environment: [:], readFile: { _ in nil })
-            clusterAgent = ClusterAgent(config: cluster, identity: identity, fleet: config.fleet,
-                                        queues: queueHandles,
-                                        password: coordinatorPassword, log: log.with([("component", "coordinator")]))
-        } else {
-            clusterAgent = nil
-            for queue in queueHandles where queue.isCoordinated { queue.setCoordinated(false) }
-        }
         let freed = coordinator.reclaimDeadOwners()
         if freed > 0 { log.info("fleet.reclaimed", ("slots_of_dead_processes", "\(freed)")) }
         workers = config.queues.flatMap { queue in
@@ -86,7 +75,21 @@ public final class Supervisor {
         }
         controlPlane = try ControlPlane(config: config, coordinator: coordinator, spools: spools,
                                         state: fleetState, adminToken: adminToken, log: log)
-        if let clusterAgent { fleetState.attachCoordinator(clusterAgent.status) }
+        // Before any worker starts (`run`): a worker of a queue not yet
+        // coordinated would enforce this host's own cell alone.
+        let segment = coordinator
+        let queueHandles = try config.queues.map { try segment.queue($0.name) }
+        if let cluster = config.coordinator {
+            let identity = hostIdentity ?? HostIdentity.resolve(configured: cluster.host, environment: [:], readFile: { _ in nil })
+            let plane = controlPlane
+            clusterAgent = ClusterAgent(config: cluster, identity: identity, fleet: config.fleet, queues: queueHandles,
+                                        password: coordinatorPassword, log: log.with([("component", "coordinator")]),
+                                        backlog: { plane.backlog(of: $0.rawValue)?.readyDue })
+            fleetState.attachCoordinator(clusterAgent!.status)
+        } else {
+            clusterAgent = nil
+            for queue in queueHandles where queue.isCoordinated { queue.setCoordinated(false) }
+        }
     }
 
     /// The runtime changes saved for `queue` that still apply (see

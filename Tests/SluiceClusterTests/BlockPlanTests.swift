@@ -19,17 +19,21 @@ import Testing
     }
 
     @Test(arguments: [
-        // (waiting, ahead, dry, batch, expected) at 100/s
-        (0, 0, true, 1, 0 as UInt64),          // nobody waits: nothing, however dry
-        (8, 0, true, 5, 8),                    // 8 attempts wait, nothing held: 8 instants
-        (8, 5, true, 5, 3),                    // 5 still to come: 3 more
-        (8, 8, true, 5, 0),                    // enough held
-        (40, 0, true, 5, 25),                  // one block at most (a quarter second)
-        (3, 0, false, 5, 0),                   // not dry, short of the batch: let more attempts gather
-        (9, 3, false, 5, 6),                   // not dry, a batch's worth: now
-    ] as [(Int, UInt64, Bool, UInt64, UInt64)])
-    func instantsToReserve_areTheWaitingAttemptsInBatches(waiting: Int, ahead: UInt64, dry: Bool, batch: UInt64, expected: UInt64) {
-        #expect(BlockPlan.instantsToReserve(waiting: waiting, ahead: ahead, dry: dry, batch: batch, interval: 10 * Self.ms) == expected)
+        // (waiting, backlog, paced, ahead, dry, batch, expected) at 100/s
+        (0, 0, 10, 0, true, 1, 0 as UInt64),         // nobody waits, no task ready: nothing, however dry
+        (8, 0, 10, 0, true, 5, 8),                   // 8 attempts wait, nothing held: 8 instants
+        (8, 0, 10, 5, true, 5, 3),                   // 5 still to come: 3 more
+        (8, 0, 10, 8, true, 5, 0),                   // enough held
+        (40, 0, 0, 0, true, 5, 25),                  // one block at most (a quarter second)
+        (3, 0, 0, 0, false, 5, 0),                   // not dry, short of the batch: let more attempts gather
+        (9, 0, 0, 3, false, 5, 6),                   // not dry, a batch's worth: now
+        (2, 500, 10, 0, false, 5, 12),               // ahead of need: the pace's 10 more, tasks are there
+        (2, 3, 10, 0, true, 5, 5),                   // …but only as far as the 3 ready tasks go
+    ] as [(Int, Int, UInt64, UInt64, Bool, UInt64, UInt64)])
+    func instantsToReserve_areTheWaitingAndTheReadyAtThePace(waiting: Int, backlog: Int, paced: UInt64, ahead: UInt64, dry: Bool,
+                                                             batch: UInt64, expected: UInt64) {
+        #expect(BlockPlan.instantsToReserve(waiting: waiting, backlog: backlog, paced: paced, ahead: ahead, dry: dry,
+                                            batch: batch, interval: 10 * Self.ms) == expected)
     }
 
     @Test(arguments: [
@@ -53,6 +57,18 @@ import Testing
     ] as [(UInt64, UInt64, UInt64, UInt64, UInt64)])
     func bound_isAboutFourRoundTripsWithinLimits(interval: UInt64, roundTrip: UInt64, timeout: UInt64, count: UInt64, expected: UInt64) {
         #expect(BlockPlan.bound(interval: interval, typicalRoundTrip: roundTrip, callTimeout: timeout, count: count) == expected)
+    }
+
+    @Test(arguments: [
+        // (count, interval, round trip, bound, expected (skip, count))
+        (100, 500_000, 800_000, 1 * ms, (0, 100) as (UInt64, UInt64)?),     // within its bound: whole
+        (100, 500_000, 3 * ms, 1 * ms, (2, 96)),                            // 1 ms over each side: 2 instants each end
+        (100, 500_000, 11 * ms, 1 * ms, (10, 80)),
+        (10, 500_000, 11 * ms, 1 * ms, nil),                                // nothing left: discarded
+    ] as [(UInt64, UInt64, UInt64, UInt64, (UInt64, UInt64)?)])
+    func lateBlock_dropsItsEdgesByTheExcessError(count: UInt64, interval: UInt64, roundTrip: UInt64, bound: UInt64, expected: (UInt64, UInt64)?) {
+        let result = BlockPlan.trimmed(count: count, interval: interval, roundTrip: roundTrip, bound: bound)
+        #expect(result?.skip == expected?.0 && result?.count == expected?.1)
     }
 
     @Test func firstInstant_isTheRoundTripsMidpointPlusTheOffset() {

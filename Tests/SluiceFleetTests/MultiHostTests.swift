@@ -95,6 +95,16 @@ import Testing
         #expect(number(stats, "limits", "stripe.requests", "worstWindow") <= number(stats, "limits", "stripe.requests", "allowed"))
         #expect(number(stats, "endpoints", "stripe.payment_intents", "rateLimited") == 0)
     }
+
+    @Test func workerAlone_withACoordinator_isRefusedRatherThanSendingTheFullRate() throws {
+        let cluster = try Cluster(hosts: 1)
+        let worker = try SpawnedChild("/usr/bin/unshare", [
+            "--mount", "/bin/sh", "-c", "mount -t tmpfs -o size=64m,mode=1777 tmpfs /dev/shm && exec \"$0\" worker --config \"$1\" --queue stripe-api",
+            cluster.fixture.sluice, cluster.configPath(0),
+        ], in: cluster.fixture.files, label: "worker-alone", environment: FleetFixture.credentials)
+        #expect(try worker.wait() == .exited(2))
+        #expect(worker.errors.contains("coordinator block") && worker.errors.contains("sluice run"), "\(worker.errors)")
+    }
 }
 
 /// N hosts of one fleet against one Redis and one sandbox.

@@ -16,7 +16,7 @@ import SluiceCore
         // (next, now, notBefore, expected) with slack 1 ms, maxWait 50 ms
         (10, 90 * ms, 0, GrantLedger.Step.take(startAt: 100 * ms)),          // ahead: start at its instant
         (10, 100 * ms, 0, .take(startAt: 100 * ms)),                         // exactly now
-        (10, 100 * ms + ms / 2, 0, .take(startAt: 100 * ms + ms / 2)),       // within the slack: now, a little late
+        (10, 100 * ms + ms / 2, 0, .take(startAt: 100 * ms)),                // within the slack: its instant (start at once, a little late)
         (10, 102 * ms, 0, .skip(to: 11)),                                    // past the slack: passes unused
         (10, 125 * ms, 0, .skip(to: 13)),                                    // 100, 110, 120 past: on to 130
         (12, 200 * ms, 0, .skip(to: 15)),                                    // the whole rest is past
@@ -67,6 +67,9 @@ import SluiceCore
         #expect(queue.grantsAhead(now: clock.now()).count == 4)
         #expect(queue.reserve(maxWait: 1_000 * Self.ms) == .granted(startAt: now + 60 * Self.ms))
         #expect(queue.grantsPassedUnused == 6)
+        clock.advance(by: 6 * Self.ms)                       // 70 is 3 ms ahead; then 70 is 3 ms past: within the slack
+        clock.advance(by: 6 * Self.ms)
+        #expect(queue.reserve(maxWait: 1_000 * Self.ms) == .granted(startAt: now + 70 * Self.ms), "the granted instant, a little past")
     }
 
     @Test func givenBackInstant_isTheNextOneClaimed() throws {
