@@ -28,6 +28,8 @@ public final class ClusterAgent: Sendable {
         /// backlog now is that count less what was used since.
         var counted: Int?
         var usedWhenCounted: UInt64 = 0
+        /// The schedule was booked a horizon ahead: not asked again before this.
+        var fullUntil: UInt64 = 0
     }
 
     private struct Loop {
@@ -123,7 +125,7 @@ public final class ClusterAgent: Sendable {
         let count = BlockPlan.instantsToReserve(waiting: handle.attemptsWaitingForGrants, backlog: readyBacklog(&loop.queues[index]),
                                                 paced: BlockPlan.paced(usedPerSecond: pace, span: Self.lead), ahead: ahead.count,
                                                 dry: dry, batch: batch, interval: interval)
-        guard count > 0 else { return false }
+        guard count > 0, now >= loop.queues[index].fullUntil else { return false }
         guard now >= loop.quietUntil else {
             if dry, case .share(let maxHosts) = config.onUnavailable {
                 grantShare(handle, count: count, interval: interval, maxHosts: maxHosts, after: ahead.until, now: now)
@@ -167,7 +169,7 @@ public final class ClusterAgent: Sendable {
         let reply: ScheduleScript.Reply
         do {
             let answer = try redis.evaluate(ScheduleScript.script, keys: [queue.key],
-                                            arguments: [count, interval, bound, ScheduleScript.idleTTL])
+                                            arguments: [count, interval, bound, ScheduleScript.idleTTL, ScheduleScript.horizon(interval: interval, callTimeout: config.callTimeout)])
             guard let parsed = ScheduleScript.Reply(answer) else {
                 throw RedisError.unexpectedReply(command: "EVALSHA (schedule)", reply: answer)
             }
@@ -177,10 +179,15 @@ public final class ClusterAgent: Sendable {
             return
         }
         let receivedAt = MonotonicClock.now()
+        guard case .block(let offset, let granted, _) = reply else {
+            if case .full(let retryAfter) = reply { loop.queues[index].fullUntil = receivedAt &+ max(retryAfter, 1_000_000) }
+            status.update { $0.redisCalls += 1; $0.up = true; $0.reason = nil }
+            return
+        }
         let roundTrip = receivedAt - sentAt
         loop.roundTrip = (loop.roundTrip * 7 + roundTrip) / 8
         let wasDown = !status.snapshot.up
-        guard let usable = BlockPlan.trimmed(count: reply.count, interval: interval, roundTrip: roundTrip, bound: bound) else {
+        guard let usable = BlockPlan.trimmed(count: granted, interval: interval, roundTrip: roundTrip, bound: bound) else {
             // Its instants may land further from where Redis meant them than
             // the guards allow, all of them: they pass unused.
             status.update { $0.redisCalls += 1; $0.blocksDiscarded += 1; $0.lastRoundTrip = roundTrip; $0.up = true; $0.reason = nil }
@@ -188,9 +195,9 @@ public final class ClusterAgent: Sendable {
                       ("bound_us", "\(bound / 1_000)"))
             return
         }
-        let first = BlockPlan.firstInstant(sentAt: sentAt, receivedAt: receivedAt, offset: reply.offset) &+ usable.skip &* interval
+        let first = BlockPlan.firstInstant(sentAt: sentAt, receivedAt: receivedAt, offset: offset) &+ usable.skip &* interval
         let published = queue.handle.publishGrant(firstInstant: first, count: usable.count, interval: interval)
-        if usable.count < reply.count { status.update { $0.instantsTrimmed += reply.count - usable.count } }
+        if usable.count < granted { status.update { $0.instantsTrimmed += granted - usable.count } }
         status.update {
             $0.redisCalls += 1
             $0.lastRoundTrip = roundTrip

@@ -76,10 +76,16 @@ import Testing
     }
 
     @Test func scriptReply_isReadOnlyInItsShape() {
-        #expect(ScheduleScript.Reply(.array([.integer(5), .integer(3), .integer(0)])) == ScheduleScript.Reply(offset: 5, count: 3, guard_: 0))
+        #expect(ScheduleScript.Reply(.array([.integer(5), .integer(3), .integer(0)])) == .block(offset: 5, count: 3, guard_: 0))
+        #expect(ScheduleScript.Reply(.array([.integer(0), .integer(0), .integer(7)])) == .full(retryAfter: 7))
         #expect(ScheduleScript.Reply(.array([.integer(-1), .integer(3), .integer(0)])) == nil)
-        #expect(ScheduleScript.Reply(.array([.integer(5), .integer(0), .integer(0)])) == nil)
         #expect(ScheduleScript.Reply(.integer(5)) == nil)
+    }
+
+    @Test func horizon_isASecondOrTwoIntervalsOrTwoTimeouts() {
+        #expect(ScheduleScript.horizon(interval: 10 * Self.ms, callTimeout: 100 * Self.ms) == 1_000 * Self.ms)
+        #expect(ScheduleScript.horizon(interval: 60_000 * Self.ms, callTimeout: 100 * Self.ms) == 120_000 * Self.ms)
+        #expect(ScheduleScript.horizon(interval: 10 * Self.ms, callTimeout: 5_000 * Self.ms) == 10_000 * Self.ms)
     }
 
     @Test func everyKey_isUnderTheFleetsPrefix() throws {

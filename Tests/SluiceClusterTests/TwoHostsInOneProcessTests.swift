@@ -57,8 +57,9 @@ import Testing
                 })
             }
         }
+        // A fresh schedule starts two horizons (2 s) on; then 3 s of starts.
         let seconds = 3.0
-        usleep(UInt32(seconds * 1e6))
+        usleep(UInt32((seconds + 2) * 1e6))
         stop.store(true, ordering: .relaxed)
         for thread in threads { thread.join() }
         for agent in agents { agent.stop() }

@@ -96,6 +96,28 @@ import Testing
         #expect(number(stats, "endpoints", "stripe.payment_intents", "rateLimited") == 0)
     }
 
+    @Test func redisRestartedEmpty_admitsNothingExtra_thenResumes() throws {
+        let cluster = try Cluster(hosts: 2)
+        try cluster.enqueue(host: 0, FleetEndToEndTests.payments(500, prefix: "a"))
+        try cluster.enqueue(host: 1, FleetEndToEndTests.payments(500, prefix: "b"))
+        try cluster.startAll()
+        #expect(ChildProcessRunner.waitUntil(seconds: 10) { ((try? cluster.fixture.arrivals("stripe.payment_intents"))?.instants.count ?? 0) > 90 })
+        try cluster.redis.restart()
+        let restartedAt = MonotonicClock.now()
+        usleep(4_500_000)
+        let arrivals = try cluster.fixture.arrivals("stripe.payment_intents")
+        let stats = try cluster.fixture.stats()
+        let worst = number(stats, "limits", "stripe.requests", "worstWindow")
+        let after = arrivals.instants.filter { $0 >= restartedAt }
+        let gaps = zip(after, after.dropFirst()).map { $1 - $0 }
+        let pause = Double(gaps.max() ?? 0) / 1e9
+        let resumed = arrivals.count(from: restartedAt + 3_500_000_000, to: restartedAt + 4_500_000_000)
+        Cluster.report("Redis killed and restarted empty: busiest 1 s window \(worst) (rate·W + 1 = 91); longest pause after it \(String(format: "%.2f", pause)) s; \(resumed) arrivals in the second from 3.5 s after")
+        #expect(worst <= 91, "nothing extra: the new schedule starts past every instant the hosts held")
+        #expect(number(stats, "endpoints", "stripe.payment_intents", "rateLimited") == 0)
+        #expect(resumed >= 80, "sending at the rate again")
+    }
+
     @Test func workerAlone_withACoordinator_isRefusedRatherThanSendingTheFullRate() throws {
         let cluster = try Cluster(hosts: 1)
         let worker = try SpawnedChild("/usr/bin/unshare", [
