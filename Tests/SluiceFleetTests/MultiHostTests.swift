@@ -38,7 +38,14 @@ import Testing
         for host in 0..<3 {
             let page = String(decoding: (try? cluster.api(host: host, "GET", "/metrics"))?.body ?? [], as: UTF8.self)
             Cluster.report("host \(host): " + page.split(separator: "\n").filter { $0.hasPrefix("sluice_coordinator_") }.joined(separator: "; "))
+            #expect(page.contains("sluice_coordinator_up 1") && page.contains("sluice_coordinator_redis_commands_total "))
         }
+        // The page with the coordinator's families is well-formed: promtool prints nothing.
+        let pagePath = cluster.fixture.files.file("metrics-host-0.txt")
+        try Data(try cluster.api(host: 0, "GET", "/metrics").body).write(to: URL(fileURLWithPath: pagePath))
+        let check = try SpawnedChild("/bin/sh", ["-c", "\(try requiredTool("promtool")) check metrics < \(pagePath)"],
+                                     in: cluster.fixture.files, label: "promtool")
+        #expect(try check.wait() == .exited(0) && check.output.isEmpty && check.errors.isEmpty, "promtool: \(check.output) \(check.errors)")
         Cluster.report("3 hosts \(split): drained in \(String(format: "%.3f", span)) s, theory \(String(format: "%.3f", theory)) s (\(String(format: "%+.2f", (span / theory - 1) * 100))%); busiest 1 s window \(worst) of \(allowed); busiest 100 ms \(arrivals.busiestWindow(100_000_000)); Redis script calls \(commands) = \(String(format: "%.3f", Double(commands) / Double(total))) per admission")
         #expect(span <= theory * 1.02, "drained within 2% of tasks ÷ rate: \(span) s for \(theory) s")
         #expect(Double(commands) / Double(total) < 0.5, "Redis far less than once per request")
