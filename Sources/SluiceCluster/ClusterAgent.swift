@@ -38,6 +38,10 @@ public final class ClusterAgent: Sendable {
         var roundTrip: UInt64 = 1_000_000
         /// After a failed call, the next is not before this instant.
         var quietUntil: UInt64 = 0
+        /// When Redis last answered (0: never), on this host's clock.
+        var lastAnswer: UInt64 = 0
+        /// This host granted itself blocks (`share`) since Redis last answered.
+        var shared = false
     }
 
     private let config: CoordinatorConfig
@@ -63,6 +67,8 @@ public final class ClusterAgent: Sendable {
     /// … and calls Redis once it is short of what it uses in this span (at
     /// 2,000/s each block then carries one guard, under 1 ms, per ~100 ms).
     static let batchSpan: UInt64 = 100_000_000
+    /// The longest block a host makes alone (`share`).
+    static let shareSpan: UInt64 = 100_000_000
     /// The agent's look at its queues, when there is nothing to do.
     static let idleLook: UInt32 = 1_000
 
@@ -125,14 +131,31 @@ public final class ClusterAgent: Sendable {
         let count = BlockPlan.instantsToReserve(waiting: handle.attemptsWaitingForGrants, backlog: readyBacklog(&loop.queues[index]),
                                                 paced: BlockPlan.paced(usedPerSecond: pace, span: Self.lead), ahead: ahead.count,
                                                 dry: dry, batch: batch, interval: interval)
-        guard count > 0, now >= loop.queues[index].fullUntil else { return false }
-        guard now >= loop.quietUntil else {
-            if dry, case .share(let maxHosts) = config.onUnavailable {
-                grantShare(handle, count: count, interval: interval, maxHosts: maxHosts, after: ahead.until, now: now)
-            }
-            return false
+        if !status.snapshot.up, case .share(let maxHosts) = config.onUnavailable {
+            // Every instant Redis handed out, to any host, is past two
+            // horizons after its last answer: only then may hosts run alone.
+            let alone = loop.lastAnswer &+ 2 &* ScheduleScript.horizon(interval: interval, callTimeout: config.callTimeout)
+            return whileDown(&loop, index, count: count, dry: dry && now >= alone, interval: interval, maxHosts: maxHosts,
+                             after: max(ahead.until, alone), now: now)
         }
+        guard count > 0, now >= loop.queues[index].fullUntil, now >= loop.quietUntil else { return false }
         reserve(&loop, index, count: count, interval: interval)
+        return true
+    }
+
+    /// `share` while Redis is down: a block of its own at the rate ÷
+    /// `maxHosts` whenever the host is about to run dry, and, between them,
+    /// a call to see whether Redis is back (each at most the timeout, while
+    /// the block keeps the workers going).
+    private func whileDown(_ loop: inout Loop, _ index: Int, count: UInt64, dry: Bool, interval: UInt64, maxHosts: Int,
+                           after: UInt64, now: UInt64) -> Bool {
+        if dry, count > 0 {
+            grantShare(loop.queues[index].handle, count: count, interval: interval, maxHosts: maxHosts, after: after, now: now)
+            loop.shared = true
+            return true
+        }
+        guard now >= loop.quietUntil else { return false }
+        reserve(&loop, index, count: max(count, 1), interval: interval)
         return true
     }
 
@@ -165,11 +188,15 @@ public final class ClusterAgent: Sendable {
     private func reserve(_ loop: inout Loop, _ index: Int, count: UInt64, interval: UInt64) {
         let queue = loop.queues[index]
         let bound = BlockPlan.bound(interval: interval, typicalRoundTrip: loop.roundTrip, callTimeout: config.callTimeout, count: count)
+        // Back from `share`: the other hosts may still send alone until they
+        // see Redis again (a look every timeout + pause) and one block on.
+        let notBefore = loop.shared ? Self.shareSpan &+ 2 &* (config.callTimeout &+ Self.pauseAfterFailure) : 0
         let sentAt = MonotonicClock.now()
         let reply: ScheduleScript.Reply
         do {
             let answer = try redis.evaluate(ScheduleScript.script, keys: [queue.key],
-                                            arguments: [count, interval, bound, ScheduleScript.idleTTL, ScheduleScript.horizon(interval: interval, callTimeout: config.callTimeout)])
+                                            arguments: [count, interval, bound, ScheduleScript.idleTTL,
+                                                        ScheduleScript.horizon(interval: interval, callTimeout: config.callTimeout), notBefore])
             guard let parsed = ScheduleScript.Reply(answer) else {
                 throw RedisError.unexpectedReply(command: "EVALSHA (schedule)", reply: answer)
             }
@@ -179,6 +206,7 @@ public final class ClusterAgent: Sendable {
             return
         }
         let receivedAt = MonotonicClock.now()
+        (loop.lastAnswer, loop.shared) = (receivedAt, false)
         guard case .block(let offset, let granted, _) = reply else {
             if case .full(let retryAfter) = reply { loop.queues[index].fullUntil = receivedAt &+ max(retryAfter, 1_000_000) }
             status.update { $0.redisCalls += 1; $0.up = true; $0.reason = nil }
@@ -232,7 +260,8 @@ public final class ClusterAgent: Sendable {
     private func grantShare(_ handle: QueueHandle, count: UInt64, interval: UInt64, maxHosts: Int, after: UInt64, now: UInt64) {
         let (slow, overflow) = interval.multipliedReportingOverflow(by: UInt64(maxHosts))
         guard !overflow else { return }
-        let shared = min(count, BlockPlan.largestBlock(interval: slow))
+        // At most 100 ms of it: what may overlap the schedule once Redis is back.
+        let shared = min(count, max(1, Self.shareSpan / slow))
         guard handle.publishGrant(firstInstant: max(now, after), count: shared, interval: slow) else { return }
         status.update {
             $0.blocksShared += 1

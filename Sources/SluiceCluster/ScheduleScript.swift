@@ -24,7 +24,8 @@ import SluiceRedis
 enum ScheduleScript {
     static let script = RedisScript("""
         -- KEYS[1]: the queue's schedule
-        -- ARGV: count, interval (ns), bound (ns), idle TTL (ms), horizon (ns)
+        -- ARGV: count, interval (ns), bound (ns), idle TTL (ms), horizon (ns),
+        --       not before (ns from now: a host back from running alone)
         local time = redis.call('TIME')
         local seconds, micros = tonumber(time[1]), tonumber(time[2])
         local state = redis.call('HMGET', KEYS[1], 'epoch', 'tat', 'bound')
@@ -39,7 +40,7 @@ enum ScheduleScript {
         local count, interval, bound = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
         local horizon = tonumber(ARGV[5])
         local guard = math.max(0, math.ceil((previous + bound) / 2) - interval)
-        local first = math.max(tat + guard, now)
+        local first = math.max(tat + guard, now + tonumber(ARGV[6]))
         -- No block starts more than a horizon ahead, so no instant handed out
         -- is more than a horizon and a block ahead. A schedule that is not
         -- there (a first start, an hour idle, or Redis restarted empty)

@@ -13,7 +13,7 @@ import Testing
     static let horizon: UInt64 = 1_000 * ms
 
     func run(_ client: RedisClient, key: String, count: UInt64, interval: UInt64, bound: UInt64) throws -> ScheduleScript.Reply {
-        let reply = try client.evaluate(ScheduleScript.script, keys: [key], arguments: [count, interval, bound, ScheduleScript.idleTTL, Self.horizon])
+        let reply = try client.evaluate(ScheduleScript.script, keys: [key], arguments: [count, interval, bound, ScheduleScript.idleTTL, Self.horizon, 0])
         return try #require(ScheduleScript.Reply(reply))
     }
 

@@ -67,17 +67,44 @@ import Testing
         let resumedAt = MonotonicClock.now()
         usleep(2_000_000)
         let arrivals = try cluster.fixture.arrivals("stripe.payment_intents")
-        // What was reserved before the freeze: at most a quarter second of
-        // schedule per block, and hosts hold little more than their waiting attempts.
-        let lateInFreeze = arrivals.count(from: frozenAt + 500_000_000, to: resumedAt)
+        // What was reserved before the freeze: no block starts more than the
+        // horizon (1 s) ahead, and a block holds at most a quarter second.
+        let lateInFreeze = arrivals.count(from: frozenAt + 1_300_000_000, to: resumedAt)
         let afterResume = arrivals.count(from: resumedAt + 500_000_000, to: resumedAt + 1_500_000_000)
-        Cluster.report("Redis SIGSTOPped 3 s: \(arrivals.count(from: frozenAt, to: frozenAt + 500_000_000)) arrivals in its first 0.5 s, \(lateInFreeze) in the 2.5 s after; \(afterResume) in the second from 0.5 s after SIGCONT")
+        Cluster.report("Redis SIGSTOPped 3 s: \(arrivals.count(from: frozenAt, to: frozenAt + 1_300_000_000)) arrivals in its first 1.3 s (reserved before), \(lateInFreeze) in the 1.7 s after; \(afterResume) in the second from 0.5 s after SIGCONT")
         #expect(lateInFreeze == 0, "nothing admitted beyond the reserved instants while Redis was frozen")
         #expect(readiness.status == 503 && String(decoding: readiness.body, as: UTF8.self).contains("coordinator: Redis"),
                 "/readyz names the reason: \(String(decoding: readiness.body, as: UTF8.self))")
         #expect(metrics.contains("sluice_coordinator_up 0"), "sluice_coordinator_up is 0")
         #expect(afterResume >= 70, "sending again after the freeze: \(afterResume) in a second")
         let stats = try cluster.fixture.stats()
+        #expect(number(stats, "limits", "stripe.requests", "worstWindow") <= number(stats, "limits", "stripe.requests", "allowed"))
+        #expect(number(stats, "endpoints", "stripe.payment_intents", "rateLimited") == 0)
+    }
+
+    @Test func redisFrozen_withShare_eachHostSendsItsShareOfTheRate() throws {
+        let cluster = try Cluster(hosts: 2, onUnavailable: #""onUnavailable": "share", "maxHosts": 2"#)
+        try cluster.enqueue(host: 0, FleetEndToEndTests.payments(500, prefix: "a"))
+        try cluster.enqueue(host: 1, FleetEndToEndTests.payments(500, prefix: "b"))
+        try cluster.startAll()
+        #expect(ChildProcessRunner.waitUntil(seconds: 10) { ((try? cluster.fixture.arrivals("stripe.payment_intents"))?.instants.count ?? 0) > 90 })
+        cluster.redis.pause()
+        let frozenAt = MonotonicClock.now()
+        usleep(5_000_000)
+        let metrics = String(decoding: try cluster.api(host: 0, "GET", "/metrics").body, as: UTF8.self)
+        cluster.redis.resume()
+        let resumedAt = MonotonicClock.now()
+        usleep(2_000_000)
+        let arrivals = try cluster.fixture.arrivals("stripe.payment_intents")
+        // Alone only two horizons (2 s) after Redis last answered: by then every instant it handed out is past.
+        let shared = arrivals.count(from: frozenAt + 2_500_000_000, to: resumedAt)
+        let seconds = Double(resumedAt - frozenAt - 2_500_000_000) / 1e9
+        let afterResume = arrivals.count(from: resumedAt + 1_000_000_000, to: resumedAt + 2_000_000_000)
+        let stats = try cluster.fixture.stats()
+        Cluster.report("Redis SIGSTOPped 5 s, share over 2: \(arrivals.count(from: frozenAt + 1_300_000_000, to: frozenAt + 2_000_000_000)) arrivals from 1.3 s to 2 s after, \(shared) in the \(String(format: "%.2f", seconds)) s from 2.5 s after (\(String(format: "%.1f", Double(shared) / seconds))/s of 90/s); \(afterResume) in the second from 1 s after SIGCONT; busiest second \(number(stats, "limits", "stripe.requests", "worstWindow"))")
+        #expect(afterResume >= 80, "on the schedule again")
+        #expect(Double(shared) / seconds >= 90 * 0.8 && Double(shared) / seconds <= 91, "each host at 45/s")
+        #expect(metrics.contains("sluice_coordinator_blocks_total{outcome=\"shared\"}"), "shared blocks counted")
         #expect(number(stats, "limits", "stripe.requests", "worstWindow") <= number(stats, "limits", "stripe.requests", "allowed"))
         #expect(number(stats, "endpoints", "stripe.payment_intents", "rateLimited") == 0)
     }
@@ -144,7 +171,7 @@ final class Cluster: @unchecked Sendable {
     private var processes: [SpawnedChild?]
     private var starts = 0
 
-    init(hosts: Int) throws {
+    init(hosts: Int, onUnavailable: String = #""onUnavailable": "wait""#) throws {
         redis = try RedisServer()
         fixture = try FleetFixture(sandboxConfiguration: MultiHostTests.sandboxLimits)
         self.hosts = hosts
@@ -152,7 +179,7 @@ final class Cluster: @unchecked Sendable {
         for host in 0..<hosts {
             let text = """
                 {"fleet": "\(fixture.fleet.name)", "spool": "\(spoolRoot(host))", "shutdownTimeout": "5s", "listen": "127.0.0.1:0",
-                 "coordinator": {"redis": "\(redis.url)", "host": "host-\(host)"},
+                 "coordinator": {"redis": "\(redis.url)", "host": "host-\(host)", \(onUnavailable)},
                  "queues": {"stripe-api": {"provider": "stripe", "baseURL": "\(fixture.baseURL)", "rate": "90/s",
                                            "processes": 2, "maxConcurrentPerWorker": 8}}}
                 """
