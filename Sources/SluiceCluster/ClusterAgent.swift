@@ -120,7 +120,8 @@ public final class ClusterAgent: Sendable {
     private func tick(_ loop: inout Loop, _ index: Int) -> Bool {
         let handle = loop.queues[index].handle
         let limits = handle.limits
-        guard handle.isCoordinated, !limits.paused, limits.rate.interval > 0 else { return false }
+        // A full ring (32 blocks still to come) takes no block: one reserved now would pass unused.
+        guard handle.isCoordinated, !limits.paused, limits.rate.interval > 0, handle.canPublishGrant else { return false }
         let interval = limits.rate.interval
         let now = MonotonicClock.now()
         sampleUse(&loop.queues[index], now: now)

@@ -71,12 +71,9 @@ extension QueueHandle {
     @discardableResult
     public func publishGrant(firstInstant: UInt64, count: UInt64, interval: UInt64) -> Bool {
         guard count > 0 else { return true }
+        guard canPublishGrant else { return false }
         let blocks = blocksWord.pointee.load(ordering: .relaxed)
         let entry = Int(blocks % UInt64(GrantLedger.ringCapacity))
-        if let old = readBlock(entry), old.endNumber > claimedWord.pointee.load(ordering: .acquiring),
-           old.endInstant > coordinator.clock.now() {
-            return false
-        }
         let number = publishedWord.pointee.load(ordering: .relaxed)
         ringWord(entry, 0).pointee.store(0, ordering: .relaxed)
         // Readers that see the words below must not also see the old number.
@@ -88,6 +85,14 @@ extension QueueHandle {
         blocksWord.pointee.store(blocks &+ 1, ordering: .releasing)
         publishedWord.pointee.store(number &+ count, ordering: .releasing)
         return true
+    }
+
+    /// Whether the ring has room for one more block: its oldest block has
+    /// no instant still to come (every one claimed, or past).
+    public var canPublishGrant: Bool {
+        let blocks = blocksWord.pointee.load(ordering: .relaxed)
+        guard let old = readBlock(Int(blocks % UInt64(GrantLedger.ringCapacity))) else { return true }
+        return old.endNumber <= claimedWord.pointee.load(ordering: .acquiring) || old.endInstant <= coordinator.clock.now()
     }
 
     /// Instants granted, not claimed and not yet past at `now`, and the
