@@ -67,6 +67,9 @@ public final class ClusterAgent: Sendable {
     /// … and calls Redis once it is short of what it uses in this span (at
     /// 2,000/s each block then carries one guard, under 1 ms, per ~100 ms).
     static let batchSpan: UInt64 = 100_000_000
+    /// The longest wait before connecting again after failures (the client's
+    /// jittered backoff; short, so a host sees Redis back soon).
+    static let longestBackoff: UInt64 = 200_000_000
     /// The longest block a host makes alone (`share`).
     static let shareSpan: UInt64 = 100_000_000
     /// The agent's look at its queues, when there is nothing to do.
@@ -83,6 +86,7 @@ public final class ClusterAgent: Sendable {
         status = ClusterStatus(host: identity.description)
         let keys = ClusterKeys(fleet: fleet)
         let options = RedisOptions(timeout: .nanoseconds(Int64(config.callTimeout)),
+                                   backoff: ReconnectBackoff(initial: .milliseconds(10), maximum: .nanoseconds(Int64(Self.longestBackoff))),
                                    clientName: "sluice:\(fleet.rawValue):\(identity.name)")
         redis = RedisClient(endpoint: config.redis, password: password.map { RedisPassword($0.reveal()) }, options: options)
         for queue in queues { queue.setCoordinated(queue.limits.rate.interval > 0) }
@@ -190,8 +194,10 @@ public final class ClusterAgent: Sendable {
         let queue = loop.queues[index]
         let bound = BlockPlan.bound(interval: interval, typicalRoundTrip: loop.roundTrip, callTimeout: config.callTimeout, count: count)
         // Back from `share`: the other hosts may still send alone until they
-        // see Redis again (a look every timeout + pause) and one block on.
-        let notBefore = loop.shared ? Self.shareSpan &+ 2 &* (config.callTimeout &+ Self.pauseAfterFailure) : 0
+        // see Redis again (a look every timeout + pause, after a reconnect
+        // backoff) and one block on.
+        let notBefore = loop.shared
+            ? Self.shareSpan &+ Self.longestBackoff &+ 2 &* (config.callTimeout &+ Self.pauseAfterFailure) : 0
         let sentAt = MonotonicClock.now()
         let reply: ScheduleScript.Reply
         do {
