@@ -83,7 +83,7 @@ public final class Supervisor {
             let identity = hostIdentity ?? HostIdentity.resolve(configured: cluster.host, environment: [:], readFile: { _ in nil })
             let plane = controlPlane
             clusterAgent = ClusterAgent(config: cluster, identity: identity, fleet: config.fleet, queues: queueHandles,
-                                        password: coordinatorPassword, log: log.with([("component", "coordinator")]),
+                                        password: coordinatorPassword, log: EventLog(component: "coordinator", minimum: config.logLevel),
                                         backlog: { plane.backlog(of: $0.rawValue)?.readyDue })
             fleetState.attachCoordinator(clusterAgent!.status)
         } else {
