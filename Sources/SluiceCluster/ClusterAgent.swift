@@ -42,6 +42,11 @@ public final class ClusterAgent: Sendable {
         var lastAnswer: UInt64 = 0
         /// This host granted itself blocks (`share`) since Redis last answered.
         var shared = false
+        /// Redis answered the last call (the status says so too; this copy is the loop's own).
+        var up = true
+        /// How long the loop sleeps between looks, µs: 1 ms while any queue
+        /// is busy, doubling up to `longestIdle` while none is.
+        var idle: UInt32 = ClusterAgent.idleLook
     }
 
     private let config: CoordinatorConfig
@@ -72,8 +77,11 @@ public final class ClusterAgent: Sendable {
     static let longestBackoff: UInt64 = 200_000_000
     /// The longest block a host makes alone (`share`).
     static let shareSpan: UInt64 = 100_000_000
-    /// The agent's look at its queues, when there is nothing to do.
+    /// The pause between the agent's looks while any queue is busy, µs …
     static let idleLook: UInt32 = 1_000
+    /// … and the longest while none is (a first attempt waits at most this
+    /// long for the agent to notice it).
+    static let longestIdle: UInt32 = 16_000
 
     /// Makes every queue with a rate coordinated (discarding what an earlier
     /// agent granted). Call before any worker starts: a worker of a queue
@@ -113,14 +121,17 @@ public final class ClusterAgent: Sendable {
 
     private func run() {
         while !stopping.load(ordering: .acquiring) {
-            let worked = loop.withLock { loop in
-                (0..<loop.queues.count).reduce(false) { worked, index in tick(&loop, index) || worked }
+            let pause = loop.withLock { loop -> UInt32 in
+                let busy = (0..<loop.queues.count).reduce(false) { busy, index in tick(&loop, index) || busy }
+                loop.idle = busy ? Self.idleLook : min(loop.idle * 2, Self.longestIdle)
+                return loop.idle
             }
-            if !worked { usleep(Self.idleLook) }
+            usleep(pause)
         }
     }
 
-    /// One look at one queue; true if it called Redis.
+    /// One look at one queue; true if it is busy: attempts wait, instants
+    /// are held or being used, or it called Redis.
     private func tick(_ loop: inout Loop, _ index: Int) -> Bool {
         let handle = loop.queues[index].handle
         let limits = handle.limits
@@ -129,21 +140,23 @@ public final class ClusterAgent: Sendable {
         let interval = limits.rate.interval
         let now = MonotonicClock.now()
         sampleUse(&loop.queues[index], now: now)
+        let waiting = handle.attemptsWaitingForGrants
         let ahead = handle.grantsAhead(now: now)
+        let busy = waiting > 0 || ahead.until > now || loop.queues[index].usedPerSecond > 0.5
         let dry = ahead.until <= now &+ loop.roundTrip &* 2 &+ max(Self.dryMargin, interval &* 2)
         let pace = loop.queues[index].usedPerSecond
         let batch = BlockPlan.batch(usedPerSecond: pace, span: Self.batchSpan, interval: interval)
-        let count = BlockPlan.instantsToReserve(waiting: handle.attemptsWaitingForGrants, backlog: readyBacklog(&loop.queues[index]),
+        let count = BlockPlan.instantsToReserve(waiting: waiting, backlog: readyBacklog(&loop.queues[index]),
                                                 paced: BlockPlan.paced(usedPerSecond: pace, span: Self.lead), ahead: ahead.count,
                                                 dry: dry, batch: batch, interval: interval)
-        if !status.snapshot.up, case .share(let maxHosts) = config.onUnavailable {
+        if !loop.up, case .share(let maxHosts) = config.onUnavailable {
             // Every instant Redis handed out, to any host, is past two
             // horizons after its last answer: only then may hosts run alone.
             let alone = loop.lastAnswer &+ 2 &* ScheduleScript.horizon(interval: interval, callTimeout: config.callTimeout)
             return whileDown(&loop, index, count: count, dry: dry && now >= alone, interval: interval, maxHosts: maxHosts,
-                             after: max(ahead.until, alone), now: now)
+                             after: max(ahead.until, alone), now: now) || busy
         }
-        guard count > 0, now >= loop.queues[index].fullUntil, now >= loop.quietUntil else { return false }
+        guard count > 0, now >= loop.queues[index].fullUntil, now >= loop.quietUntil else { return busy }
         reserve(&loop, index, count: count, interval: interval)
         return true
     }
@@ -213,7 +226,7 @@ public final class ClusterAgent: Sendable {
             return
         }
         let receivedAt = MonotonicClock.now()
-        (loop.lastAnswer, loop.shared) = (receivedAt, false)
+        (loop.lastAnswer, loop.shared, loop.up) = (receivedAt, false, true)
         guard case .block(let offset, let granted, _) = reply else {
             if case .full(let retryAfter) = reply { loop.queues[index].fullUntil = receivedAt &+ max(retryAfter, 1_000_000) }
             status.update { $0.redisCalls += 1; $0.up = true; $0.reason = nil }
@@ -248,6 +261,7 @@ public final class ClusterAgent: Sendable {
 
     private func failed(_ loop: inout Loop, _ error: any Error) {
         loop.quietUntil = MonotonicClock.now() &+ Self.pauseAfterFailure
+        loop.up = false
         let effect = switch config.onUnavailable {
         case .wait: "nothing is admitted beyond the instants already reserved; tasks wait in the spool"
         case .share(let maxHosts): "once the instants reserved are used, this host sends at the rate ÷ \(maxHosts) (onUnavailable: share)"

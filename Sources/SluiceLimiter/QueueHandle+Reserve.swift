@@ -20,7 +20,8 @@ extension QueueHandle {
         // A push-back is a floor of its own, not only a moved TAT: a reservation
         // given back after it may lower the TAT below it again.
         let held = pushedBackUntil
-        if isCoordinated {
+        // An unlimited rate needs no schedule, on one host or many.
+        if isCoordinated, config.rate.interval > 0 {
             return reserveCoordinated(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: held).reservation
         }
         if config.weightedCount == 0, key == nil || !config.hasPerKey,
@@ -91,7 +92,8 @@ extension QueueHandle {
     func reserveAnyCells(
         config: ConfigRecord, cost: UInt64, key: String?, maxWait: UInt64, notBefore: UInt64
     ) -> (reservation: Reservation, commits: Commits) {
-        isCoordinated ? reserveCoordinated(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: notBefore)
+        isCoordinated && config.rate.interval > 0
+            ? reserveCoordinated(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: notBefore)
             : reserveCells(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: notBefore)
     }
 

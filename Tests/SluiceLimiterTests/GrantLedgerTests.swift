@@ -116,6 +116,12 @@ import SluiceCore
         #expect(queue.publishGrant(firstInstant: now + Self.ms * 1_000, count: 1, interval: 10 * Self.ms), "the oldest block was claimed")
     }
 
+    @Test func coordinatedQueueSetUnlimited_grantsAtOnce_needingNoSchedule() throws {
+        let queue = try coordinatedQueue()
+        try queue.updateLimits { $0.rate = .unlimited }
+        #expect(queue.reserve(maxWait: 0) == .granted(startAt: clock.now()))
+    }
+
     @Test func waitingAttempts_ofLiveProcessesAreCounted() throws {
         let queue = try coordinatedQueue()
         let entry = try #require(queue.claimGrantWaiterEntry())
