@@ -1,5 +1,6 @@
 import SluicePOSIX
 import SluiceTestSupport
+import Synchronization
 import Testing
 @testable import SluiceLimiter
 import SluiceCore
@@ -120,6 +121,26 @@ import SluiceCore
         let queue = try coordinatedQueue()
         try queue.updateLimits { $0.rate = .unlimited }
         #expect(queue.reserve(maxWait: 0) == .granted(startAt: clock.now()))
+    }
+
+    @Test func threadsRacingForInstants_claimEachExactlyOnce() throws {
+        let queue = try coordinatedQueue()
+        let now = clock.now()
+        for block in 0..<UInt64(8) {
+            queue.publishGrant(firstInstant: now + Self.ms + block * 1_000 * Self.ms, count: 250, interval: 4 * Self.ms)
+        }
+        let claimed = Mutex<[UInt64]>([])
+        let threads = (0..<8).map { _ in
+            PosixThread.start {
+                var mine: [UInt64] = []
+                while case .granted(let startAt) = queue.reserve(maxWait: .max / 4) { mine.append(startAt) }
+                claimed.withLock { $0 += mine }
+            }
+        }
+        for thread in threads { thread.join() }
+        let instants = claimed.withLock { $0 }
+        #expect(instants.count == 2_000 && Set(instants).count == 2_000, "every instant once, none twice")
+        #expect(queue.reserve(maxWait: .max / 4) == .awaitingGrant)
     }
 
     @Test func waitingAttempts_ofLiveProcessesAreCounted() throws {
