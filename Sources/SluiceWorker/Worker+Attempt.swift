@@ -135,7 +135,7 @@ extension Worker {
         while !Task.isCancelled {
             let limitsBooked = parts.limiter.limits
             let rateBooked = limitsBooked.rate
-            let tolerance = limitsBooked.edgeGuard > 0 ? limitsBooked.edgeGuard : Self.lateStartTolerance
+            let tolerance = limitsBooked.edgeGuard > 0 ? Self.lateness(allowedBy: limitsBooked.edgeGuard) : Self.lateStartTolerance
             let overrunsBooked = parts.limiter.weightedOverruns
             let (reservation, ticket, localTicket) = reserve(cost: cost, key: key)
             switch reservation {
@@ -233,6 +233,11 @@ extension Worker {
             if Self.rateMoved(from: rate, to: parts.limiter.limits.rate) { return !Task.isCancelled }
         }
     }
+
+    /// How late a request may go on the wire under an edge guard: three
+    /// quarters of it, the rest a margin for what follows our stamp (the
+    /// write itself, the loopback or the network, the provider's own stamp).
+    static func lateness(allowedBy edgeGuard: UInt64) -> UInt64 { edgeGuard - edgeGuard / 4 }
 
     /// Whether the rate in force moved enough that bookings made at `booked`
     /// must be made again: an operator's set-rate, a 429's decrease. The
