@@ -30,6 +30,7 @@ public final class ControlPlane: Sendable {
     let queueOrder: [String]
     let state: FleetState
     let sampler: QueueSampler
+    let rateLearning: RateLearning
     let authorization: Authorization
     let browserGuard: BrowserGuard
     let log: EventLog
@@ -51,6 +52,10 @@ public final class ControlPlane: Sendable {
         queueOrder = config.queues.map(\.name.rawValue)
         self.state = state
         sampler = QueueSampler(queues: queueOrder.compactMap { queues[$0] }.map { ($0.handle, $0.spool) })
+        rateLearning = RateLearning(queues: queueOrder.compactMap { queues[$0] }.map { queue in
+            let saved = (try? RuntimeOverrides.load(root: config.spoolRoot ?? SpoolRoot.defaultPath(), queue: queue.config.name.rawValue))?.rate
+            return (queue.handle, queue.handle.limits.rate, (saved?.rate ?? queue.config.rate).period)
+        }, log: log)
         authorization = Authorization(token: adminToken)
         var hosts = Set(config.allowedHosts)
         if config.listen.host != "0.0.0.0" { hosts.insert(config.listen.host) }
@@ -82,6 +87,7 @@ public final class ControlPlane: Sendable {
         let bound = try server.start()
         self.server.withLock { $0 = server }
         sampler.start()
+        rateLearning.start()
         do {
             try ControlEndpoint(pid: getpid(), address: bound, fleet: config.fleet.rawValue).write(root: spoolRoot)
         } catch {
@@ -106,6 +112,7 @@ public final class ControlPlane: Sendable {
         }
         server?.stop()
         sampler.stop()
+        rateLearning.stop()
         ControlEndpoint.remove(root: spoolRoot, ifOwnedBy: getpid())
     }
 

@@ -32,8 +32,12 @@ public final class Sandbox: Sendable {
         return { request in await router.respond(to: request) }
     }
 
-    private func instant() -> SandboxInstant {
-        let now = clock.now()
+    /// Now, or for a request the instant it reached the socket when the
+    /// server stamped it (on the same monotonic clock; a test's manual
+    /// clock ignores stamps).
+    private func instant(of request: HTTPRequest? = nil) -> SandboxInstant {
+        var now = clock.now()
+        if clock is SystemInstantSource, let receivedAt = request?.receivedAt, receivedAt <= now { now = receivedAt }
         return SandboxInstant(monotonic: now, epochSeconds: start.epochSeconds + Int((now - min(now, start.monotonic)) / 1_000_000_000))
     }
 
@@ -67,7 +71,7 @@ public final class Sandbox: Sendable {
     }
 
     private func serve(_ request: HTTPRequest, endpoint: SandboxEndpoint, parameters: [String: String]) async -> HTTPResponse {
-        let now = instant()
+        let now = instant(of: request)
         let reply = engine.withLock { $0.respond(to: request, endpoint: endpoint, parameters: parameters, at: now) }
         if reply.delay > 0 { try? await Task.sleep(nanoseconds: reply.delay) }
         return reply.response

@@ -37,6 +37,8 @@ public struct SandboxEngine {
     private var shared: ResponseContext
     /// The monotonic instant arrivals count from (start, or last reset).
     private(set) var startedAt: UInt64
+    /// The latest instant a request was judged at (see `respond`).
+    private var latestArrival: UInt64 = 0
 
     public init(configuration: SandboxConfiguration, now: UInt64) {
         self.configuration = configuration
@@ -51,6 +53,13 @@ public struct SandboxEngine {
     public mutating func respond(to request: HTTPRequest, endpoint: SandboxEndpoint, parameters: [String: String] = [:],
                                  at instant: SandboxInstant) -> SandboxReply {
         stats.update(endpoint) { $0.requests += 1 }
+        // Requests stamped on arrival may reach the engine out of order (each
+        // is answered on its own task): time never runs backwards for the
+        // windows, a request judged out of order counts as arriving with the
+        // latest one (µs apart).
+        var instant = instant
+        instant.monotonic = max(instant.monotonic, latestArrival)
+        latestArrival = instant.monotonic
         shared.epochSeconds = instant.epochSeconds
         shared.headroom = [:]
         let faulty = faults.applies(to: endpoint)
