@@ -51,7 +51,9 @@ enum HeaderNumber {
         if let nanoseconds = DurationText.nanoseconds(value) { return nanoseconds }
         // DurationText refuses an overflow; a well-formed one saturates here.
         let shape = bytes.allSatisfy { isDigit($0) || $0 == UInt8(ascii: ".") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }
-        guard shape, isDigit(bytes[0]), let last = bytes.last, !isDigit(last),
+        // `first`, not `[0]`: a trimmed slice keeps its base's indices (found
+        // by the `provider-wait` fuzz target: a reset of "  s" trapped the worker).
+        guard shape, let first = bytes.first, isDigit(first), let last = bytes.last, !isDigit(last),
               DurationText.nanoseconds(String(decoding: bytes.map { isDigit($0) ? UInt8(ascii: "0") : $0 }, as: UTF8.self)) != nil
         else { return nil }
         return .max
