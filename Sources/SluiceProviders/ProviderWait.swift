@@ -32,13 +32,13 @@ public struct ProviderWait: Equatable, Sendable {
     /// `wallClockNow` (Unix seconds) resolves HTTP-dates.
     public static func read(_ response: ProviderResponse, budgets: [RateBudget], wallClockNow: Int) -> ProviderWait? {
         for header in ["retry-after-ms", "x-retry-after-ms"] {
-            if let wait = response.header(header).flatMap({ HeaderNumber.scaled($0, unit: 1_000_000) }) {
+            if let wait = response.headers[header].flatMap({ HeaderNumber.scaled($0, unit: 1_000_000) }) {
                 return ProviderWait(nanoseconds: wait, header: header)
             }
         }
         if let wait = spent(budgets.filter { $0.family == .openAI }) { return wait }
         if let wait = spent(budgets.filter { $0.family == .ietf }) { return wait }
-        if let wait = response.header("retry-after").flatMap({ RetryAfter.delay($0, wallClockNow: wallClockNow) }) {
+        if let wait = response.headers["retry-after"].flatMap({ RetryAfter.delay($0, wallClockNow: wallClockNow) }) {
             return ProviderWait(nanoseconds: wait, header: "retry-after")
         }
         return spent(budgets.filter { $0.family == .xRateLimit || $0.family == .configured })

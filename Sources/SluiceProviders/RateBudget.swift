@@ -57,21 +57,24 @@ public struct RateBudget: Equatable, Sendable {
         return openAI(response) + ietf(response) + xRateLimit(response, wallClockNow: wallClockNow)
     }
 
+    // Names are looked up in `headers` directly: they are lowercase already
+    // (`BudgetHeaders` lowercases its own), and this runs on every answer.
+
     static func openAI(_ response: ProviderResponse) -> [RateBudget] {
         ["requests", "tokens"].compactMap { name in
-            guard let remaining = response.header("x-ratelimit-remaining-\(name)").flatMap(HeaderNumber.whole) else { return nil }
+            guard let remaining = response.headers["x-ratelimit-remaining-\(name)"].flatMap(HeaderNumber.whole) else { return nil }
             let resetHeader = "x-ratelimit-reset-\(name)"
-            let reset = response.header(resetHeader).flatMap(HeaderNumber.goDuration)
+            let reset = response.headers[resetHeader].flatMap(HeaderNumber.goDuration)
             return RateBudget(family: .openAI, name: name, remaining: remaining,
-                              limit: response.header("x-ratelimit-limit-\(name)").flatMap(HeaderNumber.whole),
+                              limit: response.headers["x-ratelimit-limit-\(name)"].flatMap(HeaderNumber.whole),
                               resetIn: reset, resetHeader: reset == nil ? nil : resetHeader)
         }
     }
 
     static func ietf(_ response: ProviderResponse) -> [RateBudget] {
-        if let field = response.header("ratelimit"), let members = RateLimitField.members(field), !members.isEmpty {
+        if let field = response.headers["ratelimit"], let members = RateLimitField.members(field), !members.isEmpty {
             if members.contains(where: { $0.value != nil }) { return [ietfDictionary(members)].compactMap { $0 } }
-            let policies = response.header("ratelimit-policy").flatMap(RateLimitField.members) ?? []
+            let policies = response.headers["ratelimit-policy"].flatMap(RateLimitField.members) ?? []
             return members.compactMap { member in
                 guard let remaining = member.parameters["r"].flatMap(HeaderNumber.whole) else { return nil }
                 let quota = policies.first { $0.item == member.item }?.parameters["q"].flatMap(HeaderNumber.whole)
@@ -80,9 +83,9 @@ public struct RateBudget: Equatable, Sendable {
                                   resetIn: reset, resetHeader: reset == nil ? nil : "ratelimit")
             }
         }
-        guard let remaining = response.header("ratelimit-remaining").flatMap(HeaderNumber.whole) else { return [] }
-        let reset = response.header("ratelimit-reset").flatMap { HeaderNumber.scaled($0, unit: 1_000_000_000) }
-        return [RateBudget(family: .ietf, remaining: remaining, limit: response.header("ratelimit-limit").flatMap(HeaderNumber.whole),
+        guard let remaining = response.headers["ratelimit-remaining"].flatMap(HeaderNumber.whole) else { return [] }
+        let reset = response.headers["ratelimit-reset"].flatMap { HeaderNumber.scaled($0, unit: 1_000_000_000) }
+        return [RateBudget(family: .ietf, remaining: remaining, limit: response.headers["ratelimit-limit"].flatMap(HeaderNumber.whole),
                            resetIn: reset, resetHeader: reset == nil ? nil : "ratelimit-reset")]
     }
 
@@ -99,15 +102,15 @@ public struct RateBudget: Equatable, Sendable {
     /// `wallClockNow` (decades ago) cannot be a reset time a server means,
     /// so it is read as seconds from now, as some APIs write the same header.
     static func xRateLimit(_ response: ProviderResponse, wallClockNow: Int) -> [RateBudget] {
-        guard let remaining = response.header("x-ratelimit-remaining").flatMap(HeaderNumber.whole) else { return [] }
-        let reset = response.header("x-ratelimit-reset").flatMap { epochOrSeconds($0, wallClockNow: wallClockNow) }
-        return [RateBudget(family: .xRateLimit, remaining: remaining, limit: response.header("x-ratelimit-limit").flatMap(HeaderNumber.whole),
+        guard let remaining = response.headers["x-ratelimit-remaining"].flatMap(HeaderNumber.whole) else { return [] }
+        let reset = response.headers["x-ratelimit-reset"].flatMap { epochOrSeconds($0, wallClockNow: wallClockNow) }
+        return [RateBudget(family: .xRateLimit, remaining: remaining, limit: response.headers["x-ratelimit-limit"].flatMap(HeaderNumber.whole),
                            resetIn: reset, resetHeader: reset == nil ? nil : "x-ratelimit-reset")]
     }
 
     static func configured(_ response: ProviderResponse, _ names: BudgetHeaders, wallClockNow: Int) -> RateBudget? {
-        guard let remaining = response.header(names.remaining).flatMap(HeaderNumber.whole) else { return nil }
-        let reset = names.reset.flatMap(response.header).flatMap { text -> UInt64? in
+        guard let remaining = response.headers[names.remaining].flatMap(HeaderNumber.whole) else { return nil }
+        let reset = names.reset.flatMap { response.headers[$0] }.flatMap { text -> UInt64? in
             switch names.resetFormat {
             case .seconds: HeaderNumber.scaled(text, unit: 1_000_000_000)
             case .milliseconds: HeaderNumber.scaled(text, unit: 1_000_000)
@@ -115,7 +118,7 @@ public struct RateBudget: Equatable, Sendable {
             case .epoch: epoch(text, wallClockNow: wallClockNow)
             }
         }
-        return RateBudget(family: .configured, remaining: remaining, limit: names.limit.flatMap(response.header).flatMap(HeaderNumber.whole),
+        return RateBudget(family: .configured, remaining: remaining, limit: names.limit.flatMap { response.headers[$0] }.flatMap(HeaderNumber.whole),
                           resetIn: reset, resetHeader: reset == nil ? nil : names.reset)
     }
 

@@ -77,8 +77,9 @@ public final class Sandbox: Sendable {
     }
 
     private func serve(_ request: HTTPRequest, endpoint: SandboxEndpoint, parameters: [String: String]) async -> HTTPResponse {
-        let now = instant()
-        let reply = engine.withLock { $0.respond(to: request, endpoint: endpoint, parameters: parameters, at: now) }
+        // The instant is read under the lock, so the limits' logs (and the
+        // sharedBudget spender catching up to it) see instants in order.
+        let reply = engine.withLock { $0.respond(to: request, endpoint: endpoint, parameters: parameters, at: instant()) }
         if reply.delay > 0 { try? await Task.sleep(nanoseconds: reply.delay) }
         return reply.response
     }

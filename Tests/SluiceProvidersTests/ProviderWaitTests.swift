@@ -105,6 +105,25 @@ import Testing
         #expect(answer.outcome == .retry(delay: day, reason: "HTTP 429", spendsAttempt: true) && answer.pushBack == day)
     }
 
+    /// Numbers at their limits (REVIEW.md): exact up to `UInt64.max`, saturating past it, never through `Double`.
+    @Test(arguments: [
+        ("18446744073709551615", 1 as UInt64, UInt64.max as UInt64?),       // 2^64 − 1
+        ("18446744073709551616", 1, .max),                                   // 2^64: saturates
+        ("9007199254740993", 1, 9_007_199_254_740_993),                     // 2^53 + 1: a Double would say …992
+        ("9223372036854775807", 1, 9_223_372_036_854_775_807),              // 2^63 − 1
+        ("18446744073.709551615", 1_000_000_000, .max),                      // exactly 2^64 − 1 ns
+        ("18446744073.709551616", 1_000_000_000, .max),                      // one more: saturates
+        ("18446744073709", 1_000_000, 18_446_744_073_709_000_000),          // the most whole milliseconds
+        ("0.000000001", 1_000_000_000, 1), ("0.0000000001", 1_000_000_000, 1), // 1 ns; finer rounds up
+        ("0", 1_000_000_000, 0), ("000", 1_000_000, 0), ("0.0", 1_000_000, 0),
+        ("1e400", 1, nil), ("-0", 1, nil), ("+1", 1, nil), ("1_000", 1, nil), ("1..5", 1, nil), ("1.5.2", 1, nil),
+        ("", 1, nil), (" ", 1, nil), ("\u{0}1", 1, nil), ("1\u{0}", 1, nil), ("\u{663}", 1, nil), // Arabic-Indic three
+    ] as [(String, UInt64, UInt64?)])
+    func headerNumbers_atTheirLimits(_ text: String, _ unit: UInt64, _ expected: UInt64?) {
+        #expect(HeaderNumber.scaled(text, unit: unit) == expected)
+        if unit == 1, !text.contains(".") { #expect(HeaderNumber.whole(text) == expected) }
+    }
+
     @Test(arguments: [
         [String: String](), ["retry-after": "soon"], ["x-ratelimit-remaining-requests": "3", "x-ratelimit-reset-requests": "1s"],
         ["x-ratelimit-remaining": "10", "x-ratelimit-reset": "784111807"], ["RateLimit": #""default";r=4;t=3"#],
