@@ -14,9 +14,11 @@
 ///
 /// A reset (2, 3, 5) is a wait only for a budget that is spent (`remaining`
 /// 0: a 429 for tokens says nothing about when requests free up); several
-/// spent budgets of one family wait for the latest. A value that does not read (negative, NaN, garbage,
-/// overlong) is skipped for the next; a huge one saturates at `UInt64.max`.
-/// Callers bound it (`StatusRules.longestServerDelay`).
+/// spent budgets of one family wait for the latest. A value that does not
+/// read (negative, NaN, garbage, overlong) is skipped for the next; a huge
+/// one saturates at `UInt64.max`, and callers bound it
+/// (`StatusRules.longestServerDelay`). Dates and Unix times are read
+/// against whole wall-clock seconds, so they err long, never short.
 public struct ProviderWait: Equatable, Sendable {
     public var nanoseconds: UInt64
     /// The header it came from, lowercased (`"retry-after-ms"`), for logs.
