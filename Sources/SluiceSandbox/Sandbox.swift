@@ -77,9 +77,10 @@ public final class Sandbox: Sendable {
     }
 
     private func serve(_ request: HTTPRequest, endpoint: SandboxEndpoint, parameters: [String: String]) async -> HTTPResponse {
-        // The instant is read under the lock, so the limits' logs (and the
-        // sharedBudget spender catching up to it) see instants in order.
-        let reply = engine.withLock { $0.respond(to: request, endpoint: endpoint, parameters: parameters, at: instant()) }
+        // Read before the lock: a request arrives when it is received, not when
+        // it is served; two requests may so reach the engine a few µs out of order.
+        let now = instant()
+        let reply = engine.withLock { $0.respond(to: request, endpoint: endpoint, parameters: parameters, at: now) }
         if reply.delay > 0 { try? await Task.sleep(nanoseconds: reply.delay) }
         return reply.response
     }

@@ -10,6 +10,9 @@ import SluiceJSON
 /// put in them. Per shared limit of the endpoint, it sends `cost` units
 /// every `interval`, which is `share` of the limit per window; a request
 /// the window cannot take is refused (not charged), as a real client's would be.
+/// (A request read a few µs before another but served after it may follow
+/// the spender's charges up to the later instant; the windows tolerate that
+/// order, as they do between two requests.)
 struct SharedBudgetSpender {
     let budget: FaultPlan.SharedBudget
     /// The monotonic instant the plan was set: its first request.
