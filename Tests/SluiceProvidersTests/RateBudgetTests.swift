@@ -67,6 +67,17 @@ import Testing
         #expect(read == [RateBudget(family: .configured, remaining: 12, limit: 50, resetIn: nanoseconds, resetHeader: "x-quota-reset")])
     }
 
+    @Test func anHTTPQueuesConfiguredNames_reachItsProvider() throws {
+        let config = try FleetConfig.parse(Array(#"""
+            {"queues": {"hooks": {"provider": "http", "baseURL": "https://api.example.com", "rate": "10/s",
+                                  "budgetHeaders": {"remaining": "X-Quota-Left", "reset": "X-Quota-Reset", "resetFormat": "milliseconds"}}}}
+            """#.utf8))
+        let provider = Providers.make(for: try #require(config.queue("hooks")))
+        let answer = provider.classify(ProviderResponse(status: 200, headers: ["X-Quota-Left": "4", "X-Quota-Reset": "250", "x-ratelimit-remaining": "9"], body: []),
+                                       retryBound: 0, wallClockNow: Self.wallNow)
+        #expect(answer.budgets == [RateBudget(family: .configured, remaining: 4, resetIn: 250 * Self.ms, resetHeader: "x-quota-reset")])
+    }
+
     @Test func configuredNames_withoutRemainingInTheAnswer_giveNoBudget() {
         #expect(budgets(["x-ratelimit-remaining": "3"], configured: BudgetHeaders(remaining: "X-Left")).isEmpty)
     }
