@@ -52,7 +52,8 @@ enum HeaderNumber {
         // DurationText refuses an overflow; a well-formed one saturates here.
         let shape = bytes.allSatisfy { isDigit($0) || $0 == UInt8(ascii: ".") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }
         // `first`, not `[0]`: a trimmed slice keeps its base's indices (found
-        // by the `provider-wait` fuzz target: a reset of "  s" trapped the worker).
+        // by the `provider-wait` fuzz target: a reset of "  s" trapped; the
+        // worker trims header values before, so only other callers met it).
         guard shape, let first = bytes.first, isDigit(first), let last = bytes.last, !isDigit(last),
               DurationText.nanoseconds(String(decoding: bytes.map { isDigit($0) ? UInt8(ascii: "0") : $0 }, as: UTF8.self)) != nil
         else { return nil }

@@ -74,7 +74,8 @@ import Testing
         (["retry-after-ms": "", "retry-after": "1"], second, "retry-after"),
         (["x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "-1s", "retry-after": "1"], second, "retry-after"),
         (["x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "soon", "retry-after": "1"], second, "retry-after"),
-        // Found by the `provider-wait` fuzz target: a padded unit alone trapped (a slice indexed from 0).
+        // Found by the `provider-wait` fuzz target: a padded unit alone trapped (a slice indexed from 0;
+        // the worker's header reader trims values, so only other callers could meet it).
         (["x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "  s   ", "retry-after": "1"], second, "retry-after"),
         (["x-ratelimit-remaining-requests": "-1", "x-ratelimit-reset-requests": "1s", "retry-after": "1"], second, "retry-after"),
         (["RateLimit": #""default";r=0;t=-3"#, "retry-after": "1"], second, "retry-after"),
