@@ -56,15 +56,19 @@ struct SharedBudgetSpender {
             var stream = streams[index]
             // Requests that left the window long ago cannot change a decision: skip them, counted as spent.
             let windowStart = end > stream.window ? end - stream.window : 0
-            if windowStart > start {
-                let first = UInt64((Double(windowStart - start) / stream.interval).rounded(.down))
+            if windowStart > start, stream.interval.isFinite {
+                let first = UInt64(min(9.0e18, (Double(windowStart - start) / stream.interval).rounded(.down)))
                 if first > stream.next {
                     stream.spent += (first - stream.next) * stream.cost
                     stream.next = first
                 }
             }
             while true {
-                let instant = start &+ UInt64(Double(stream.next) * stream.interval)
+                // A share so small that its interval is beyond any instant (even infinite) never sends:
+                // `UInt64(_:)` of such a Double would trap.
+                let offset = Double(stream.next) * stream.interval
+                guard offset < 9.0e18 else { break }
+                let instant = start &+ UInt64(offset)
                 guard instant <= end else { break }
                 if limits.spendUnseen(stream.limit, cost: stream.cost, at: instant) { stream.spent += stream.cost } else { stream.refused += stream.cost }
                 stream.next += 1

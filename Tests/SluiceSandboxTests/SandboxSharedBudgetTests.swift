@@ -73,6 +73,18 @@ import Testing
         #expect((6_950...7_000).contains(tokens), "\(tokens)")
     }
 
+    /// Shares at their limits: one so small its interval overflows every instant never sends (and never traps).
+    @Test(arguments: ["1e-300", "0.000000001", "1"])
+    func tinyOrWholeShares_neverTrap(_ share: String) async throws {
+        let sandbox = try TestSandbox(json: #"{"limits": {"stripe.requests": "1000000/s", "sendgrid.requests": "1/d"}}"#)
+        for endpoint in ["stripe.payment_intents", "sendgrid.mail_send"] {
+            #expect(await sandbox.post("/__sandbox/faults", json: #"{"sharedBudget": {"endpoint": "\#(endpoint)", "share": \#(share)}}"#).status.code == 200)
+            sandbox.advance(milliseconds: 3_000)
+            _ = await sandbox.send(ProviderRequest.paymentIntent())
+            #expect(await sandbox.get("/__sandbox/stats").status.code == 200)
+        }
+    }
+
     @Test(arguments: [
         (#"{"sharedBudget": {"endpoint": "twilio.messages", "share": 0.3}}"#, "faults.sharedBudget.endpoint", "twilio.messages"),
         (#"{"sharedBudget": {"endpoint": "sandbox.echo", "share": 0.3}}"#, "faults.sharedBudget.endpoint", "sandbox.echo"),
