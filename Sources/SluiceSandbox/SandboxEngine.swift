@@ -28,7 +28,9 @@ public struct SandboxReply: Sendable {
 /// Order of checks for a provider request: drop fault → forced 429 →
 /// credentials and payload (the provider's 401/400) → limits (429 with
 /// Retry-After) → Stripe idempotency replay → 5xx fault → the answer.
-/// Only requests that pass credentials and payload reach the limits.
+/// Only requests that pass credentials and payload reach the limits. Before
+/// any of it, a `sharedBudget` fault's unseen client is caught up to the
+/// instant (`SharedBudgetSpender`), so the windows hold its requests too.
 public struct SandboxEngine {
     public let configuration: SandboxConfiguration
     public private(set) var faults: FaultPlan
