@@ -41,7 +41,7 @@ public enum Providers {
         case .stripe: StripeProvider(baseURL: queue.baseURL)
         case .openai: OpenAIProvider(baseURL: queue.baseURL)
         case .twilio: TwilioProvider(baseURL: queue.baseURL, accountSID: queue.accountSID ?? "")
-        case .http: HTTPProvider(baseURL: queue.baseURL)
+        case .http: HTTPProvider(baseURL: queue.baseURL, budgetHeaders: queue.budgetHeaders)
         }
     }
 }
