@@ -35,8 +35,8 @@ public struct RateLearner: Equatable, Sendable {
     public static let guardRange: ClosedRange<UInt64> = 100_000...20_000_000
     /// Lateness observations needed before the guard is chosen from them.
     public static let minimumSamples: UInt64 = 50
-    /// The share a 429 leaves: 85% of what was in force.
-    public static let decrease = 0.85
+    /// The share a 429 leaves: 90% of what was in force.
+    public static let decrease = 0.9
     /// The least share the 429s can leave (10% of the configured rate).
     public static let floor = 0.1
     /// 429s closer together than this teach one decrease.
@@ -44,11 +44,11 @@ public struct RateLearner: Equatable, Sendable {
     /// Back to just below the share a 429 came at, per second.
     public static let returnPerSecond = 0.05
     /// How far below that share the quick return stops.
-    public static let returnUpTo = 0.97
+    public static let returnUpTo = 0.95
     /// The probing climb per second after the return, doubling every
     /// `probeDoubling` of quiet, at most `probeMaximum`.
-    public static let probePerSecond = 0.001
-    public static let probeDoubling: UInt64 = 8_000_000_000
+    public static let probePerSecond = 0.0002
+    public static let probeDoubling: UInt64 = 6_000_000_000
     public static let probeMaximum = 0.1
 
     /// The limit configured (the provider's number), as set last.

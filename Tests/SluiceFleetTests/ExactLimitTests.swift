@@ -69,3 +69,50 @@ import Testing
         #expect(Self.achieved(arrivals) >= 75, "achieved \(Self.achieved(arrivals))/s")
     }
 }
+
+/// Another client spends 30% of the provider's budget unseen: the queue,
+/// configured at the full number, learns the rest from its 429s (AIMD)
+/// instead of drawing one every second, and climbs back once it is alone.
+@Suite struct SharedBudgetFleetTests {
+    @Test func aBudgetSpentByAnotherClient_isLearnt_andGivenBackWhenItStops() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {"stripe.requests": "20/s"}}"#)
+        try fixture.configure(queues: ExactLimitTests.queue(rate: "20/s", processes: 4))
+        try fixture.enqueue("stripe-api", FleetEndToEndTests.payments(1000))
+        try fixture.setFaults(#"{"sharedBudget": {"endpoint": "stripe.payment_intents", "share": 0.3}}"#)
+        try fixture.startFleet()
+        usleep(20_000_000)
+        let shared = try Self.rate(fixture)
+        let learnt = MonotonicClock.now()
+        try fixture.setFaults("{}")
+        usleep(15_000_000)
+        let alone = try Self.rate(fixture)
+        let end = MonotonicClock.now()
+        let arrivals = try fixture.arrivals("stripe.payment_intents")
+        let stats = try fixture.stats()
+        let refused = number(stats, "endpoints", "stripe.payment_intents", "rateLimited")
+        let requests = arrivals.instants.count
+        // Judged at the provider: what got through while shared, the 429s.
+        let first = arrivals.instants.min() ?? learnt
+        let sharedPace = Double(arrivals.count(from: first + 10 * ExactLimitTests.second, to: learnt, status: 200)) / Double(learnt - first - 10 * ExactLimitTests.second) * 1e9
+        var perSecond: [String] = []
+        var t = first
+        while t < end {
+            perSecond.append("\(arrivals.count(from: t, to: t + ExactLimitTests.second, status: 200))/\(arrivals.count(from: t, to: t + ExactLimitTests.second, status: 429))")
+            t += ExactLimitTests.second
+        }
+        #expect(refused * 100 <= requests * 5, "\(refused) × 429 of \(requests) requests")
+        #expect(sharedPace >= 10 && sharedPace <= 14.5, "with 30% of 20/s spent elsewhere: \(sharedPace)/s accepted; accepted/429 per second: \(perSecond.joined(separator: " "))")
+        #expect((shared.double(at: "learntShare") ?? 1) < 0.95, "learnt while shared: \(shared)")
+        #expect((alone.double(at: "learntShare") ?? 0) > (shared.double(at: "learntShare") ?? 1), "climbing back once alone: \(shared) → \(alone)")
+        #expect(arrivals.count(from: learnt, to: end) > 0)
+        _ = try fixture.stopFleet()
+    }
+
+    static func rate(_ fixture: FleetFixture) throws -> JSONObject {
+        let answer = try fixture.api("GET", "/v1/queues/stripe-api")
+        guard case .object(let document) = try JSONParser.parse(answer.body), case .object(let rate)? = document["rate"] else {
+            throw FixtureError("describe: \(answer.body)")
+        }
+        return rate
+    }
+}

@@ -55,7 +55,7 @@ import Testing
 
     @Test func quiet_returnsQuicklyBelowTheShareThatDrew429s_thenProbesFasterTheLongerItIsQuiet() {
         var learner = RateLearner(configured: Self.twenty, window: Self.second)
-        learner.rateLimited(now: 0)  // at share 1: now 0.85
+        learner.rateLimited(now: 0)  // at share 1: now 0.9
         var now: UInt64 = 0
         func advance(_ seconds: Double) {
             let step: UInt64 = 250_000_000
@@ -64,14 +64,14 @@ import Testing
                 learner.quiet(now: now, elapsed: step)
             }
         }
-        advance(2)
-        #expect(abs(learner.share - 0.95) < 1e-9, "0.05 a second, for 2 s")
-        advance(1)
-        #expect(abs(learner.share - RateLearner.returnUpTo) < 0.003, "then held near 97% of where the 429 came: \(learner.share)")
+        advance(0.5)
+        #expect(abs(learner.share - 0.925) < 1e-9, "0.05 a second, for 0.5 s")
+        advance(0.75)
+        #expect(abs(learner.share - RateLearner.returnUpTo) < 0.001, "then held near 95% of where the 429 came: \(learner.share)")
         advance(5)
         #expect(learner.share < 0.99, "probing slowly at first: \(learner.share)")
         advance(45)
-        #expect(learner.share == 1, "back to the configured rate within 53 s of quiet: \(learner.share)")
+        #expect(learner.share == 1, "back to the configured rate within 52 s of quiet: \(learner.share)")
     }
 
     @Test func aSharedBudget_settlesNearIt() {
