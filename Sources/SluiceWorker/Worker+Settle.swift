@@ -30,6 +30,11 @@ extension Worker {
             log.warn("queue.pushed_back", ("status", statusText), ("for_ms", "\(pushBack / 1_000_000)"),
                      ("from", classification.wait?.header ?? "none"))
         }
+        // The request budget the answer states, for the supervisor's rate
+        // learning (tokens are the weighted cells' business).
+        if let budget = classification.budgets.first(where: { $0.name.isEmpty || $0.name == "requests" }), let resetIn = budget.resetIn {
+            parts.limiter.taskStatistics.budgetStated(remaining: budget.remaining, resetIn: resetIn, at: MonotonicClock.now())
+        }
         if let used = classification.costUsed, used > cost {
             parts.limiter.chargeWeighted(extra: used - cost)
         }
