@@ -40,17 +40,24 @@ extension ControlPlane {
     }
 
     /// Whether `request` carries NDJSON (true) or one JSON task (false), from
-    /// its `Content-Type`; any other type is refused.
+    /// its `Content-Type` (none means JSON); any other type is 415, with the fix.
     static func ingestFormat(_ request: HTTPRequest) throws(ControlError) -> Bool {
         let contentType = (request.headers["Content-Type"] ?? "application/json").lowercased()
-        let ndjson = contentType.hasPrefix("application/x-ndjson") || contentType.hasPrefix("application/jsonl")
-        guard ndjson || contentType.hasPrefix("application/json") else {
-            throw .badRequest("Content-Type \(contentType) is not accepted: send application/json (one task) or application/x-ndjson (one task per line)")
+        let essence = String(contentType.prefix { $0 != ";" }.filter { $0 != " " && $0 != "\t" })
+        switch essence {
+        case "application/x-ndjson", "application/jsonl": return true
+        case "application/json": return false
+        default:
+            throw .unsupportedMediaType("Content-Type \(HeaderBytes.shown(contentType)) is not accepted: send Content-Type: application/json "
+                                        + "for one task (curl: -H 'Content-Type: application/json'), or application/x-ndjson for one task per line")
         }
-        return ndjson
     }
 
+    /// The tasks in `request`, each judged at the door (`TaskAdmission`)
+    /// exactly as the queue's workers will judge it; the first refusal names
+    /// its line (NDJSON), its field and the fix, and nothing is queued.
     static func parseTasks(_ request: HTTPRequest, queue: Queue) throws(ControlError) -> [TaskRequest] {
+        let rules = AdmissionRules(queue: queue.config)
         let ndjson = try ingestFormat(request)
         guard ndjson else {
             let task: TaskRequest
@@ -59,8 +66,10 @@ extension ControlPlane {
             } catch {
                 throw .badRequest("\(error) (for several tasks send one per line with Content-Type: application/x-ndjson)")
             }
-            if let refusal = CostAdmission.refusal(kind: task.kind, payload: task.payload, cost: task.cost, queue: queue.config) {
-                throw .badRequest("\(refusal); nothing was queued")
+            do {
+                _ = try TaskAdmission.check(task, rules: rules)
+            } catch {
+                throw .badRequest("\(error); nothing was queued")
             }
             return [task]
         }
@@ -75,11 +84,9 @@ extension ControlPlane {
             let task: TaskRequest
             do {
                 task = try TaskRequest(parsing: line, queue: queue.config.name)
+                _ = try TaskAdmission.check(task, rules: rules)
             } catch {
                 throw .badRequest("line \(lineNumber): \(error); nothing was queued")
-            }
-            if let refusal = CostAdmission.refusal(kind: task.kind, payload: task.payload, cost: task.cost, queue: queue.config) {
-                throw .badRequest("line \(lineNumber): \(refusal); nothing was queued")
             }
             tasks.append(task)
         }
