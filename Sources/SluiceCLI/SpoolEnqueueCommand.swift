@@ -180,7 +180,7 @@ extension SpoolEnqueuer {
         var text = single ? "" : "# line \(line)\n"
         text += "\(built.method) \(built.url)\n"
         for header in authorization + built.headers { text += "\(header.name): \(header.value)\n" }
-        text += "\n" + String(decoding: built.body, as: UTF8.self) + "\n"
+        text += "\n" + String(decoding: built.body, as: UTF8.self) + (single ? "" : "\n")
         terminal.out(text)
     }
 }
