@@ -1,5 +1,6 @@
 import Glibc
 import SluiceHTTP
+import SluiceConfig
 import SluiceJSON
 import SluiceProviders
 import SluiceSpool
@@ -15,7 +16,7 @@ extension ControlPlane {
     /// a producer can retry a request whose answer it lost (idempotent ids).
     func ingest(_ request: HTTPRequest, into queue: Queue) throws(ControlError) -> HTTPResponse {
         guard !state.isDraining else { throw .unavailable(Self.drainingMessage) }
-        let requests = try Self.parseTasks(request, queue: queue)
+        let requests = try Self.parseTasks(request, queue: queue.config, maximumBatchCount: queue.spool.options.maximumBatchCount)
         let outcomes: [EnqueueOutcome]
         do {
             outcomes = try queue.spool.enqueue(requests, expandingNow: true)
@@ -56,13 +57,14 @@ extension ControlPlane {
     /// The tasks in `request`, each judged at the door (`TaskAdmission`)
     /// exactly as the queue's workers will judge it; the first refusal names
     /// its line (NDJSON), its field and the fix, and nothing is queued.
-    static func parseTasks(_ request: HTTPRequest, queue: Queue) throws(ControlError) -> [TaskRequest] {
-        let rules = AdmissionRules(queue: queue.config)
+    /// Pure: it reads nothing but its arguments (fuzzed as `door`).
+    static func parseTasks(_ request: HTTPRequest, queue: QueueConfig, maximumBatchCount: Int) throws(ControlError) -> [TaskRequest] {
+        let rules = AdmissionRules(queue: queue)
         let ndjson = try ingestFormat(request)
         guard ndjson else {
             let task: TaskRequest
             do {
-                task = try TaskRequest(parsing: request.body, queue: queue.config.name)
+                task = try TaskRequest(parsing: request.body, queue: queue.name)
             } catch {
                 throw .badRequest("\(error) (for several tasks send one per line with Content-Type: application/x-ndjson)")
             }
@@ -78,12 +80,12 @@ extension ControlPlane {
         for line in request.body.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNumber += 1
             guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { continue }
-            guard tasks.count < queue.spool.options.maximumBatchCount else {
-                throw .tooLarge("more than \(queue.spool.options.maximumBatchCount) tasks in one request: send them in smaller batches; nothing was queued")
+            guard tasks.count < maximumBatchCount else {
+                throw .tooLarge("more than \(maximumBatchCount) tasks in one request: send them in smaller batches; nothing was queued")
             }
             let task: TaskRequest
             do {
-                task = try TaskRequest(parsing: line, queue: queue.config.name)
+                task = try TaskRequest(parsing: line, queue: queue.name)
                 _ = try TaskAdmission.check(task, rules: rules)
             } catch {
                 throw .badRequest("line \(lineNumber): \(error); nothing was queued")
