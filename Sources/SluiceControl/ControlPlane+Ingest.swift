@@ -58,7 +58,13 @@ extension ControlPlane {
     /// exactly as the queue's workers will judge it; the first refusal names
     /// its line (NDJSON), its field and the fix, and nothing is queued.
     /// Pure: it reads nothing but its arguments (fuzzed as `door`).
-    static func parseTasks(_ request: HTTPRequest, queue: QueueConfig, maximumBatchCount: Int) throws(ControlError) -> [TaskRequest] {
+    ///
+    /// The bodies judged for one request are bounded together by
+    /// `maximumBatchRequestBytes`: each task's body is at most 4 MiB, but a
+    /// form can be hundreds of times its task, and 8 MiB of such lines would
+    /// otherwise cost the listener gigabytes of writing.
+    static func parseTasks(_ request: HTTPRequest, queue: QueueConfig, maximumBatchCount: Int,
+                           maximumBatchRequestBytes: Int = 64 << 20) throws(ControlError) -> [TaskRequest] {
         let rules = AdmissionRules(queue: queue)
         let ndjson = try ingestFormat(request)
         guard ndjson else {
@@ -76,6 +82,7 @@ extension ControlPlane {
             return [task]
         }
         var tasks: [TaskRequest] = []
+        var built = 0
         var lineNumber = 0
         for line in request.body.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -86,9 +93,13 @@ extension ControlPlane {
             let task: TaskRequest
             do {
                 task = try TaskRequest(parsing: line, queue: queue.name)
-                _ = try TaskAdmission.check(task, rules: rules)
+                built += try TaskAdmission.check(task, rules: rules).request.body.count
             } catch {
                 throw .badRequest("line \(lineNumber): \(error); nothing was queued")
+            }
+            guard built <= maximumBatchRequestBytes else {
+                throw .tooLarge("line \(lineNumber): the requests built so far for this batch hold over \(maximumBatchRequestBytes >> 20) MiB of bodies "
+                                + "(a form repeats nested names in every field): send smaller batches; nothing was queued")
             }
             tasks.append(task)
         }

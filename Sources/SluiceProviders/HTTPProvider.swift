@@ -50,11 +50,12 @@ public struct HTTPProvider: Provider {
             throw TaskRejected("payload.headers: \(object.members.count) fields; a task may set at most \(maximumHeaderCount)")
         }
         return try object.members.map { member throws(TaskRejected) -> (name: String, value: String) in
-            guard case .string(let text) = member.value else { throw TaskRejected("payload.headers.\(member.key): must be a string") }
             let name = member.key
+            // The name first: it is shown in every other message, and must be short and printable.
             guard HeaderBytes.isFieldName(name) else {
                 throw TaskRejected("payload.headers: \"\(HeaderBytes.shown(name))\" is not a header name (letters, digits and \"-\")")
             }
+            guard case .string(let text) = member.value else { throw TaskRejected("payload.headers.\(name): must be a string") }
             guard !reservedHeaders.contains(name.lowercased()) else {
                 throw TaskRejected("payload.headers.\(name): is set by Sluice, not by tasks")
             }
