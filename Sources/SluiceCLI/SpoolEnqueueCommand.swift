@@ -1,9 +1,7 @@
 import Glibc
 import SluiceLimiter
 import SluiceConfig
-import SluiceControl
 import SluiceCore
-import SluiceJSON
 import SluicePOSIX
 import SluiceProviders
 import SluiceSpool
@@ -44,7 +42,7 @@ let spoolEnqueueCommand = Command(
     if dryRun && rules == nil {
         throw CommandFailure("--dry-run: the rules of queue \"\(queueName)\" are unknown: give --config, or run the fleet (or name it with --server)")
     }
-    var enqueuer = SpoolEnqueuer(queue: dryRun ? nil : try location.openForWriting(queueName), name: queueName.rawValue,
+    var enqueuer = SpoolEnqueuer(queue: dryRun ? nil : try location.openForWriting(queueName), name: queueName,
                                  terminal: terminal, single: single != nil, rules: rules)
     // Counted in the fleet's statistics when the fleet's segment is there to count in.
     if !dryRun {
@@ -80,7 +78,7 @@ private func openInput(_ path: String) throws -> Int32 {
 private struct SpoolEnqueuer {
     /// Nil for a dry run: nothing is written.
     let queue: SpoolQueue?
-    let name: String
+    let name: QueueName
     let terminal: Terminal
     /// One task from --json: errors are not "line 1: …".
     let single: Bool
@@ -95,7 +93,7 @@ private struct SpoolEnqueuer {
     static let batchCount = 1000
     static let batchBytes = 8 << 20
 
-    init(queue: SpoolQueue?, name: String, terminal: Terminal, single: Bool, rules: AdmissionRules?) {
+    init(queue: SpoolQueue?, name: QueueName, terminal: Terminal, single: Bool, rules: AdmissionRules?) {
         self.queue = queue
         self.name = name
         self.terminal = terminal
@@ -109,7 +107,7 @@ private struct SpoolEnqueuer {
             if line.tooLong {
                 throw TaskValidationError(field: "task", problem: "is over \(TaskRequest.maximumSize) bytes (1 MiB): keep large data elsewhere and pass a reference")
             }
-            let request = try TaskRequest(parsing: line.bytes, queue: QueueName(validating: name))
+            let request = try TaskRequest(parsing: line.bytes, queue: name)
             if let rules {
                 do {
                     let admitted = try TaskAdmission.check(request, rules: rules)
@@ -182,36 +180,5 @@ extension SpoolEnqueuer {
         for header in authorization + built.headers { text += "\(header.name): \(header.value)\n" }
         text += "\n" + String(decoding: built.body, as: UTF8.self) + (single ? "" : "\n")
         terminal.out(text)
-    }
-}
-
-/// Asks the running fleet for a queue's rules (`GET /v1/queues/{queue}/admission`).
-enum AdmissionLookup {
-    /// The longest `sluice enqueue` waits for the fleet's answer.
-    static let bound: UInt64 = 2_000_000_000
-
-    /// The rules, or nil: no fleet runs (tasks go unchecked, as before one
-    /// ran), or it did not answer in time or usably (a note says so).
-    static func fromFleet(_ connection: FleetConnection, queue: String, terminal: Terminal) -> AdmissionRules? {
-        guard var client = connection.client else { return nil }
-        client.deadline = MonotonicClock.now() + bound
-        let unchecked = "the tasks are written unchecked (a worker dead-letters what its provider cannot send); give --config to check them here"
-        do {
-            let response = try client.send("GET", "/v1/queues/\(queue)/admission")
-            guard response.status == 200 else {
-                let hint = response.status == 401 ? " (set SLUICE_ADMIN_TOKEN)" : ""
-                terminal.err("sluice enqueue: note: the fleet answered \(response.status) for queue \"\(queue)\"'s rules: \(response.message)\(hint); \(unchecked)")
-                return nil
-            }
-            guard let json = try? JSONParser.parse(response.body), let rules = AdmissionRules(json: json) else {
-                terminal.err("sluice enqueue: note: the fleet's rules for queue \"\(queue)\" could not be read; \(unchecked)")
-                return nil
-            }
-            return rules
-        } catch {
-            if case .notRunning = error, !connection.explicit { return nil }
-            terminal.err("sluice enqueue: note: the fleet did not give queue \"\(queue)\"'s rules within 2 s (\(error)); \(unchecked)")
-            return nil
-        }
     }
 }
