@@ -78,10 +78,11 @@ extension ProviderTask {
 }
 
 extension ProviderTask {
-    /// `payload.<field>` when it is a string; else refuses, saying what it should hold.
+    /// `payload.<field>` when it is a non-empty string (every API refuses an
+    /// empty name, number or text); else refuses, saying what it should hold.
     func string(_ field: String, _ shape: String) throws(TaskRejected) -> String {
-        guard case .string(let text)? = payload[field] else {
-            throw TaskRejected("payload.\(field): must be a string, \(shape)")
+        guard case .string(let text)? = payload[field], !text.isEmpty else {
+            throw TaskRejected("payload.\(field): must be a non-empty string, \(shape)")
         }
         return text
     }

@@ -117,11 +117,11 @@ public enum AdmissionExamples {
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":{"value":1},"currency":"usd"}}"#, .doorOnly, amountRule),
         AdmissionExample("stripe-api", #"{"kind":"refund_payment","payload":{"payment_intent":"pi_1","amount":"5.5"}}"#, .doorOnly, amountRule),
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":2000,"currency":840}}"#, .doorOnly,
-                         #"payload.currency: must be a string, a three-letter ISO code such as "usd""#),
+                         #"payload.currency: must be a non-empty string, a three-letter ISO code such as "usd""#),
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":2000,"currency":"dollars"}}"#, .doorOnly,
                          #"payload.currency: "dollars" is not a currency; use a three-letter ISO code such as "usd""#),
         AdmissionExample("stripe-api", #"{"kind":"refund_payment","payload":{"payment_intent":123}}"#, .doorOnly,
-                         #"payload.payment_intent: must be a string, the id of the payment intent to refund, e.g. "pi_123""#),
+                         #"payload.payment_intent: must be a non-empty string, the id of the payment intent to refund, e.g. "pi_123""#),
         AdmissionExample("stripe-api", formBomb, .everywhere, formTooLarge),
     ]
 
@@ -144,7 +144,9 @@ public enum AdmissionExamples {
         AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{"model":"m","messages":[{"content":"hi"}]}}"#, .doorOnly,
                          #"payload.messages[0]: must be an object with a "role" string, e.g. {"role": "user", "content": "Hello"}"#),
         AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{"model":4,"messages":[{"role":"user"}]}}"#, .doorOnly,
-                         #"payload.model: must be a string, the model's name, e.g. "gpt-4o-mini""#),
+                         #"payload.model: must be a non-empty string, the model's name, e.g. "gpt-4o-mini""#),
+        AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{"model":"","messages":[{"role":"user"}]}}"#, .doorOnly,
+                         #"payload.model: must be a non-empty string, the model's name, e.g. "gpt-4o-mini""#),
         AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{\#(chat),"max_tokens":20000}}"#, .doorOnly,
                          #"payload.max_tokens: the task's estimated cost (20001) is above the burst of weighted limit "tokens" (9000): it could never be sent; ask for fewer tokens, give a "cost", or raise that burst"#),
         AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{\#(chat),"max_tokens":18446744073709551615}}"#, .doorOnly,
@@ -163,11 +165,13 @@ public enum AdmissionExamples {
         AdmissionExample("twilio-api", #"{"kind":"send_sms","payload":{"To":"+15550100","Body":"hi"}}"#, .everywhere,
                          "payload.From: is required for send_sms"),
         AdmissionExample("twilio-api", #"{"kind":"send_sms","payload":{"To":["+15550100"],"From":"+15550199","Body":"hi"}}"#, .doorOnly,
-                         #"payload.To: must be a string, the phone number to send to, e.g. "+15550100""#),
+                         #"payload.To: must be a non-empty string, the phone number to send to, e.g. "+15550100""#),
         AdmissionExample("twilio-api", #"{"kind":"send_sms","payload":{"To":"+15550100","From":15550199,"Body":"hi"}}"#, .doorOnly,
-                         #"payload.From: must be a string, the sending phone number, e.g. "+15550199""#),
+                         #"payload.From: must be a non-empty string, the sending phone number, e.g. "+15550199""#),
         AdmissionExample("twilio-api", #"{"kind":"send_sms","payload":{"To":"+15550100","From":"+15550199","Body":null}}"#, .doorOnly,
-                         "payload.Body: must be a string, the message's text"),
+                         "payload.Body: must be a non-empty string, the message's text"),
+        AdmissionExample("twilio-api", #"{"kind":"send_sms","payload":{"To":"+15550100","From":"","Body":"hi"}}"#, .doorOnly,
+                         #"payload.From: must be a non-empty string, the sending phone number, e.g. "+15550199""#),
     ]
 
     static let http: [AdmissionExample] = [
