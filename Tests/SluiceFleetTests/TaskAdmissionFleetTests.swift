@@ -120,15 +120,22 @@ import Testing
         try fixture.configure(queues: AdmissionExamples.queuesJSON(base: "BASE"))
         try fixture.enqueueUnchecked("stripe-api", [#"{"id":"decimal","kind":"create_payment","payload":{"amount":"20.00","currency":"usd"}}"#])
         try fixture.enqueueUnchecked("hooks", [#"{"id":"escape","kind":"http","payload":{"path":"//evil.example/steal"}}"#])
+        // A small task whose form would be gigabytes: refused while it is written, the worker unharmed.
+        let key = String(repeating: "k", count: 100_000)
+        let bomb = #"{"id":"bomb","kind":"create_payment","payload":{"amount":1,"currency":"usd","m":{"\#(key)":[\#(Array(repeating: "1", count: 200_000).joined(separator: ","))]}}}"#
+        try fixture.enqueueUnchecked("stripe-api", [bomb])
         try fixture.startFleet()
         #expect(ChildProcessRunner.waitUntil(seconds: 20) {
-            ((try? fixture.counts("stripe-api").dead) ?? 0) == 1 && ((try? fixture.counts("hooks").dead) ?? 0) == 1
+            ((try? fixture.counts("stripe-api").dead) ?? 0) == 2 && ((try? fixture.counts("hooks").dead) ?? 0) == 1
         })
         #expect(try fixture.stopFleet().0 == .exited(0))
         #expect(number(try fixture.stats(), "endpoints", "stripe.payment_intents", "requests") == 1, "sent, as before the door")
         let dead = fixture.fleetLog.compactMap(LoggedEvent.init).filter { $0.name == "task.dead" }
         #expect(dead.contains { $0.fields["task"] == "decimal" && $0.fields["reason"]?.hasPrefix("HTTP 400") == true })
         #expect(dead.contains { $0.fields["task"] == "escape" && $0.fields["reason"]?.contains("the host is the queue's") == true })
+        #expect(dead.contains { $0.fields["task"] == "bomb" && $0.fields["reason"]?.hasPrefix("payload: encodes to a form body over 4194304 bytes") == true })
+        #expect(fixture.fleetLog.compactMap(LoggedEvent.init).allSatisfy { $0.name != "worker.exited" || $0.fields["status"] == "exited with code 0" },
+                "no worker died")
     }
 
     /// A fleet that accepts the connection and never answers holds
