@@ -31,6 +31,16 @@ public struct HTTPProvider: Provider {
         return OutgoingRequest(method: method, url: try RequestPath.join(base: baseURL, path: path), headers: headers, body: body)
     }
 
+    /// A structured body is sent as JSON with Sluice's own `Content-Type`: a
+    /// task's second one would reach the API as two conflicting headers.
+    public func checkFields(of task: ProviderTask) throws(TaskRejected) {
+        guard let body = task.payload["body"], body != .null, !body.isString,
+              case .object(let headers)? = task.payload["headers"],
+              let name = headers.keys.first(where: { $0.lowercased() == "content-type" }) else { return }
+        throw TaskRejected("payload.headers.\(name): Sluice sends application/json for a JSON body; "
+                           + "to choose the type, send the body as a string")
+    }
+
     private static func method(_ value: JSONValue?) throws(TaskRejected) -> String {
         guard let value else { return "POST" }
         guard case .string(let method) = value, methods.contains(method) else {
@@ -68,4 +78,8 @@ public struct HTTPProvider: Provider {
             return (name, text)
         }
     }
+}
+
+extension JSONValue {
+    fileprivate var isString: Bool { if case .string = self { true } else { false } }
 }
