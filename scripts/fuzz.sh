@@ -26,6 +26,8 @@ task        | Fuzz/TaskRequestFuzz.swift       | SluiceSpool SluiceJSON SluiceCo
 config      | Fuzz/FleetConfigFuzz.swift       | SluiceConfig SluiceJSON        | 8192
 rate        | Fuzz/RateTextFuzz.swift          | SluiceLimiter SluiceCore SluiceSandbox | 256
 retry-after | Fuzz/RetryAfterFuzz.swift        | SluiceProviders                | 512
+provider-wait | Fuzz/ProviderWaitFuzz.swift    | SluiceProviders SluiceConfig SluiceCore | 1024
+shared-budget | Fuzz/SharedBudgetFuzz.swift    | SluiceSandbox SluiceHTTP SluiceJSON | 512
 segment     | Fuzz/SegmentHeaderFuzz.swift     | SluiceLimiter SluicePOSIX      | 32768
 http-head   | Fuzz/HTTPHeadFirstFuzz.swift     | SluiceHTTP                     | 8192
 path        | Fuzz/RequestPathFuzz.swift       | SluiceProviders                | 4096

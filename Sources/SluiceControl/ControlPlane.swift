@@ -31,6 +31,7 @@ public final class ControlPlane: Sendable {
     let queueOrder: [String]
     let state: FleetState
     let sampler: QueueSampler
+    let rateLearning: RateLearning
     let authorization: Authorization
     let browserGuard: BrowserGuard
     let log: EventLog
@@ -52,6 +53,10 @@ public final class ControlPlane: Sendable {
         queueOrder = config.queues.map(\.name.rawValue)
         self.state = state
         sampler = QueueSampler(queues: queueOrder.compactMap { queues[$0] }.map { ($0.handle, $0.spool) })
+        rateLearning = RateLearning(queues: queueOrder.compactMap { queues[$0] }.map { queue in
+            let saved = (try? RuntimeOverrides.load(root: config.spoolRoot ?? SpoolRoot.defaultPath(), queue: queue.config.name.rawValue))?.rate
+            return (queue.handle, queue.handle.limits.rate, (saved?.rate ?? queue.config.rate).period)
+        }, log: log)
         authorization = Authorization(token: adminToken)
         var hosts = Set(config.allowedHosts)
         if config.listen.host != "0.0.0.0" { hosts.insert(config.listen.host) }
@@ -83,6 +88,7 @@ public final class ControlPlane: Sendable {
         let bound = try server.start()
         self.server.withLock { $0 = server }
         sampler.start()
+        rateLearning.start()
         do {
             try ControlEndpoint(pid: getpid(), address: bound, fleet: config.fleet.rawValue).write(root: spoolRoot)
         } catch {
@@ -107,6 +113,7 @@ public final class ControlPlane: Sendable {
         }
         server?.stop()
         sampler.stop()
+        rateLearning.stop()
         ControlEndpoint.remove(root: spoolRoot, ifOwnedBy: getpid())
     }
 

@@ -6,6 +6,17 @@ import SluiceJSON
 /// credentials or the framing headers.
 public struct HTTPProvider: Provider {
     let baseURL: String
+    /// Where the upstream states its budget, if not in a family Sluice knows.
+    var budgetHeaders: BudgetHeaders?
+
+    public init(baseURL: String, budgetHeaders: BudgetHeaders? = nil) {
+        self.baseURL = baseURL
+        self.budgetHeaders = budgetHeaders
+    }
+
+    public func classify(_ response: ProviderResponse, retryBound: UInt64, wallClockNow: Int) -> Classification {
+        StatusRules.classify(response, retryBound: retryBound, wallClockNow: wallClockNow, budgetHeaders: budgetHeaders)
+    }
 
     static let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     /// Headers only Sluice sets: routing, framing and credentials.

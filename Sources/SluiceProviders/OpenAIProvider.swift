@@ -72,10 +72,10 @@ public struct OpenAIProvider: Provider {
         if (200..<300).contains(response.status), let usage = Self.totalTokens(response.body) {
             classification.costUsed = usage
         }
-        for budget in ["requests", "tokens"] where response.header("x-ratelimit-remaining-\(budget)") == "0" {
-            if let reset = response.header("x-ratelimit-reset-\(budget)").flatMap(DurationText.nanoseconds) {
-                classification.pushBack = max(classification.pushBack ?? 0, min(reset, StatusRules.longestServerDelay))
-            }
+        for budget in classification.budgets where budget.family == .openAI && budget.remaining == 0 {
+            guard let reset = budget.resetIn, reset > classification.pushBack ?? 0 else { continue }
+            classification.pushBack = reset
+            if classification.wait == nil { classification.wait = ProviderWait(nanoseconds: reset, header: budget.resetHeader ?? "") }
         }
         return classification
     }

@@ -42,10 +42,14 @@ extension Provider {
 public enum Providers {
     /// The provider a queue is configured with.
     public static func make(for queue: QueueConfig) -> any Provider {
-        make(queue.provider, baseURL: queue.baseURL, accountSID: queue.accountSID)
+        if queue.provider == .http {
+            // The budget headers matter to classifying answers only: the door has no use for them.
+            return HTTPProvider(baseURL: queue.baseURL, budgetHeaders: queue.budgetHeaders)
+        }
+        return make(queue.provider, baseURL: queue.baseURL, accountSID: queue.accountSID)
     }
 
-    /// The provider the door's rules name (the same as the queue's).
+    /// The provider the door's rules name (the same as the queue's, as far as building requests goes).
     public static func make(for rules: AdmissionRules) -> any Provider {
         make(rules.provider, baseURL: rules.baseURL, accountSID: rules.accountSID)
     }

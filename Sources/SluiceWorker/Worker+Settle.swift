@@ -26,7 +26,9 @@ extension Worker {
         let statusText = status.map { "\($0)" } ?? "none"
         if let pushBack = classification.pushBack {
             parts.limiter.pushBack(until: MonotonicClock.now() + pushBack)
-            log.warn("queue.pushed_back", ("status", statusText), ("for_ms", "\(pushBack / 1_000_000)"))
+            // `from` names the header the wait came from (`retry-after-ms`, …; none: the default second).
+            log.warn("queue.pushed_back", ("status", statusText), ("for_ms", "\(pushBack / 1_000_000)"),
+                     ("from", classification.wait?.header ?? "none"))
         }
         if let used = classification.costUsed, used > cost {
             parts.limiter.chargeWeighted(extra: used - cost)
