@@ -4,6 +4,7 @@ import SluiceHTTP
 import SluiceJSON
 import SluiceLimiter
 import SluicePOSIX
+import SluiceProviders
 import SluiceSpool
 import Synchronization
 
@@ -127,6 +128,10 @@ public final class ControlPlane: Sendable {
         addV1("GET", "/v1/queues", to: &router) { [self] _, _ in listQueues() }
         addV1("GET", "/v1/queues/{queue}", to: &router) { [self] _, parameters in
             .json(.ok, JSONWriter.bytes(describe(try queue(named: parameters["queue"]))))
+        }
+        addV1("GET", "/v1/queues/{queue}/admission", to: &router) { [self] _, parameters in
+            // What `sluice enqueue` needs to judge a task as ingest does (TaskAdmission).
+            .json(.ok, JSONWriter.bytes(AdmissionRules(queue: try queue(named: parameters["queue"]).config).json))
         }
         addV1("GET", "/v1/tasks/{id}", to: &router) { [self] _, parameters in try showTask(parameters["id"] ?? "") }
         addV1("PUT", "/v1/queues/{queue}/rate", to: &router) { [self] request, parameters in

@@ -10,19 +10,20 @@ extension Worker {
     func attempt(_ lease: Lease, id: UInt64) async {
         let record = lease.task
         let log = parts.log.with([("task", record.id.rawValue), ("attempt", "\(record.attempt)")])
-        let request: OutgoingRequest
-        let cost: UInt64
-        let limitKey: String?
+        let admitted: TaskAdmission.Admitted
         do {
-            (request, cost, limitKey) = try providerGuard.run(for: lease) { () throws(TaskRejected) in
+            // The door's own judgement (TaskAdmission), limited to what makes a
+            // task unsendable: a task already queued is never judged by newer rules.
+            admitted = try providerGuard.run(for: lease) { () throws(TaskRejected) in
                 let task = ProviderTask(id: record.id.rawValue, kind: record.kind, payload: record.payload)
-                return (try parts.provider.request(for: task, credential: parts.credential),
-                        record.cost ?? parts.provider.estimatedCost(of: task), key(of: record))
+                return try TaskAdmission.check(task, cost: record.cost, key: record.key, rules: admissionRules, at: .worker,
+                                               provider: parts.provider, credential: parts.credential)
             }
         } catch {
             settle(lease, .deadLetter(reason: error.reason), log: log, event: "task.dead")
             return
         }
+        let (request, cost, limitKey) = (admitted.request, admitted.cost, admitted.key)
         while true {
             let booking: Booking
             switch await admit(cost: cost, key: limitKey) {
@@ -81,13 +82,6 @@ extension Worker {
                 return
             }
         }
-    }
-
-    /// The per-key limit's key: the task's own, else the configured payload field.
-    private func key(of record: TaskRecord) -> String? {
-        if let key = record.key { return key }
-        guard let field = queue.perKey?.field, case .string(let value)? = record.payload[field] else { return nil }
-        return value
     }
 
     /// Whether an attempt may start.

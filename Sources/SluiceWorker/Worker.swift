@@ -47,6 +47,8 @@ public final class Worker: Sendable {
     let redactor: SecretRedactor
     /// Provider code runs through it, so a crash in it is blamed on its task.
     let providerGuard: ProviderGuard
+    /// The queue's rules, as the door judges tasks (`TaskAdmission`).
+    let admissionRules: AdmissionRules
     let attempts = AttemptRegistry()
     let keyDeferrals = KeyDeferrals()
     let slotWaiters = SlotWaiters()
@@ -80,6 +82,7 @@ public final class Worker: Sendable {
         self.permits = DispatchSemaphore(value: queue.maxConcurrentPerWorker)
         self.redactor = parts.provider.redactor(credential: parts.credential)
         self.providerGuard = ProviderGuard(limiter: parts.limiter, faults: parts.faults)
+        self.admissionRules = AdmissionRules(queue: queue)
     }
 
     /// Works until `stopRequested()` turns true, then drains: attempts that
