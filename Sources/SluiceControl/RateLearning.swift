@@ -30,9 +30,6 @@ final class RateLearning: Sendable {
         var lastQuietAt: UInt64
         var published: GCRA.Limit?
         var publishedGuard: UInt64?
-        /// The last budget statement learnt from, and the fleet's requests then.
-        var lastBudget: StatedBudget?
-        var requestsAtLastBudget: UInt64 = 0
     }
 
     private struct Shared {
@@ -126,18 +123,6 @@ final class RateLearning: Sendable {
                     learning.learner.quiet(now: now, elapsed: now > learning.lastQuietAt ? now - learning.lastQuietAt : 0)
                 }
                 learning.lastQuietAt = now
-                if let budget = totals.latestBudget, budget.observedAt != learning.lastBudget?.observedAt {
-                    let before = learning.learner.budgetCap
-                    learning.learner.observe(budget: budget.remaining, resetIn: budget.resetIn, observedAt: budget.observedAt,
-                                             previousRemaining: learning.lastBudget?.remaining,
-                                             spentSince: totals.requestsStarted &- learning.requestsAtLastBudget, now: now)
-                    learning.lastBudget = budget
-                    learning.requestsAtLastBudget = totals.requestsStarted
-                    if let cap = learning.learner.budgetCap, cap != before {
-                        log.info("queue.rate_learnt", ("queue", name), ("reason", "budget"), ("remaining", "\(budget.remaining)"),
-                                 ("reset_ms", "\(budget.resetIn / 1_000_000)"), ("in_force_rps", "\(learning.learner.inForcePerSecond)"))
-                    }
-                }
                 learning.lateness.append((now, totals.startLateness))
                 learning.lateness.removeAll { now - $0.at > Self.latenessWindow }
                 if let oldest = learning.lateness.first {

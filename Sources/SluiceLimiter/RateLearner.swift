@@ -61,14 +61,6 @@ public struct RateLearner: Equatable, Sendable {
     public private(set) var share = 1.0
     /// 429s that lowered the share since the rate was configured.
     public private(set) var decreases: UInt64 = 0
-    /// The pace the provider's stated budget leaves, until it refills: an
-    /// interval no request may come sooner than, and until when (monotonic).
-    public private(set) var budgetCap: BudgetCap?
-
-    public struct BudgetCap: Equatable, Sendable {
-        public var interval: UInt64
-        public var until: UInt64
-    }
     private var shareBeforeDecrease = 1.0
     private var lastDecreaseAt: UInt64?
 
@@ -86,8 +78,7 @@ public struct RateLearner: Equatable, Sendable {
     public var inForce: GCRA.Limit {
         guard configured.interval > 0, window > 0 else { return configured }
         let widened = Double(configured.interval) * (1 + Double(edgeGuard) / Double(window)) / share
-        var interval = widened >= Double(UInt64.max / 2) ? UInt64.max / 2 : UInt64(widened.rounded(.up))
-        if let cap = budgetCap { interval = max(interval, cap.interval) }
+        let interval = widened >= Double(UInt64.max / 2) ? UInt64.max / 2 : UInt64(widened.rounded(.up))
         let (tolerance, overflow) = interval.multipliedReportingOverflow(by: configured.capacity - 1)
         return GCRA.Limit(interval: interval, tolerance: overflow ? .max : tolerance)
     }
@@ -119,32 +110,6 @@ public struct RateLearner: Equatable, Sendable {
         return best?.guard
     }
 
-    /// A provider stated its request budget: `remaining` more until it
-    /// refills `resetIn` ns after `observedAt`; since its previous statement
-    /// (`previousRemaining`) this fleet started `spentSince` requests.
-    ///
-    /// When the budget shrank by more than this fleet spent, someone else
-    /// spends it too: the rate is held to what is left (`remaining` over
-    /// `resetIn`) until the refill, learnt before the 429 rather than from it.
-    /// A budget that shrank no faster than we spent (or grew: a sliding
-    /// window refills as it goes) says nothing new, and lifts the hold. A
-    /// spent budget (0) is the push-back's (the answer's wait), not this.
-    public mutating func observe(budget remaining: UInt64, resetIn: UInt64, observedAt: UInt64, previousRemaining: UInt64?,
-                                 spentSince: UInt64, now: UInt64) {
-        if let cap = budgetCap, now >= cap.until { budgetCap = nil }
-        guard configured.interval > 0, let previousRemaining else { return }
-        let shrank = previousRemaining > remaining ? previousRemaining - remaining : 0
-        guard shrank > spentSince + spentSince / 10 + 1 else {
-            budgetCap = nil
-            return
-        }
-        let until = observedAt &+ resetIn
-        guard remaining > 0, resetIn > 0, until > now else { return }
-        let pace = resetIn / remaining
-        budgetCap = nil
-        if pace > inForce.interval { budgetCap = BudgetCap(interval: pace, until: until) }
-    }
-
     /// A 429 got through at `now` (monotonic ns).
     public mutating func rateLimited(now: UInt64) {
         guard configured.interval > 0 else { return }
@@ -157,7 +122,6 @@ public struct RateLearner: Equatable, Sendable {
 
     /// `elapsed` ns passed, up to `now`, with no 429: the share climbs back.
     public mutating func quiet(now: UInt64, elapsed: UInt64) {
-        if let cap = budgetCap, now >= cap.until { budgetCap = nil }
         guard share < 1, let last = lastDecreaseAt else { return }
         let seconds = Double(elapsed) / 1e9
         let returnTarget = shareBeforeDecrease * Self.returnUpTo

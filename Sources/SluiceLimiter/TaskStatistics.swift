@@ -31,8 +31,6 @@ public struct TaskStatistics: Equatable, Sendable {
     /// Requests not sent because they would have gone more than the edge
     /// guard after their granted instant: booked again instead.
     public var lateRebooked: UInt64 = 0
-    /// The latest request budget a provider stated (any process's), if any.
-    public var latestBudget: StatedBudget?
 
     public init() {}
 
@@ -51,23 +49,7 @@ public struct TaskStatistics: Equatable, Sendable {
         static let requestDuration = scheduleToStart + LatencyHistogram.words
         static let startLateness = requestDuration + LatencyHistogram.words // LatencyHistogram.finerWords
         static let lateRebooked = startLateness + LatencyHistogram.finerWords
-        static let budget = lateRebooked + 1 // remaining << 32 | reset in ms
-        static let budgetAt = budget + 1 // monotonic ns it was read (0: never)
-        static let end = budgetAt + 1 // ≤ 128: a shard's words
-    }
-}
-
-/// A provider's statement of its request budget: `remaining` requests
-/// until the budget refills, `resetIn` ns after `observedAt` (monotonic).
-public struct StatedBudget: Equatable, Sendable {
-    public var remaining: UInt64
-    public var resetIn: UInt64
-    public var observedAt: UInt64
-
-    public init(remaining: UInt64, resetIn: UInt64, observedAt: UInt64) {
-        self.remaining = remaining
-        self.resetIn = resetIn
-        self.observedAt = observedAt
+        static let end = lateRebooked + 1 // ≤ 128: a shard's words
     }
 }
 
@@ -205,16 +187,6 @@ public struct TaskStatisticsRecorder: Sendable {
         if rebooked { shard.add(word: TaskStatistics.Word.lateRebooked, 1) }
     }
 
-    /// Records the request budget an answer stated (last writer wins: the
-    /// supervisor reads the newest of all shards). Two words, written value
-    /// first: a reader may pair a value with another process's instant, both
-    /// recent, which is good enough for a pace.
-    public func budgetStated(remaining: UInt64, resetIn: UInt64, at now: UInt64) {
-        let value = min(remaining, UInt64(UInt32.max)) << 32 | min(resetIn / 1_000_000, UInt64(UInt32.max))
-        shard.base.atomicWord(at: TaskStatistics.Word.budget * 8).pointee.store(value, ordering: .relaxed)
-        shard.base.atomicWord(at: TaskStatistics.Word.budgetAt * 8).pointee.store(max(now, 1), ordering: .releasing)
-    }
-
     /// Counts a concluded attempt: its result, its status (nil when no answer
     /// came) and how long the request took.
     public func attemptConcluded(_ result: AttemptResult, status: Int?, duration: UInt64) {
@@ -268,11 +240,6 @@ extension QueueHandle {
             shard.addHistogram(at: TaskStatistics.Word.requestDuration, into: &totals.requestDuration)
             shard.addHistogram(at: TaskStatistics.Word.startLateness, into: &totals.startLateness)
             totals.lateRebooked &+= shard.word(TaskStatistics.Word.lateRebooked)
-            let at = shard.base.atomicWord(at: TaskStatistics.Word.budgetAt * 8).pointee.load(ordering: .acquiring)
-            if at > 0, at > (totals.latestBudget?.observedAt ?? 0) {
-                let value = shard.word(TaskStatistics.Word.budget)
-                totals.latestBudget = StatedBudget(remaining: value >> 32, resetIn: (value & 0xFFFF_FFFF) * 1_000_000, observedAt: at)
-            }
         }
         return totals
     }

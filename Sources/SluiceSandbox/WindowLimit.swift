@@ -33,7 +33,9 @@ public struct WindowLimit: Equatable, Sendable, CustomStringConvertible {
               let count = UInt64(parts[0]), count > 0 else {
             throw SandboxConfigurationError(field: "", value: text, fix: "the count must be a whole number ≥ 1, like \"100/min\"")
         }
-        self.init(allowed: count, window: unit.nanoseconds * multiple, text: text)
+        let (window, overflow) = unit.nanoseconds.multipliedReportingOverflow(by: multiple)
+        guard !overflow else { throw SandboxConfigurationError(field: "", value: text, fix: "the window must be shorter than 500 years") }
+        self.init(allowed: count, window: window, text: text)
     }
 
     public var description: String { text }

@@ -116,3 +116,38 @@ import Testing
         return rate
     }
 }
+
+/// A provider that states its budget (SendGrid's `X-RateLimit-*`) while an
+/// unseen client spends half of it, with requests in flight (300 ms
+/// answers): when what is left is no more than the requests already on the
+/// wire, the queue holds until the budget refills. Waiting for the budget to
+/// read 0, a dozen requests were already on the wire: each a 429, window
+/// after window.
+@Suite struct BudgetLearningFleetTests {
+    static let mail = #"{"kind":"send_email","payload":{"personalizations":[{"to":[{"email":"a@example.com"}]}],"from":{"email":"b@example.com"},"subject":"hi","content":[{"type":"text/plain","value":"hello"}]}}"#
+
+    @Test func aBudgetNoLargerThanWhatIsOnTheWire_holdsTheQueueBeforeItsFourTwentyNines() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {"sendgrid.requests": "200/10s"}}"#)
+        try fixture.configure(queues: #"{"sendgrid-api": {"provider": "sendgrid", "baseURL": "BASE", "rate": "20/s", "processes": 4, "maxConcurrentPerWorker": 8}}"#)
+        try fixture.enqueue("sendgrid-api", (0..<1000).map { _ in Self.mail })
+        try fixture.setFaults(#"{"latency": "300ms", "sharedBudget": {"endpoint": "sendgrid.mail_send", "share": 0.5}}"#)
+        try fixture.startFleet()
+        usleep(25_000_000)
+        let answer = try fixture.api("GET", "/v1/queues/sendgrid-api")
+        let arrivals = try fixture.arrivals("sendgrid.mail_send")
+        _ = try fixture.stopFleet()
+        let refused = arrivals.statuses.filter { $0 == 429 }.count
+        let accepted = arrivals.statuses.filter { $0 == 202 }.count
+        var perSecond: [String] = []
+        if let first = arrivals.instants.first {
+            for second in 0..<26 {
+                let from = first + UInt64(second) * 1_000_000_000
+                perSecond.append("\(arrivals.count(from: from, to: from + 1_000_000_000, status: 202))/\(arrivals.count(from: from, to: from + 1_000_000_000, status: 429))")
+            }
+        }
+        // 18 × 429 before the hold (seen once under load); 2 after.
+        #expect(refused <= 4, "\(refused) × 429 of \(arrivals.instants.count) (accepted/429 per second: \(perSecond.joined(separator: " "))); describe: \(String(decoding: answer.body, as: UTF8.self))")
+        // What was left: 100 per 10 s, plus the first window's head start.
+        #expect(accepted >= 200, "\(accepted) accepted")
+    }
+}

@@ -97,38 +97,4 @@ import Testing
         // 429s per request: at ~14/s for 90 s, ≤ 1%.
         #expect(Double(decreases) / (14 * 120) < 0.01, "\(decreases) decreases")
     }
-
-    @Test func aBudgetShrinkingFasterThanWeSpend_holdsTheRateToWhatIsLeft_untilTheRefill() {
-        var learner = RateLearner(configured: Self.twenty, window: Self.second)
-        let s = Self.second
-        // First statement: nothing to compare with.
-        learner.observe(budget: 100, resetIn: 10 * s, observedAt: s, previousRemaining: nil, spentSince: 0, now: s)
-        #expect(learner.budgetCap == nil)
-        // 40 gone while we sent 10: others spend it. 60 left for 9 s: 150 ms apart.
-        learner.observe(budget: 60, resetIn: 9 * s, observedAt: 2 * s, previousRemaining: 100, spentSince: 10, now: 2 * s)
-        #expect(learner.budgetCap == RateLearner.BudgetCap(interval: 150_000_000, until: 11 * s))
-        #expect(learner.inForce.interval == 150_000_000)
-        // Refilled: the hold ends with it.
-        learner.quiet(now: 11 * s, elapsed: s)
-        #expect(learner.budgetCap == nil && learner.inForce.interval < 51_000_000)
-    }
-
-    @Test(arguments: [
-        (100, 95, 5, "shrank as fast as we spent"),
-        (100, 100, 20, "a sliding window refilled as we went"),
-        (50, 80, 10, "grew: refilled"),
-        (100, 0, 200, "spent: the push-back's business"),
-    ] as [(UInt64, UInt64, UInt64, String)])
-    func aBudgetWeAccountFor_teachesNothing(_ previous: UInt64, _ remaining: UInt64, _ spent: UInt64, _ why: String) {
-        var learner = RateLearner(configured: Self.twenty, window: Self.second)
-        learner.observe(budget: remaining, resetIn: 10 * Self.second, observedAt: Self.second, previousRemaining: previous, spentSince: spent, now: Self.second)
-        #expect(learner.budgetCap == nil, "\(why)")
-    }
-
-    @Test func aBudgetLeavingMoreThanTheRate_holdsNothing() {
-        var learner = RateLearner(configured: Self.twenty, window: Self.second)
-        // Others spent 50, but 500 left for 10 s is 50/s: above our 20/s.
-        learner.observe(budget: 500, resetIn: 10 * Self.second, observedAt: Self.second, previousRemaining: 560, spentSince: 10, now: Self.second)
-        #expect(learner.budgetCap == nil)
-    }
 }

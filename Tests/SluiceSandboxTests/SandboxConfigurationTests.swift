@@ -84,7 +84,7 @@ import Testing
         #expect(limit.allowed == allowed && limit.window == window)
     }
 
-    @Test(arguments: ["3/0s", "3/2", "3/-2s", "3/2 s", "3/1234567s", "3/s2"])
+    @Test(arguments: ["3/0s", "3/2", "3/-2s", "3/2 s", "3/1234567s", "3/s2", "5/999999d"])
     func aBadMultiple_isRefused(_ text: String) {
         #expect(throws: SandboxConfigurationError.self) { try WindowLimit(parsing: text) }
     }
