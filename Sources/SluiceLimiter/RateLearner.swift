@@ -28,11 +28,13 @@ import Glibc
 /// Pure: instants are given, nothing is read; the supervisor's
 /// `RateLearning` drives one per queue and publishes `inForce`.
 public struct RateLearner: Equatable, Sendable {
-    /// The guard before any lateness was measured.
-    public static let initialGuard: UInt64 = 5_000_000
-    /// The guard's bounds: under 100 µs the wire itself is noisier; over
-    /// 20 ms a process is starved, not late, and the drops should show it.
-    public static let guardRange: ClosedRange<UInt64> = 100_000...20_000_000
+    /// The guard before any lateness was measured: generous (2% of a
+    /// per-second window), so a loaded host's first seconds do not drop
+    /// requests it would have sent in time for the provider.
+    public static let initialGuard: UInt64 = 20_000_000
+    /// The guard's bounds: under 100 µs the wire itself is noisier; 100 ms
+    /// is the late start tolerated without a guard (a starved host).
+    public static let guardRange: ClosedRange<UInt64> = 100_000...100_000_000
     /// Lateness observations needed before the guard is chosen from them.
     public static let minimumSamples: UInt64 = 50
     /// The share a 429 leaves: 90% of what was in force.

@@ -98,10 +98,10 @@ public struct LatencyHistogram: Equatable, Sendable {
     public static let bounds: [UInt64] = [
         1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000,
     ].map { $0 * 1_000_000 }
-    /// Finer bounds, 50 µs … 50 ms, for how late requests start after their
+    /// Finer bounds, 50 µs … 100 ms, for how late requests start after their
     /// granted instant: the edge guard is chosen among them.
     public static let finerBounds: [UInt64] = [
-        50, 100, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 20_000, 50_000,
+        50, 100, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 50_000, 75_000, 100_000,
     ].map { $0 * 1_000 }
     /// Words in shared memory: one per bucket, then the sum.
     static let words = bounds.count + 2

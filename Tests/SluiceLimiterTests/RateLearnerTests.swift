@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func inForce_widensTheIntervalByTheGuardPerWindow_andKeepsTheBurst() {
-        let learner = RateLearner(configured: GCRA.Limit(interval: 50_000_000, tolerance: 100_000_000), window: Self.second)
+        let learner = RateLearner(configured: GCRA.Limit(interval: 50_000_000, tolerance: 100_000_000), window: Self.second, edgeGuard: 5_000_000)
         // 5 ms per second: 50 ms × 1.005.
         #expect(learner.inForce == GCRA.Limit(interval: 50_250_000, tolerance: 100_500_000))
         #expect(RateLearner(configured: .unlimited, window: Self.second).inForce == .unlimited)
