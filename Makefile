@@ -89,7 +89,7 @@ FUZZ_SECONDS_http ?= $(FUZZ_SECONDS)
 fuzz: proof-tools ## Run every fuzz target for FUZZ_SECONDS each (default 60); make fuzz-<target> runs one
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SECONDS_http=$(FUZZ_SECONDS_http) scripts/fuzz.sh
 
-fuzz-%: proof-tools ## Run one fuzz target (http, http-head, json, task, config, rate, retry-after, segment, path, redact, answer, resp)
+fuzz-%: proof-tools ## Run one fuzz target (http, http-head, json, task, config, rate, retry-after, provider-wait, shared-budget, segment, path, redact, answer, resp, door)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SECONDS_$*=$(FUZZ_SECONDS) scripts/fuzz.sh $*
 
 model: proof-tools ## Check the limiter's Promela models exhaustively with spin (and that broken variants fail)

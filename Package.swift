@@ -27,7 +27,7 @@ let package = Package(
         // The configuration file, decoded once into typed, validated structs.
         .target(name: "SluiceConfig", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceRedis"], swiftSettings: strict),
         // Pure providers: task → request, answer → outcome; the shared status rules.
-        .target(name: "SluiceProviders", dependencies: ["SluiceCore", "SluiceConfig", "SluiceJSON"], swiftSettings: strict),
+        .target(name: "SluiceProviders", dependencies: ["SluiceCore", "SluiceConfig", "SluiceJSON", "SluiceSpool"], swiftSettings: strict),
         // One worker process: claim, reserve, send, classify, settle; graceful drain.
         .target(name: "SluiceWorker", dependencies: ["CSluiceShim", "SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceProviders"], swiftSettings: strict),
         // The supervisor's HTTP listener: /metrics, health, ingest and admin API; and their client.
@@ -55,11 +55,11 @@ let package = Package(
         .testTarget(name: "SluiceJSONTests", dependencies: ["SluiceJSON"], swiftSettings: strict),
         .testTarget(name: "SluiceLimiterTests", dependencies: ["SluiceCore", "SluiceLimiter", "SluiceTestSupport", "sluice-test-child"], swiftSettings: strict),
         .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceRedis", "SluiceTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceCore", "SluiceJSON", "SluiceProviders", "SluiceTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceJSON", "SluiceProviders", "SluiceSpool", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceFleetTests", dependencies: ["SluiceControl", "SluiceHTTP", "SluiceJSON", "SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceConfig", "SluiceProviders", "SluiceSpool", "SluiceWorker", "SluiceSupervisor", "SluiceTestSupport", "sluice", "sluice-test-child"], swiftSettings: strict),
         .testTarget(name: "SluiceControlTests", dependencies: ["SluiceControl", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceHTTP", "SluicePOSIX", "SluiceTestSupport", "sluice"], swiftSettings: strict),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluicePOSIX", "SluiceTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SluiceSandboxTests", dependencies: ["SluiceCore", "SluiceSandbox", "SluiceTestSupport", "sluice"], swiftSettings: strict),
+        .testTarget(name: "SluiceSandboxTests", dependencies: ["SluiceCore", "SluiceProviders", "SluiceSandbox", "SluiceTestSupport", "sluice"], swiftSettings: strict),
         .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceJSON", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceRedisTests", dependencies: ["SluiceRedis", "SluicePOSIX", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceClusterTests", dependencies: ["SluiceCluster", "SluiceConfig", "SluiceCore", "SluiceLimiter", "SluicePOSIX", "SluiceRedis", "SluiceTestSupport"], swiftSettings: strict),

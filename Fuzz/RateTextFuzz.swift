@@ -72,8 +72,12 @@ private func checkWindowLimit(_ text: String) {
     }
     let count = text.prefix { $0 != "/" }
     require(!count.isEmpty && count.allSatisfy { $0.isASCII && $0.isNumber }, "\"\(text)\": a count is plain digits")
-    require(limit.allowed > 0 && Rate.units.contains { $0.nanoseconds == limit.window }, "a limit has a count and a unit")
-    let unit = Rate.units.first { $0.nanoseconds == limit.window }!.name
-    guard let again = try? WindowLimit(parsing: "\(limit.allowed)/\(unit)") else { violated("canonical form refused") }
+    // The window is a whole number (1…999,999) of one unit: `3/2s`.
+    let written = text.drop { $0 != "/" }.dropFirst()
+    let digits = written.prefix { $0.isASCII && $0.isNumber }
+    let multiple = digits.isEmpty ? 1 : UInt64(digits) ?? 0
+    guard let unit = Rate.units.first(where: { $0.name == written.dropFirst(digits.count) }) else { violated("\"\(text)\": accepted without a unit") }
+    require(limit.allowed > 0 && multiple > 0 && limit.window == unit.nanoseconds &* multiple, "a limit has a count and a window of whole units")
+    guard let again = try? WindowLimit(parsing: "\(limit.allowed)/\(multiple == 1 ? "" : "\(multiple)")\(unit.name)") else { violated("canonical form refused") }
     require(again.allowed == limit.allowed && again.window == limit.window, "the canonical form is another limit")
 }

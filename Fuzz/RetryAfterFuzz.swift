@@ -10,8 +10,9 @@
 // - no header value crashes the classification (it runs in every worker);
 // - no server can make a worker wait, or hold its queue back, longer than
 //   `StatusRules.longestServerDelay`;
-// - a Retry-After that parses means what it says: delta-seconds exactly, and
-//   an HTTP-date names the same instant when printed again as an IMF-fixdate.
+// - a Retry-After that parses means what it says: delta-seconds exactly, a
+//   decimal to rounding, and an HTTP-date names the same instant when
+//   printed again as an IMF-fixdate.
 @testable import SluiceProviders
 import Glibc
 
@@ -55,6 +56,12 @@ private func checkMeaning(_ value: String) {
     if let seconds = UInt64(text), text.allSatisfy({ $0.isASCII && $0.isNumber }) {
         let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         require(delay == (overflow ? .max : nanoseconds), "delta-seconds \(text) gave \(delay) ns")
+        return
+    }
+    if text.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == UInt8(ascii: ".") }), let seconds = Double(text) {
+        // A decimal (`1.5`): read exactly, so it agrees with its Double to rounding.
+        let expected = seconds * 1e9
+        require(expected >= 1.8e19 || abs(Double(delay) - expected) <= 2 + expected * 1e-12, "decimal \(text) gave \(delay) ns")
         return
     }
     guard let instant = RetryAfter.httpDate(text) else { violated("\"\(text)\" is neither form, yet gave a delay") }

@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# name | fuzz source | modules it imports | -max_len
+# name | fuzz source | modules it imports | -max_len | other targets' seed corpora it also reads
 TARGETS="
 http        | Fuzz/HTTPRequestParserFuzz.swift | SluiceHTTP                     | 4096
 json        | Fuzz/JSONRoundTripFuzz.swift     | SluiceJSON                     | 4096
@@ -26,12 +26,15 @@ task        | Fuzz/TaskRequestFuzz.swift       | SluiceSpool SluiceJSON SluiceCo
 config      | Fuzz/FleetConfigFuzz.swift       | SluiceConfig SluiceJSON        | 8192
 rate        | Fuzz/RateTextFuzz.swift          | SluiceLimiter SluiceCore SluiceSandbox | 256
 retry-after | Fuzz/RetryAfterFuzz.swift        | SluiceProviders                | 512
+provider-wait | Fuzz/ProviderWaitFuzz.swift    | SluiceProviders SluiceConfig SluiceCore | 1024
+shared-budget | Fuzz/SharedBudgetFuzz.swift    | SluiceSandbox SluiceHTTP SluiceJSON | 512
 segment     | Fuzz/SegmentHeaderFuzz.swift     | SluiceLimiter SluicePOSIX      | 32768
 http-head   | Fuzz/HTTPHeadFirstFuzz.swift     | SluiceHTTP                     | 8192
 path        | Fuzz/RequestPathFuzz.swift       | SluiceProviders                | 4096
 redact      | Fuzz/SecretRedactorFuzz.swift    | SluiceProviders SluiceConfig   | 4096
 answer      | Fuzz/CurlTransferFuzz.swift      | SluiceWorker SluiceProviders   | 8192
 resp        | Fuzz/RESPParserFuzz.swift        | SluiceRedis                    | 512
+door        | Fuzz/TaskAdmissionFuzz.swift     | SluiceControl SluiceProviders SluiceConfig SluiceSpool SluiceHTTP | 8192 | task
 "
 
 OUT=.build/fuzz
@@ -130,8 +133,10 @@ run_target() {
     # New inputs go to .build; the committed seeds in Fuzz/corpus are only read.
     # grep hides libFuzzer's per-input chatter; the fuzzer's own status decides.
     set +e
+    local seeds=("Fuzz/corpus/$name") other
+    for other in $(field "$name" 5); do seeds+=("Fuzz/corpus/$other"); done
     "$OUT/$name" -max_total_time="$seconds" -max_len="$(field "$name" 4)" -timeout=10 -print_final_stats=1 \
-        -artifact_prefix="$OUT/$name-" "$OUT/corpus-$name" "Fuzz/corpus/$name" 2>&1 \
+        -artifact_prefix="$OUT/$name-" "$OUT/corpus-$name" "${seeds[@]}" 2>&1 \
         | grep -Ev '^(\s*NEW_FUNC|#[0-9]+\s+(NEW|REDUCE|pulse)|".*# Uses: [0-9]+$|###### )'
     local status=${PIPESTATUS[0]}
     set -e

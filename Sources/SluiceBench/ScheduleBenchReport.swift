@@ -88,6 +88,11 @@ extension ScheduleScenario {
         case .drops:
             return [atMost("no more than one extra request per drop", "extra_per_drop", 1, unit: ""),
                     atMost("no gap over 1 s between answers", "longest_gap_s", 1, unit: "s")]
+        case .limit20x4, .limit20x16, .limit100, .limit1_5:
+            let achieved = value("achieved_percent")
+            return [E2ETarget(name: "≥ 99% of the provider's number", value: ScheduleFigure.format(achieved, unit: "%", places: 1),
+                              met: achieved.map { $0 >= 99 } ?? false),
+                    atMost("≤ 1 × 429 per 1,000 requests after the first 10 s", "late_429_per_1000", 1, unit: "", places: 1)]
         }
     }
 }

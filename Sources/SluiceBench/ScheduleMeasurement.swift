@@ -21,6 +21,7 @@ struct ScheduleMeasurement {
         case .kill: try withFleet(killWorkers)
         case .keys: try keys()
         case .drops: try withFleet(drops)
+        case .limit20x4, .limit20x16, .limit100, .limit1_5: try withFleet(atTheLimit)
         }
     }
 
@@ -152,6 +153,30 @@ struct ScheduleMeasurement {
         result.record("drain_s", "drain, first request → last success (without drops: \(theory))", unit: "s", timeline.drainSeconds)
         if timeline.successes.count < scenario.tasks || counts.dead > 0 {
             result.problems.append("\(scenario.tasks) tasks, \(timeline.successes.count) succeeded at the sandbox, \(counts.dead) dead")
+        }
+        try check(fleet, timeline, stops: [stopped.status], into: &result)
+        return result
+    }
+
+    /// Drains the backlog at the provider's own number: what it achieved, and
+    /// the 429s after the first 10 s (the learning's start) per 1,000 requests.
+    private func atTheLimit(_ fleet: ScheduleFleet) throws -> ScheduleRun {
+        try fleet.enqueue(scenario.taskLines())
+        _ = try fleet.start()
+        try fleet.waitUntilDrained()
+        let stopped = try fleet.stop()
+        let (timeline, _) = try fleet.arrivals()
+        let instants = timeline.arrivals  // µs, sorted
+        var result = ScheduleRun()
+        if let first = instants.first, let last = instants.last, last > first {
+            let achieved = Double(instants.count - 1) * 1e6 / Double(last - first)
+            result.record("achieved", "achieved, first request → last", unit: "/s", places: 2, achieved)
+            result.record("achieved_percent", "… as a share of the provider's number", unit: "%", places: 1, achieved / scenario.rate * 100)
+            let settled = first + 10_000_000
+            let late = zip(instants, timeline.statuses).filter { $0.0 >= settled }
+            let refused = late.filter { $0.1 == 429 }.count
+            result.record("late_429_per_1000", "429s per 1,000 requests after the first 10 s", unit: "", places: 1,
+                          late.isEmpty ? 0 : Double(refused) * 1000 / Double(late.count))
         }
         try check(fleet, timeline, stops: [stopped.status], into: &result)
         return result

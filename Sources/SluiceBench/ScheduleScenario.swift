@@ -20,6 +20,16 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
     case keys
     /// 20% of connections dropped by the provider.
     case drops
+    /// Configured at exactly the provider's number, burst 1 (issue 12):
+    /// Stripe at 20/s against the sandbox's 20 in any second, 4 and 16
+    /// processes; at 100/s; at 1.5/s against 3 in any 2 s.
+    case limit20x4 = "limit-20x4"
+    case limit20x16 = "limit-20x16"
+    case limit100 = "limit-100"
+    case limit1_5 = "limit-1.5"
+
+    /// The at-the-limit scenarios.
+    var isAtTheLimit: Bool { [.limit20x4, .limit20x16, .limit100, .limit1_5].contains(self) }
 
     // Timing, seconds.
     static let setRatePhases = (before: 2.0, slow: 3.0, after: 4.0)
@@ -43,6 +53,10 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
         case .kill: "kill -9 of a worker every 2 s on a 5/s queue"
         case .keys: "3,000 distinct keys vs 200 (Twilio, 150/s, 0.9/s per number)"
         case .drops: "20% of connections dropped by the provider"
+        case .limit20x4: "20/s configured against the provider's 20/s, 4 processes"
+        case .limit20x16: "20/s configured against the provider's 20/s, 16 processes"
+        case .limit100: "100/s configured against the provider's 100/s"
+        case .limit1_5: "1.5/s configured against the provider's 3 in any 2 s"
         }
     }
 
@@ -61,6 +75,8 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
             "Twilio at 150/s, 0.9/s per sending number, 2 workers × 16 in flight; 3,000 tasks drained from a backlog with 3,000 distinct numbers, then (a fresh fleet) over 200 numbers"
         case .drops:
             "Stripe at 50/s, 4 workers × 8 in flight, 25 fleet-wide slots, retries from 100 ms; 300 tasks drained while the sandbox drops 20% of connections unanswered"
+        case .limit20x4, .limit20x16, .limit100, .limit1_5:
+            "Stripe at \(sandboxLimit == "3/2s" ? "1.5/s" : sandboxLimit) (burst 1), \(self == .limit20x16 ? 16 : 4) workers × 8 in flight, \(tasks) tasks drained against the sandbox's sliding window of \(sandboxLimit)"
         }
     }
 
@@ -76,6 +92,18 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
         case .setRate, .drops: 50
         case .scaleDown, .restart, .kill: 5
         case .keys: 150
+        case .limit20x4, .limit20x16: 20
+        case .limit100: 100
+        case .limit1_5: 1.5
+        }
+    }
+
+    /// The sandbox's window for the at-the-limit scenarios (Stripe's requests).
+    var sandboxLimit: String {
+        switch self {
+        case .limit100: "100/s"
+        case .limit1_5: "3/2s"
+        default: "20/s"
         }
     }
 
@@ -88,6 +116,9 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
         case .setRate, .drops: 0.2
         case .scaleDown, .restart, .kill: 1.6
         case .keys: 0.02
+        case .limit20x4, .limit20x16: 0.4
+        case .limit100: 0.2
+        case .limit1_5: 2
         }
     }
 
@@ -97,6 +128,9 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
         case .scaleDown, .restart, .kill: 200
         case .keys: 3000
         case .drops: 300
+        case .limit20x4, .limit20x16: 400
+        case .limit100: 1500
+        case .limit1_5: 40
         }
     }
 
@@ -109,6 +143,8 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
             #"{"limits": {"stripe.requests": "100/s"}, "faults": {"dropRatio": 0.2, "endpoints": ["stripe.payment_intents"]}, "seed": \#(seed)}"#
         case .setRate, .scaleDown, .restart, .kill:
             #"{"limits": {"stripe.requests": "100/s"}}"#
+        case .limit20x4, .limit20x16, .limit100, .limit1_5:
+            #"{"limits": {"stripe.requests": "\#(sandboxLimit)"}}"#
         }
     }
 
@@ -125,6 +161,8 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
             #"{"provider": "twilio", "baseURL": "\#(baseURL)", "rate": "150/s", "processes": 2, "maxConcurrentPerWorker": 16, "accountSid": "ACsched", "perKey": {"rate": "0.9/s"}}"#
         case .drops:
             #"{"provider": "stripe", "baseURL": "\#(baseURL)", "rate": "50/s", "processes": 4, "maxConcurrentPerWorker": 8, "maxConcurrent": 25, "retry": {"initialInterval": "100ms"}}"#
+        case .limit20x4, .limit20x16, .limit100, .limit1_5:
+            #"{"provider": "stripe", "baseURL": "\#(baseURL)", "rate": "\#(self == .limit1_5 ? "1.5/s" : sandboxLimit)", "processes": \#(self == .limit20x16 ? 16 : 4), "maxConcurrentPerWorker": 8}"#
         }
     }
 

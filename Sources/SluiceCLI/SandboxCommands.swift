@@ -46,7 +46,11 @@ private let sandbox = Command(
     sigaddset(&signals, SIGINT)
     pthread_sigmask(SIG_BLOCK, &signals, nil)
     DescriptorLimit.raiseSoftLimit()
-    let server = HTTPServer(configuration: HTTPServerConfiguration(address: address, maxConnections: 4096, shutdownGracePeriod: .seconds(5)),
+    var serving = HTTPServerConfiguration(address: address, maxConnections: 4096, shutdownGracePeriod: .seconds(5))
+    // Windows are judged at the instant a request reached the socket, not
+    // when this (possibly busy) process got to read it.
+    serving.stampsArrivals = true
+    let server = HTTPServer(configuration: serving,
                             handler: Sandbox(configuration: configuration).handler)
     let bound = try server.start()
     if !bound.isLoopback { terminal.err("sandbox: listening on \(bound), reachable from other hosts") }

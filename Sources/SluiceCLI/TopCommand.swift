@@ -57,12 +57,13 @@ enum TopScreen {
         }
         let clock = DateFormatter()
         clock.dateFormat = "HH:mm:ss"
-        var rows = [["QUEUE", "RATE", "OBSERVED", "BACKLOG", "INFLIGHT", "429s", "S2S p99", "WORKERS", ""]]
+        var rows = [["QUEUE", "RATE", "IN FORCE", "OBSERVED", "BACKLOG", "INFLIGHT", "429s", "S2S p99", "WORKERS", ""]]
         for case .object(let queue) in queues {
             let backlog = (queue.integer(at: "backlog", "readyDue") ?? 0) + (queue.integer(at: "backlog", "readyWaiting") ?? 0)
             let paused = queue["paused"] == .bool(true) ? "paused" : ""
             rows.append([
                 string(queue["name"]), string(queue.value(at: ["rate", "configured"])),
+                queue.double(at: "rate", "inForcePerSecond").map { String(format: "%.2f/s", $0) } ?? "-",
                 queue.double(at: "rate", "observedPerSecond").map { String(format: "%.1f/s", $0) } ?? "-",
                 "\(backlog)", queue.integer(at: "inflight").map(String.init) ?? "-",
                 queue.integer(at: "totals", "rateLimited").map(String.init) ?? "-",
@@ -71,7 +72,7 @@ enum TopScreen {
                 paused,
             ])
         }
-        return ["sluice top  \(client.address)  \(clock.string(from: now))   q quits", ""] + SpoolFormat.table(rows, numeric: [3, 4, 5]).split(separator: "\n").map(String.init)
+        return ["sluice top  \(client.address)  \(clock.string(from: now))   q quits", ""] + SpoolFormat.table(rows, numeric: [4, 5, 6]).split(separator: "\n").map(String.init)
     }
 
     private static func string(_ value: JSONValue?) -> String {

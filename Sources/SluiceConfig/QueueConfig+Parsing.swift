@@ -48,6 +48,7 @@ extension QueueConfig {
         if provider != .twilio, queue.accountSID != nil {
             throw ConfigError(reader.field("accountSid"), "applies only to the twilio provider")
         }
+        queue.budgetHeaders = try parseBudgetHeaders(&reader, provider: provider)
         try reader.finish()
         return queue
     }
@@ -66,6 +67,41 @@ extension QueueConfig {
             throw ConfigError(reader.field("baseURL"), "\"\(text)\" is not a base URL; write e.g. \"https://api.example.com\" (http or https, a host, no query)")
         }
         return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    /// `budgetHeaders`: header names (letters, digits and `-`), `remaining`
+    /// required, and how the reset is written.
+    private static func parseBudgetHeaders(_ reader: inout ObjectReader, provider: ProviderKind) throws(ConfigError) -> BudgetHeaders? {
+        guard var headers = try reader.object("budgetHeaders") else { return nil }
+        guard provider == .http else {
+            throw ConfigError(reader.field("budgetHeaders"), "applies only to the http provider; \(provider.rawValue) answers are read with its own headers")
+        }
+        func name(_ key: String) throws(ConfigError) -> String? {
+            guard let text = try headers.string(key) else { return nil }
+            let bytes = text.utf8
+            guard !bytes.isEmpty, bytes.count <= 256, bytes.allSatisfy({ byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+            }) else {
+                throw ConfigError(headers.field(key), "\"\(text)\" is not a header name; write e.g. \"X-RateLimit-Remaining\" (letters, digits and \"-\")")
+            }
+            return text
+        }
+        guard let remaining = try name("remaining") else {
+            throw ConfigError(headers.field("remaining"), "is required: the header that says how many requests are left, e.g. \"X-RateLimit-Remaining\"")
+        }
+        let limit = try name("limit")
+        let reset = try name("reset")
+        var format = BudgetHeaders.ResetFormat.seconds
+        if let text = try headers.string("resetFormat") {
+            guard let parsed = BudgetHeaders.ResetFormat(rawValue: text) else {
+                let known = BudgetHeaders.ResetFormat.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                throw ConfigError(headers.field("resetFormat"), "\"\(text)\" is not a reset format; use one of \(known)")
+            }
+            guard reset != nil else { throw ConfigError(headers.field("resetFormat"), "needs \"reset\", the header it describes") }
+            format = parsed
+        }
+        try headers.finish()
+        return BudgetHeaders(remaining: remaining, limit: limit, reset: reset, resetFormat: format)
     }
 
     private static func parsePerKey(_ reader: inout ObjectReader, provider: ProviderKind) throws(ConfigError) -> PerKeyLimit? {

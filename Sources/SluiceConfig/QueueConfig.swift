@@ -41,6 +41,9 @@ public struct QueueConfig: Equatable, Sendable {
     public var weighted: [WeightedLimit] = []
     /// Twilio's account SID (part of its URL path; not a secret).
     public var accountSID: String?
+    /// `http` queues only: the headers the upstream states its remaining
+    /// budget in; nil: the families Sluice knows (`RateBudget`).
+    public var budgetHeaders: BudgetHeaders?
 
     public struct PerKeyLimit: Equatable, Sendable {
         public var field: String

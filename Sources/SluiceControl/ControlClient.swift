@@ -12,6 +12,9 @@ public struct ControlClient: Sendable {
     /// Sent as `Authorization: Bearer …` when set.
     public let token: String?
     public var timeoutSeconds = 10
+    /// When set (CLOCK_MONOTONIC ns), the whole exchange (connect, send,
+    /// every read) ends by then: each wait is cut to what is left.
+    public var deadline: UInt64?
 
     public init(address: SocketAddress, token: String?) {
         self.address = address
@@ -57,10 +60,11 @@ public struct ControlClient: Sendable {
         var answer: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
+            if deadline != nil { try limitWaits(fd) }
             let count = recv(fd, &buffer, buffer.count, 0)
             if count < 0 {
                 if errno == EINTR { continue }
-                throw .failed(errno == EAGAIN ? "no answer from \(address) within \(timeoutSeconds) s" : "reading from \(address): \(String(cString: strerror(errno)))")
+                throw .failed(errno == EAGAIN ? "no answer from \(address) within \(deadline == nil ? "\(timeoutSeconds) s" : "its deadline")" : "reading from \(address): \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }
             answer.append(contentsOf: buffer[..<count])
@@ -75,6 +79,9 @@ public struct ControlClient: Sendable {
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if deadline != nil {
+            do { try limitWaits(fd) } catch { close(fd); throw error }
+        }
         var socketAddress = sockaddr_in()
         socketAddress.sin_family = sa_family_t(AF_INET)
         socketAddress.sin_port = address.port.bigEndian
@@ -88,6 +95,18 @@ public struct ControlClient: Sendable {
             throw code == ECONNREFUSED ? .notRunning(address) : .failed("connecting to \(address): \(String(cString: strerror(code)))")
         }
         return fd
+    }
+
+    /// Cuts the socket's send and receive waits (connect's too, on Linux) to
+    /// what is left before `deadline`; throws once nothing is.
+    private func limitWaits(_ fd: Int32) throws(ControlClientError) {
+        guard let deadline else { return }
+        let now = MonotonicClock.now()
+        guard now < deadline else { throw .failed("no answer from \(address) within its deadline") }
+        let left = min(deadline - now, UInt64(timeoutSeconds) * 1_000_000_000)
+        var timeout = timeval(tv_sec: Int(left / 1_000_000_000), tv_usec: max(1, Int(left % 1_000_000_000 / 1000)))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// Splits an answer read to its end into status and body.

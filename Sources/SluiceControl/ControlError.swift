@@ -8,6 +8,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(String)
     case conflict(String)
     case tooLarge(String)
+    case unsupportedMediaType(String)
     case unavailable(String)
     case diskFull(String)
     case storage(String)
@@ -15,6 +16,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badRequest(let text), .unauthorized(let text), .forbidden(let text), .notFound(let text), .conflict(let text), .tooLarge(let text),
+             .unsupportedMediaType(let text),
              .unavailable(let text), .diskFull(let text), .storage(let text):
             text
         }
@@ -28,6 +30,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notFound: .notFound
         case .conflict: .conflict
         case .tooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
         case .unavailable: .serviceUnavailable
         case .diskFull: .insufficientStorage
         case .storage: .internalServerError

@@ -48,7 +48,7 @@ extension ControlPlane {
                 replacedRate: overrides.rate?.replacedRate ?? queue.config.rate.text,
                 replacedBurst: overrides.rate?.replacedBurst ?? queue.config.burst)
         } apply: { () throws(CoordinatorError) in
-            try queue.handle.updateLimits { $0.rate = GCRA.Limit(rate: rate, burst: burst) }
+            try rateLearning.configure(queue.config.name.rawValue, limit: GCRA.Limit(rate: rate, burst: burst), window: rate.period)
         }
         queue.handle.clearPushBack()
         log.info("queue.rate_set", ("queue", queue.config.name.rawValue), ("rate", rate.text), ("burst", "\(burst)"))

@@ -21,6 +21,26 @@ struct QueueDescription {
     let configuredRate: String
     let rateOverridden: Bool
 
+    /// The rate as configured and as in force (see `RateLearner`).
+    var rateJSON: JSONValue {
+        let inForce: JSONValue = snapshot.effectiveRate.isFinite ? .double((snapshot.effectiveRate * 1000).rounded() / 1000) : .null
+        let share: JSONValue = snapshot.learner.map { .double(($0.share * 1000).rounded() / 1000) } ?? .null
+        let decreases: JSONValue = snapshot.learner.map { .integer(Int(clamping: $0.decreases)) } ?? .null
+        let perSecond: JSONValue = snapshot.configuredRate.isFinite ? .double(snapshot.configuredRate) : .null
+        let fields: [(String, JSONValue)] = [
+            ("configured", .string(configuredRate)),
+            ("perSecond", perSecond),
+            ("burst", .integer(Int(snapshot.configuredBurst))),
+            ("setAtRuntime", .bool(rateOverridden)),
+            ("observedPerSecond", .double((snapshot.sample.observedPerSecond * 100).rounded() / 100)),
+            ("inForcePerSecond", inForce),
+            ("edgeGuardSeconds", .double(Double(snapshot.limits.edgeGuard) / 1e9)),
+            ("learntShare", share),
+            ("decreases", decreases),
+        ]
+        return .object(fields)
+    }
+
     var json: JSONValue {
         let counts = snapshot.sample.counts
         let recent = snapshot.sample.recentScheduleToStart
@@ -28,13 +48,7 @@ struct QueueDescription {
         return .object([
             ("name", .string(snapshot.name)),
             ("provider", .string(provider)),
-            ("rate", .object([
-                ("configured", .string(configuredRate)),
-                ("perSecond", snapshot.configuredRate.isFinite ? .double(snapshot.configuredRate) : .null),
-                ("burst", .integer(Int(snapshot.configuredBurst))),
-                ("setAtRuntime", .bool(rateOverridden)),
-                ("observedPerSecond", .double((snapshot.sample.observedPerSecond * 100).rounded() / 100)),
-            ])),
+            ("rate", rateJSON),
             ("paused", .bool(snapshot.limits.paused)),
             ("backlog", counts.map { counts in .object([
                 ("readyDue", .integer(counts.readyDue)),

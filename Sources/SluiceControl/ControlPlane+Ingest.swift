@@ -1,5 +1,6 @@
 import Glibc
 import SluiceHTTP
+import SluiceConfig
 import SluiceJSON
 import SluiceProviders
 import SluiceSpool
@@ -15,7 +16,7 @@ extension ControlPlane {
     /// a producer can retry a request whose answer it lost (idempotent ids).
     func ingest(_ request: HTTPRequest, into queue: Queue) throws(ControlError) -> HTTPResponse {
         guard !state.isDraining else { throw .unavailable(Self.drainingMessage) }
-        let requests = try Self.parseTasks(request, queue: queue)
+        let requests = try Self.parseTasks(request, queue: queue.config, maximumBatchCount: queue.spool.options.maximumBatchCount)
         let outcomes: [EnqueueOutcome]
         do {
             outcomes = try queue.spool.enqueue(requests, expandingNow: true)
@@ -40,46 +41,65 @@ extension ControlPlane {
     }
 
     /// Whether `request` carries NDJSON (true) or one JSON task (false), from
-    /// its `Content-Type`; any other type is refused.
+    /// its `Content-Type` (none means JSON); any other type is 415, with the fix.
     static func ingestFormat(_ request: HTTPRequest) throws(ControlError) -> Bool {
         let contentType = (request.headers["Content-Type"] ?? "application/json").lowercased()
-        let ndjson = contentType.hasPrefix("application/x-ndjson") || contentType.hasPrefix("application/jsonl")
-        guard ndjson || contentType.hasPrefix("application/json") else {
-            throw .badRequest("Content-Type \(contentType) is not accepted: send application/json (one task) or application/x-ndjson (one task per line)")
+        let essence = String(contentType.prefix { $0 != ";" }.filter { $0 != " " && $0 != "\t" })
+        switch essence {
+        case "application/x-ndjson", "application/jsonl": return true
+        case "application/json": return false
+        default:
+            throw .unsupportedMediaType("Content-Type \(HeaderBytes.shown(contentType)) is not accepted: send Content-Type: application/json "
+                                        + "for one task (curl: -H 'Content-Type: application/json'), or application/x-ndjson for one task per line")
         }
-        return ndjson
     }
 
-    static func parseTasks(_ request: HTTPRequest, queue: Queue) throws(ControlError) -> [TaskRequest] {
+    /// The tasks in `request`, each judged at the door (`TaskAdmission`)
+    /// exactly as the queue's workers will judge it; the first refusal names
+    /// its line (NDJSON), its field and the fix, and nothing is queued.
+    /// Pure: it reads nothing but its arguments (fuzzed as `door`).
+    ///
+    /// The bodies judged for one request are bounded together by
+    /// `maximumBatchRequestBytes`: each task's body is at most 4 MiB, but a
+    /// form can be hundreds of times its task, and 8 MiB of such lines would
+    /// otherwise cost the listener gigabytes of writing.
+    static func parseTasks(_ request: HTTPRequest, queue: QueueConfig, maximumBatchCount: Int,
+                           maximumBatchRequestBytes: Int = 64 << 20) throws(ControlError) -> [TaskRequest] {
+        let rules = AdmissionRules(queue: queue)
         let ndjson = try ingestFormat(request)
         guard ndjson else {
             let task: TaskRequest
             do {
-                task = try TaskRequest(parsing: request.body, queue: queue.config.name)
+                task = try TaskRequest(parsing: request.body, queue: queue.name)
             } catch {
                 throw .badRequest("\(error) (for several tasks send one per line with Content-Type: application/x-ndjson)")
             }
-            if let refusal = CostAdmission.refusal(kind: task.kind, payload: task.payload, cost: task.cost, queue: queue.config) {
-                throw .badRequest("\(refusal); nothing was queued")
+            do {
+                _ = try TaskAdmission.check(task, rules: rules)
+            } catch {
+                throw .badRequest("\(error); nothing was queued")
             }
             return [task]
         }
         var tasks: [TaskRequest] = []
+        var built = 0
         var lineNumber = 0
         for line in request.body.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNumber += 1
             guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { continue }
-            guard tasks.count < queue.spool.options.maximumBatchCount else {
-                throw .tooLarge("more than \(queue.spool.options.maximumBatchCount) tasks in one request: send them in smaller batches; nothing was queued")
+            guard tasks.count < maximumBatchCount else {
+                throw .tooLarge("more than \(maximumBatchCount) tasks in one request: send them in smaller batches; nothing was queued")
             }
             let task: TaskRequest
             do {
-                task = try TaskRequest(parsing: line, queue: queue.config.name)
+                task = try TaskRequest(parsing: line, queue: queue.name)
+                built += try TaskAdmission.check(task, rules: rules).request.body.count
             } catch {
                 throw .badRequest("line \(lineNumber): \(error); nothing was queued")
             }
-            if let refusal = CostAdmission.refusal(kind: task.kind, payload: task.payload, cost: task.cost, queue: queue.config) {
-                throw .badRequest("line \(lineNumber): \(refusal); nothing was queued")
+            guard built <= maximumBatchRequestBytes else {
+                throw .tooLarge("line \(lineNumber): the requests built so far for this batch hold over \(maximumBatchRequestBytes >> 20) MiB of bodies "
+                                + "(a form repeats nested names in every field): send smaller batches; nothing was queued")
             }
             tasks.append(task)
         }

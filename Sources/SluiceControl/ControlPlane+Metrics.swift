@@ -28,6 +28,8 @@ struct MetricsSnapshot {
     let workers: WorkerTally
     let grantsPublished: UInt64
     let grantsPassedUnused: UInt64
+    /// The queue's rate learning (nil: not learnt, e.g. in a test's plane).
+    let learner: RateLearner?
 
     init(queue: ControlPlane.Queue, plane: ControlPlane, workers: [String: WorkerTally]? = nil) {
         grantsPublished = queue.handle.grantsPublished
@@ -39,11 +41,19 @@ struct MetricsSnapshot {
         slotsInUse = queue.handle.slotsInUse
         sample = plane.sampler.sample(name)
         self.workers = (workers ?? plane.state.workers)[name] ?? WorkerTally()
+        learner = plane.rateLearning.learner(name)
     }
 
+    /// The rate configured (the provider's number, or an operator's set-rate).
+    var configuredLimit: GCRA.Limit { learner?.configured ?? limits.rate }
     /// Requests per second the limiter is configured for (+Inf: unlimited).
-    var configuredRate: Double { limits.rate.interval == 0 ? .infinity : 1e9 / Double(limits.rate.interval) }
-    var configuredBurst: UInt64 { limits.rate.interval == 0 ? 0 : limits.rate.tolerance / limits.rate.interval + 1 }
+    var configuredRate: Double { Self.perSecond(configuredLimit) }
+    var configuredBurst: UInt64 { configuredLimit.interval == 0 ? 0 : configuredLimit.capacity }
+    /// Requests per second in force now: the configured rate less the edge
+    /// guard and whatever 429s taught (see `RateLearner`).
+    var effectiveRate: Double { Self.perSecond(limits.rate) }
+
+    private static func perSecond(_ limit: GCRA.Limit) -> Double { limit.interval == 0 ? .infinity : 1e9 / Double(limit.interval) }
 }
 
 /// The text of `/metrics`: one family at a time, every queue's samples in it.
@@ -97,6 +107,22 @@ enum MetricsPage {
         each("sluice_rate_limit_burst", .gauge, "The queue's configured burst.") {
             $0.sample("sluice_rate_limit_burst", $2, $1.configuredBurst)
         }
+        each("sluice_rate_limit_effective_rps", .gauge,
+             "The rate in force, requests per second: the configured rate less the edge guard and what 429s taught.") {
+            $0.sample("sluice_rate_limit_effective_rps", $2, $1.effectiveRate)
+        }
+        each("sluice_rate_limit_edge_guard_seconds", .gauge,
+             "How late after its instant a request may still go on the wire; the spacing leaves this much per window.") {
+            $0.sample("sluice_rate_limit_edge_guard_seconds", $2, Double($1.limits.edgeGuard) / 1e9)
+        }
+        each("sluice_rate_limit_learnt_share", .gauge, "The share of the configured rate that 429s left (1: all of it).") {
+            guard let learner = $1.learner else { return }
+            $0.sample("sluice_rate_limit_learnt_share", $2, learner.share)
+        }
+        each("sluice_rate_limit_decreases", .gauge, "429s that lowered the rate in force since the rate was configured or set.") {
+            guard let learner = $1.learner else { return }
+            $0.sample("sluice_rate_limit_decreases", $2, learner.decreases)
+        }
         each("sluice_queue_paused", .gauge, "1 while the queue is paused.") {
             $0.sample("sluice_queue_paused", $2, UInt64($1.limits.paused ? 1 : 0))
         }
@@ -118,6 +144,14 @@ enum MetricsPage {
             waits.counts = $1.limiter.waitHistogram
             waits.sumNanoseconds = $1.limiter.waitNanoseconds
             $0.histogram("sluice_limiter_wait_seconds", $2, waits)
+        }
+        each("sluice_request_start_lateness_seconds", .histogram,
+             "From a request's granted instant to its head on the wire, or to being found later than the edge guard.") {
+            $0.histogram("sluice_request_start_lateness_seconds", $2, $1.statistics.startLateness)
+        }
+        each("sluice_requests_late_rebooked_total", .counter,
+             "Requests not sent because they would have gone later than the edge guard after their instant: booked again.") {
+            $0.sample("sluice_requests_late_rebooked_total", $2, $1.statistics.lateRebooked)
         }
         each("sluice_request_duration_seconds", .histogram, "From sending a request to having its answer (or its failure).") {
             $0.histogram("sluice_request_duration_seconds", $2, $1.statistics.requestDuration)

@@ -4,6 +4,7 @@ import SluiceHTTP
 import SluiceJSON
 import SluiceLimiter
 import SluicePOSIX
+import SluiceProviders
 import SluiceSpool
 import Synchronization
 
@@ -30,6 +31,7 @@ public final class ControlPlane: Sendable {
     let queueOrder: [String]
     let state: FleetState
     let sampler: QueueSampler
+    let rateLearning: RateLearning
     let authorization: Authorization
     let browserGuard: BrowserGuard
     let log: EventLog
@@ -51,6 +53,10 @@ public final class ControlPlane: Sendable {
         queueOrder = config.queues.map(\.name.rawValue)
         self.state = state
         sampler = QueueSampler(queues: queueOrder.compactMap { queues[$0] }.map { ($0.handle, $0.spool) })
+        rateLearning = RateLearning(queues: queueOrder.compactMap { queues[$0] }.map { queue in
+            let saved = (try? RuntimeOverrides.load(root: config.spoolRoot ?? SpoolRoot.defaultPath(), queue: queue.config.name.rawValue))?.rate
+            return (queue.handle, queue.handle.limits.rate, (saved?.rate ?? queue.config.rate).period)
+        }, log: log)
         authorization = Authorization(token: adminToken)
         var hosts = Set(config.allowedHosts)
         if config.listen.host != "0.0.0.0" { hosts.insert(config.listen.host) }
@@ -82,6 +88,7 @@ public final class ControlPlane: Sendable {
         let bound = try server.start()
         self.server.withLock { $0 = server }
         sampler.start()
+        rateLearning.start()
         do {
             try ControlEndpoint(pid: getpid(), address: bound, fleet: config.fleet.rawValue).write(root: spoolRoot)
         } catch {
@@ -106,6 +113,7 @@ public final class ControlPlane: Sendable {
         }
         server?.stop()
         sampler.stop()
+        rateLearning.stop()
         ControlEndpoint.remove(root: spoolRoot, ifOwnedBy: getpid())
     }
 
@@ -120,6 +128,10 @@ public final class ControlPlane: Sendable {
         addV1("GET", "/v1/queues", to: &router) { [self] _, _ in listQueues() }
         addV1("GET", "/v1/queues/{queue}", to: &router) { [self] _, parameters in
             .json(.ok, JSONWriter.bytes(describe(try queue(named: parameters["queue"]))))
+        }
+        addV1("GET", "/v1/queues/{queue}/admission", to: &router) { [self] _, parameters in
+            // What `sluice enqueue` needs to judge a task as ingest does (TaskAdmission).
+            .json(.ok, JSONWriter.bytes(AdmissionRules(queue: try queue(named: parameters["queue"]).config).json))
         }
         addV1("GET", "/v1/tasks/{id}", to: &router) { [self] _, parameters in try showTask(parameters["id"] ?? "") }
         addV1("PUT", "/v1/queues/{queue}/rate", to: &router) { [self] request, parameters in

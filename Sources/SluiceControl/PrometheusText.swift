@@ -100,16 +100,20 @@ struct PrometheusText {
     }
 
     /// `le` values of the latency buckets, in seconds, formatted once.
-    private static let bucketBounds: [String] = LatencyHistogram.bounds.map { format(Double($0) / 1e9) } + ["+Inf"]
+    private static let bucketBounds: [String] = labels(LatencyHistogram.bounds)
+    private static let finerBucketBounds: [String] = labels(LatencyHistogram.finerBounds)
+    private static func labels(_ bounds: [UInt64]) -> [String] { bounds.map { format(Double($0) / 1e9) } + ["+Inf"] }
 
     /// A histogram's samples (the family must be started): cumulative
     /// buckets in seconds, `_sum` in seconds, `_count`.
     mutating func histogram(_ name: String, _ labels: Labels, _ histogram: LatencyHistogram) {
         let bucket = name + "_bucket"
         var cumulative: UInt64 = 0
+        let bounds = histogram.bucketBounds == LatencyHistogram.finerBounds ? Self.finerBucketBounds
+            : histogram.bucketBounds == LatencyHistogram.bounds ? Self.bucketBounds : Self.labels(histogram.bucketBounds)
         for (index, count) in histogram.counts.enumerated() {
             cumulative &+= count
-            sample(bucket, labels, ("le", Self.bucketBounds[index]), cumulative)
+            sample(bucket, labels, ("le", bounds[index]), cumulative)
         }
         sample(name + "_sum", labels, Double(histogram.sumNanoseconds) / 1e9)
         sample(name + "_count", labels, cumulative)

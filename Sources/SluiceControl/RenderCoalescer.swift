@@ -10,6 +10,9 @@ import Synchronization
 final class RenderCoalescer: Sendable {
     private let waiters = Mutex<[CheckedContinuation<[UInt8], Never>]?>(nil)
 
+    /// Requests waiting for the rendering in progress (for tests).
+    var waiting: Int { waiters.withLock { $0?.count ?? 0 } }
+
     func page(_ render: () -> [UInt8]) async -> [UInt8] {
         await withCheckedContinuation { continuation in
             let leads: Bool = waiters.withLock { waiters in

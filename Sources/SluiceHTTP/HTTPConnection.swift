@@ -62,6 +62,8 @@ struct HTTPConnection {
 
     private(set) var state: State
     private(set) var buffer: [UInt8] = []
+    /// When the oldest bytes in `buffer` reached the socket (kernel stamp).
+    private var bufferReceivedAt: UInt64?
     private var parser: HTTPRequestParser
     private let policy: Policy
     /// The request with the handler: how to frame its answer.
@@ -99,7 +101,9 @@ struct HTTPConnection {
     }
 
     /// Bytes arrived from the client.
-    mutating func received(_ bytes: ArraySlice<UInt8>, now: UInt64) -> [Action] {
+    /// `stampedAt`: when the kernel received these bytes, if stamped.
+    mutating func received(_ bytes: ArraySlice<UInt8>, now: UInt64, stampedAt: UInt64? = nil) -> [Action] {
+        if buffer.isEmpty { bufferReceivedAt = stampedAt }
         switch state {
         case .lingering, .closed:
             return []
@@ -197,9 +201,10 @@ struct HTTPConnection {
             guard parser.awaitsContinue, !sentContinue else { return [] }
             sentContinue = true
             return [.writeIfPossible(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))]
-        case .request(let request, let consumed):
+        case .request(var request, let consumed):
             if !screened, let refusal = admit(request, contentLength: request.body.count, now: now) { return refusal }
             screened = false
+            request.receivedAt = bufferReceivedAt
             buffer.removeFirst(consumed)
             sentContinue = false
             pending = (request.minorVersion, request.method == "HEAD")

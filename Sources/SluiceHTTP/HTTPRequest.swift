@@ -15,6 +15,9 @@ public struct HTTPRequest: Sendable, Equatable {
     public var minorVersion: Int
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// When the request's first bytes reached the socket (CLOCK_MONOTONIC
+    /// ns), if the server stamps arrivals (`stampsArrivals`); not compared by `==`.
+    public var receivedAt: UInt64?
 
     public init(method: String, target: String, minorVersion: Int = 1, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.method = method

@@ -35,6 +35,11 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var shutdownGracePeriod: Duration
     /// The kernel's queue of connections not yet accepted (listen(2)).
     public var backlog: Int32
+    /// Stamp each request with the instant its bytes reached this host's
+    /// socket (`HTTPRequest.receivedAt`, from the kernel's SO_TIMESTAMPNS),
+    /// not the instant this loop read them: what the sandbox judges windows
+    /// by, so a busy server cannot make requests look closer than they came.
+    public var stampsArrivals = false
 
     public init(address: SocketAddress = SocketAddress(host: "127.0.0.1", port: 0),
                 limits: HTTPLimits = .standard,

@@ -16,6 +16,8 @@ final class HTTPServerLoop: @unchecked Sendable {
     let inbox: LoopInbox
     private let handler: HTTPHandler
     private let policy: HTTPConnection.Policy
+    /// Requests carry the kernel's receive instant (`HTTPServerConfiguration.stampsArrivals`).
+    private let stampsArrivals: Bool
     /// For connections let in over the cap: priority paths only, then close.
     private let priorityPolicy: HTTPConnection.Policy
     private let bodyBudget: HTTPBodyBudget
@@ -88,6 +90,10 @@ final class HTTPServerLoop: @unchecked Sendable {
         maxConnections = configuration.maxConnections
         maxPriorityConnections = configuration.priorityConnections
         closesIdleAtCap = configuration.closesIdleAtCap
+        stampsArrivals = configuration.stampsArrivals
+        // On the listener too: the kernel stamps packets only once some
+        // socket asked, and a connection's first bytes may come before accept.
+        if stampsArrivals { ListeningSocket.enableArrivalStamps(listener) }
         gracePeriod = configuration.shutdownGracePeriod.nanoseconds
         try epoll.add(listener, events: Epoll.input, token: Self.listenerToken)
         try epoll.add(inbox.wake.fd, events: Epoll.input, token: Self.wakeToken)
@@ -172,6 +178,7 @@ final class HTTPServerLoop: @unchecked Sendable {
     }
 
     private func register(_ fd: Int32, priority: Bool) {
+        if stampsArrivals { ListeningSocket.enableArrivalStamps(fd) }
         let now = MonotonicClock.now()
         let token = nextToken
         nextToken += 1
@@ -229,10 +236,12 @@ final class HTTPServerLoop: @unchecked Sendable {
     }
 
     private func readFrom(_ record: ConnectionRecord, token: UInt64, now: UInt64) {
-        let transfer = readBuffer.withUnsafeMutableBytes { ListeningSocket.read(record.fd, into: $0) }
+        let (transfer, stampedAt) = readBuffer.withUnsafeMutableBytes { buffer in
+            stampsArrivals ? ListeningSocket.readStamped(record.fd, into: buffer) : (ListeningSocket.read(record.fd, into: buffer), nil)
+        }
         switch transfer {
         case .bytes(let count):
-            perform(record.machine.received(readBuffer[0..<count], now: now), on: record, token: token, now: now)
+            perform(record.machine.received(readBuffer[0..<count], now: now, stampedAt: stampedAt), on: record, token: token, now: now)
         case .endOfInput:
             perform(record.machine.receivedEndOfInput(now: now), on: record, token: token, now: now)
         case .wouldBlock:

@@ -113,6 +113,17 @@ public enum GCRA {
         return debt >= UInt128(UInt64.max - now) ? UInt64.max / 2 : now + UInt64(debt)
     }
 
+    /// `rescaled`, for a change that leaves the bookings already made
+    /// standing (the rate learner's small steps, which wake no booking): the
+    /// next booking may come no sooner than the new interval after the last
+    /// one made at the old rate (at `tat − old.interval`), so a faster rate
+    /// never books in among the slower bookings.
+    public static func rescaledKeepingBookings(tat: UInt64, now: UInt64, from old: Limit, to new: Limit) -> UInt64 {
+        let rescaled = rescaled(tat: tat, now: now, from: old, to: new)
+        guard tat > now, new.interval < old.interval else { return rescaled }
+        return max(rescaled, tat - (old.interval - new.interval))
+    }
+
     /// How many more unit-cost requests could start at `now` without waiting
     /// (redis-cell's `remaining`).
     public static func remaining(tat: UInt64, now: UInt64, limit: Limit) -> UInt64 {

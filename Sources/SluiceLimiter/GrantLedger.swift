@@ -79,6 +79,13 @@ public enum GrantLedger {
     /// instants hold, and the provider sees lateness like this anyway.
     public static func slack(interval: UInt64) -> UInt64 { min(max(interval / 2, 1_000_000), 5_000_000) }
 
+    /// The slack, never more than the worker would start a booking late:
+    /// three quarters of the queue's edge guard, when it has one (a claim
+    /// later than that would only be given back and claimed again).
+    public static func slack(interval: UInt64, edgeGuard: UInt64) -> UInt64 {
+        edgeGuard > 0 ? min(slack(interval: interval), edgeGuard - edgeGuard / 4) : slack(interval: interval)
+    }
+
     // MARK: In the segment
 
     /// Blocks the ring holds; a block is overwritten only once every instant

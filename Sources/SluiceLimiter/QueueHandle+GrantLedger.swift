@@ -175,7 +175,7 @@ extension QueueHandle {
     /// before `notBefore`, waiting at most `maxWait`: skips the instants
     /// already past; `.awaitingGrant` when none is granted. Returns the
     /// number claimed, to give it back.
-    func claimGrant(maxWait: UInt64, notBefore: UInt64) -> (Reservation, UInt64?) {
+    func claimGrant(maxWait: UInt64, notBefore: UInt64, edgeGuard: UInt64 = 0) -> (Reservation, UInt64?) {
         var torn = 0
         while true {
             let now = coordinator.clock.now()
@@ -188,7 +188,7 @@ extension QueueHandle {
                 continue
             }
             switch GrantLedger.step(next: next, of: block, now: now, notBefore: notBefore,
-                                    slack: GrantLedger.slack(interval: block.interval), maxWait: maxWait) {
+                                    slack: GrantLedger.slack(interval: block.interval, edgeGuard: edgeGuard), maxWait: maxWait) {
             case .take(let startAt):
                 if claimedWord.pointee.compareExchange(expected: next, desired: next &+ 1, ordering: .acquiringAndReleasing).exchanged {
                     counters.recordGrant(wait: startAt.subtractingSaturated(now))

@@ -104,7 +104,7 @@ extension QueueHandle {
     func reserveCoordinated(
         config: ConfigRecord, cost: UInt64, key: String?, maxWait: UInt64, notBefore: UInt64
     ) -> (reservation: Reservation, commits: Commits) {
-        let (reservation, number) = claimGrant(maxWait: maxWait, notBefore: notBefore)
+        let (reservation, number) = claimGrant(maxWait: maxWait, notBefore: notBefore, edgeGuard: config.edgeGuard)
         guard case .granted(let start) = reservation, let number else { return (reservation, Commits()) }
         var commits = Commits(entries: [(grantTarget(), number, number &+ 1)])
         guard config.weightedCount > 0 || (key != nil && config.hasPerKey) else { return (reservation, commits) }

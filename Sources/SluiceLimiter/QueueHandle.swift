@@ -47,23 +47,28 @@ public struct QueueHandle: Sendable, Equatable {
     /// Changes part of the limits atomically with respect to other admin writers.
     /// A new rate keeps the main cell's debt in requests, not in time (see
     /// `GCRA.rescaled`).
-    public func updateLimits(_ change: (inout QueueLimits) -> Void) throws(CoordinatorError) {
+    /// `keepingBookings`: the change wakes no booking already made (the rate
+    /// learner's small steps), so a faster rate starts after them
+    /// (`GCRA.rescaledKeepingBookings`).
+    public func updateLimits(keepingBookings: Bool = false, _ change: (inout QueueLimits) -> Void) throws(CoordinatorError) {
         try coordinator.adminLock.withLock { () throws(CoordinatorError) in
             let before = ConfigRecord.read(block: block).limits
             var limits = before
             change(&limits)
             try limits.validate(for: coordinator.layout)
-            if limits.rate != before.rate { rescaleMainCell(from: before.rate, to: limits.rate) }
+            if limits.rate != before.rate { rescaleMainCell(from: before.rate, to: limits.rate, keepingBookings: keepingBookings) }
             ConfigRecord(limits: limits).publish(block: block)
         }
     }
 
     /// Moves the main cell's TAT to keep its debt at the new rate. Requires:
     /// the admin lock (a reservation racing this CAS loop simply retries).
-    func rescaleMainCell(from old: GCRA.Limit, to new: GCRA.Limit) {
+    func rescaleMainCell(from old: GCRA.Limit, to new: GCRA.Limit, keepingBookings: Bool = false) {
         var tat = mainCell.pointee.load(ordering: .relaxed)
         while true {
-            let target = GCRA.rescaled(tat: tat, now: coordinator.clock.now(), from: old, to: new)
+            let now = coordinator.clock.now()
+            let target = keepingBookings ? GCRA.rescaledKeepingBookings(tat: tat, now: now, from: old, to: new)
+                : GCRA.rescaled(tat: tat, now: now, from: old, to: new)
             let (exchanged, actual) = mainCell.pointee.compareExchange(expected: tat, desired: target, ordering: .acquiringAndReleasing)
             if exchanged { return }
             tat = actual

@@ -12,16 +12,25 @@ public struct QueueLimits: Equatable, Sendable {
     public var maxConcurrent: Int
     /// A paused queue grants nothing until resumed.
     public var paused: Bool
+    /// How late after its granted instant a request may still go on the
+    /// wire, in ns; 0: no edge guard (the worker's default tolerance).
+    ///
+    /// Set with the rate by the supervisor's rate learning (`RateLearner`):
+    /// `rate` is then already spaced so that a request this late cannot
+    /// reach the provider inside the window of the request a window before
+    /// it, and a request that would go later is not sent but booked again.
+    public var edgeGuard: UInt64
 
     public init(
         rate: GCRA.Limit, perKey: GCRA.Limit? = nil, weighted: [GCRA.Limit] = [],
-        maxConcurrent: Int = 0, paused: Bool = false
+        maxConcurrent: Int = 0, paused: Bool = false, edgeGuard: UInt64 = 0
     ) {
         self.rate = rate
         self.perKey = perKey
         self.weighted = weighted
         self.maxConcurrent = maxConcurrent
         self.paused = paused
+        self.edgeGuard = edgeGuard
     }
 
     /// Checks the limits fit a segment of `layout`; the error names the field.
@@ -54,10 +63,12 @@ struct ConfigRecord: Equatable {
     var weighted1 = GCRA.Limit.unlimited
     var weighted2 = GCRA.Limit.unlimited
     var weighted3 = GCRA.Limit.unlimited
+    var edgeGuard: UInt64 = 0
 
     private enum Word {
         static let flags = 0, interval = 1, tolerance = 2, keyInterval = 3, keyTolerance = 4
         static let maxConcurrent = 5, weightedCount = 6, weighted = 7 // 4 × (interval, tolerance)
+        static let edgeGuard = 15
     }
 
     enum Flag {
@@ -87,6 +98,7 @@ struct ConfigRecord: Equatable {
         weightedCount = UInt64(limits.weighted.count)
         let padded = limits.weighted + Array(repeating: .unlimited, count: SegmentLayout.weightedCapacity - limits.weighted.count)
         (weighted0, weighted1, weighted2, weighted3) = (padded[0], padded[1], padded[2], padded[3])
+        edgeGuard = limits.edgeGuard
     }
 
     private init() {}
@@ -96,7 +108,7 @@ struct ConfigRecord: Equatable {
         QueueLimits(
             rate: rate, perKey: hasPerKey ? perKey : nil,
             weighted: (0..<Int(min(weightedCount, UInt64(SegmentLayout.weightedCapacity)))).map(weighted),
-            maxConcurrent: Int(maxConcurrent), paused: paused
+            maxConcurrent: Int(maxConcurrent), paused: paused, edgeGuard: edgeGuard
         )
     }
 
@@ -145,6 +157,7 @@ struct ConfigRecord: Equatable {
         result.perKey = limit(Word.keyInterval)
         result.maxConcurrent = word(Word.maxConcurrent)
         result.weightedCount = word(Word.weightedCount)
+        result.edgeGuard = word(Word.edgeGuard)
         if result.weightedCount > 0 {
             result.weighted0 = limit(Word.weighted)
             result.weighted1 = limit(Word.weighted + 2)
@@ -165,6 +178,7 @@ struct ConfigRecord: Equatable {
         put(Word.keyInterval, perKey)
         put(Word.maxConcurrent, maxConcurrent)
         put(Word.weightedCount, weightedCount)
+        put(Word.edgeGuard, edgeGuard)
         for index in 0..<SegmentLayout.weightedCapacity { put(Word.weighted + 2 * index, weighted(index)) }
     }
 }

@@ -77,6 +77,10 @@ public struct Rate: Equatable, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Requests per second, for display only (never for decisions).
+    /// The unit the rate was written per, in ns (`20/s`: a second; `500/min`:
+    /// a minute): the window its number is counted in.
+    public var period: UInt64 { per }
+
     public var perSecond: Double { interval == 0 ? .infinity : 1e9 / Double(interval) }
 
     public var description: String { text }

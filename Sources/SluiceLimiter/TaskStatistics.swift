@@ -24,6 +24,13 @@ public struct TaskStatistics: Equatable, Sendable {
     public var scheduleToStart = LatencyHistogram()
     /// From sending a request to having its answer (or its failure).
     public var requestDuration = LatencyHistogram()
+    /// From a request's granted instant to the instant it went on the wire,
+    /// or was found too late to go (`LatencyHistogram.finerBounds`): what
+    /// the edge guard is learnt from.
+    public var startLateness = LatencyHistogram(bounds: LatencyHistogram.finerBounds)
+    /// Requests not sent because they would have gone more than the edge
+    /// guard after their granted instant: booked again instead.
+    public var lateRebooked: UInt64 = 0
 
     public init() {}
 
@@ -40,7 +47,9 @@ public struct TaskStatistics: Equatable, Sendable {
         static let responses = attempts + AttemptResult.allCases.count // StatusCodeBucket.count words
         static let scheduleToStart = responses + StatusCodeBucket.count // LatencyHistogram.words
         static let requestDuration = scheduleToStart + LatencyHistogram.words
-        static let end = requestDuration + LatencyHistogram.words
+        static let startLateness = requestDuration + LatencyHistogram.words // LatencyHistogram.finerWords
+        static let lateRebooked = startLateness + LatencyHistogram.finerWords
+        static let end = lateRebooked + 1 // ≤ 128: a shard's words
     }
 }
 
@@ -84,29 +93,49 @@ public enum StatusCodeBucket {
 /// the sum of every observation.
 public struct LatencyHistogram: Equatable, Sendable {
     /// Upper bounds of the buckets, in nanoseconds (inclusive): 1 ms … 60 s;
-    /// a last bucket, +Inf, follows. Shared by every latency Sluice records.
+    /// a last bucket, +Inf, follows. Shared by every latency Sluice records
+    /// but one.
     public static let bounds: [UInt64] = [
         1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000,
     ].map { $0 * 1_000_000 }
+    /// Finer bounds, 50 µs … 100 ms, for how late requests start after their
+    /// granted instant: the edge guard is chosen among them.
+    public static let finerBounds: [UInt64] = [
+        50, 100, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 50_000, 75_000, 100_000,
+    ].map { $0 * 1_000 }
     /// Words in shared memory: one per bucket, then the sum.
     static let words = bounds.count + 2
+    static let finerWords = finerBounds.count + 2
 
-    public var counts = Array(repeating: UInt64(0), count: LatencyHistogram.bounds.count + 1)
+    /// This histogram's bucket bounds (`bounds` or `finerBounds`).
+    public let bucketBounds: [UInt64]
+    public var counts: [UInt64]
     public var sumNanoseconds: UInt64 = 0
 
-    public init() {}
+    public init(bounds: [UInt64] = LatencyHistogram.bounds) {
+        bucketBounds = bounds
+        counts = Array(repeating: 0, count: bounds.count + 1)
+    }
 
     public var count: UInt64 { counts.reduce(0, &+) }
 
-    static func bucket(of nanoseconds: UInt64) -> Int {
+    static func bucket(of nanoseconds: UInt64, bounds: [UInt64] = LatencyHistogram.bounds) -> Int {
         var bucket = 0
         while bucket < bounds.count, nanoseconds > bounds[bucket] { bucket += 1 }
         return bucket
     }
 
+    /// How many observations were above `bound` (which must be one of the
+    /// bucket bounds; otherwise the bucket holding it counts as above).
+    public func count(above bound: UInt64) -> UInt64 {
+        let first = Self.bucket(of: bound, bounds: bucketBounds)
+        let atOrBelow = first < bucketBounds.count && bucketBounds[first] == bound ? first + 1 : first
+        return counts[atOrBelow...].reduce(0, &+)
+    }
+
     /// The observations made since `earlier` (a snapshot of the same histogram).
     public func subtracting(_ earlier: LatencyHistogram) -> LatencyHistogram {
-        var difference = LatencyHistogram()
+        var difference = LatencyHistogram(bounds: bucketBounds)
         difference.counts = zip(counts, earlier.counts).map { $0 &- $1 }
         difference.sumNanoseconds = sumNanoseconds &- earlier.sumNanoseconds
         return difference
@@ -122,15 +151,15 @@ public struct LatencyHistogram: Equatable, Sendable {
         var seen: UInt64 = 0
         for (bucket, inBucket) in counts.enumerated() where inBucket > 0 {
             if Double(seen + inBucket) >= rank {
-                guard bucket < Self.bounds.count else { return Self.bounds.last }
-                let lower = bucket == 0 ? 0 : Double(Self.bounds[bucket - 1])
-                let upper = Double(Self.bounds[bucket])
+                guard bucket < bucketBounds.count else { return bucketBounds.last }
+                let lower = bucket == 0 ? 0 : Double(bucketBounds[bucket - 1])
+                let upper = Double(bucketBounds[bucket])
                 let fraction = max(0, rank - Double(seen)) / Double(inBucket)
                 return UInt64(lower + (upper - lower) * fraction)
             }
             seen += inBucket
         }
-        return Self.bounds.last
+        return bucketBounds.last
     }
 }
 
@@ -149,6 +178,13 @@ public struct TaskStatisticsRecorder: Sendable {
     public func requestStarted(scheduleToStart: UInt64) {
         shard.add(word: TaskStatistics.Word.requestsStarted, 1)
         shard.observe(scheduleToStart, histogramAt: TaskStatistics.Word.scheduleToStart)
+    }
+
+    /// Records how late after its granted instant a request went on the
+    /// wire, or was found too late to go (`rebooked`: not sent, booked again).
+    public func started(lateness: UInt64, rebooked: Bool) {
+        shard.observe(lateness, histogramAt: TaskStatistics.Word.startLateness, bounds: LatencyHistogram.finerBounds)
+        if rebooked { shard.add(word: TaskStatistics.Word.lateRebooked, 1) }
     }
 
     /// Counts a concluded attempt: its result, its status (nil when no answer
@@ -171,9 +207,9 @@ extension CounterShard {
         base.atomicWord(at: word * 8).pointee.wrappingAdd(amount, ordering: .relaxed)
     }
 
-    func observe(_ nanoseconds: UInt64, histogramAt first: Int) {
-        add(word: first + LatencyHistogram.bucket(of: nanoseconds), 1)
-        add(word: first + LatencyHistogram.bounds.count + 1, nanoseconds)
+    func observe(_ nanoseconds: UInt64, histogramAt first: Int, bounds: [UInt64] = LatencyHistogram.bounds) {
+        add(word: first + LatencyHistogram.bucket(of: nanoseconds, bounds: bounds), 1)
+        add(word: first + bounds.count + 1, nanoseconds)
     }
 
     func word(_ position: Int) -> UInt64 { base.atomicWord(at: position * 8).pointee.load(ordering: .relaxed) }
@@ -181,7 +217,7 @@ extension CounterShard {
     /// Adds this shard's histogram at word `first` into `histogram`.
     func addHistogram(at first: Int, into histogram: inout LatencyHistogram) {
         for bucket in histogram.counts.indices { histogram.counts[bucket] &+= word(first + bucket) }
-        histogram.sumNanoseconds &+= word(first + LatencyHistogram.bounds.count + 1)
+        histogram.sumNanoseconds &+= word(first + histogram.bucketBounds.count + 1)
     }
 }
 
@@ -202,6 +238,8 @@ extension QueueHandle {
             for bucket in totals.responses.indices { totals.responses[bucket] &+= shard.word(TaskStatistics.Word.responses + bucket) }
             shard.addHistogram(at: TaskStatistics.Word.scheduleToStart, into: &totals.scheduleToStart)
             shard.addHistogram(at: TaskStatistics.Word.requestDuration, into: &totals.requestDuration)
+            shard.addHistogram(at: TaskStatistics.Word.startLateness, into: &totals.startLateness)
+            totals.lateRebooked &+= shard.word(TaskStatistics.Word.lateRebooked)
         }
         return totals
     }

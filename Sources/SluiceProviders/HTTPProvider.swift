@@ -6,6 +6,17 @@ import SluiceJSON
 /// credentials or the framing headers.
 public struct HTTPProvider: Provider {
     let baseURL: String
+    /// Where the upstream states its budget, if not in a family Sluice knows.
+    var budgetHeaders: BudgetHeaders?
+
+    public init(baseURL: String, budgetHeaders: BudgetHeaders? = nil) {
+        self.baseURL = baseURL
+        self.budgetHeaders = budgetHeaders
+    }
+
+    public func classify(_ response: ProviderResponse, retryBound: UInt64, wallClockNow: Int) -> Classification {
+        StatusRules.classify(response, retryBound: retryBound, wallClockNow: wallClockNow, budgetHeaders: budgetHeaders)
+    }
 
     static let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     /// Headers only Sluice sets: routing, framing and credentials.
@@ -31,6 +42,16 @@ public struct HTTPProvider: Provider {
         return OutgoingRequest(method: method, url: try RequestPath.join(base: baseURL, path: path), headers: headers, body: body)
     }
 
+    /// A structured body is sent as JSON with Sluice's own `Content-Type`: a
+    /// task's second one would reach the API as two conflicting headers.
+    public func checkFields(of task: ProviderTask) throws(TaskRejected) {
+        guard let body = task.payload["body"], body != .null, !body.isString,
+              case .object(let headers)? = task.payload["headers"],
+              let name = headers.keys.first(where: { $0.lowercased() == "content-type" }) else { return }
+        throw TaskRejected("payload.headers.\(name): Sluice sends application/json for a JSON body; "
+                           + "to choose the type, send the body as a string")
+    }
+
     private static func method(_ value: JSONValue?) throws(TaskRejected) -> String {
         guard let value else { return "POST" }
         guard case .string(let method) = value, methods.contains(method) else {
@@ -50,11 +71,12 @@ public struct HTTPProvider: Provider {
             throw TaskRejected("payload.headers: \(object.members.count) fields; a task may set at most \(maximumHeaderCount)")
         }
         return try object.members.map { member throws(TaskRejected) -> (name: String, value: String) in
-            guard case .string(let text) = member.value else { throw TaskRejected("payload.headers.\(member.key): must be a string") }
             let name = member.key
+            // The name first: it is shown in every other message, and must be short and printable.
             guard HeaderBytes.isFieldName(name) else {
                 throw TaskRejected("payload.headers: \"\(HeaderBytes.shown(name))\" is not a header name (letters, digits and \"-\")")
             }
+            guard case .string(let text) = member.value else { throw TaskRejected("payload.headers.\(name): must be a string") }
             guard !reservedHeaders.contains(name.lowercased()) else {
                 throw TaskRejected("payload.headers.\(name): is set by Sluice, not by tasks")
             }
@@ -67,4 +89,8 @@ public struct HTTPProvider: Provider {
             return (name, text)
         }
     }
+}
+
+extension JSONValue {
+    fileprivate var isString: Bool { if case .string = self { true } else { false } }
 }

@@ -23,7 +23,7 @@ public enum HeaderBytes {
     }
 
     /// `text` with its control characters shown as `?`, for an error message.
-    static func shown(_ text: String) -> String {
+    public static func shown(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.prefix(80).map { scalar in
             scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "?" : scalar
         }))

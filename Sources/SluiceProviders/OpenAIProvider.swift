@@ -26,10 +26,23 @@ public struct OpenAIProvider: Provider {
         )
     }
 
+    /// OpenAI's types: a model name, and messages that each say their role.
+    public func checkFields(of task: ProviderTask) throws(TaskRejected) {
+        _ = try task.string("model", "the model's name, e.g. \"gpt-4o-mini\"")
+        guard case .array(let messages)? = task.payload["messages"], !messages.isEmpty else {
+            throw TaskRejected("payload.messages: must be a non-empty array of messages, e.g. [{\"role\": \"user\", \"content\": \"Hello\"}]")
+        }
+        for (index, message) in messages.enumerated() {
+            guard case .object(let object) = message, case .string = object["role"] else {
+                throw TaskRejected("payload.messages[\(index)]: must be an object with a \"role\" string, e.g. {\"role\": \"user\", \"content\": \"Hello\"}")
+            }
+        }
+    }
+
     /// Saturates: `max_tokens` comes from the task, and any 64-bit number
     /// is accepted there (`18446744073709551615` plus the prompt trapped every
     /// worker of the queue). A cost above a weighted limit's burst is refused
-    /// at the door (`CostAdmission`), and by the limiter if one gets through.
+    /// at the door (`TaskAdmission`), and by the limiter if one gets through.
     public func estimatedCost(of task: ProviderTask) -> UInt64 {
         var promptBytes: UInt64 = 0
         if case .array(let messages) = task.payload["messages"] {
@@ -59,10 +72,10 @@ public struct OpenAIProvider: Provider {
         if (200..<300).contains(response.status), let usage = Self.totalTokens(response.body) {
             classification.costUsed = usage
         }
-        for budget in ["requests", "tokens"] where response.header("x-ratelimit-remaining-\(budget)") == "0" {
-            if let reset = response.header("x-ratelimit-reset-\(budget)").flatMap(DurationText.nanoseconds) {
-                classification.pushBack = max(classification.pushBack ?? 0, min(reset, StatusRules.longestServerDelay))
-            }
+        for budget in classification.budgets where budget.family == .openAI && budget.remaining == 0 {
+            guard let reset = budget.resetIn, reset > classification.pushBack ?? 0 else { continue }
+            classification.pushBack = reset
+            if classification.wait == nil { classification.wait = ProviderWait(nanoseconds: reset, header: budget.resetHeader ?? "") }
         }
         return classification
     }

@@ -2,7 +2,7 @@
 public enum Outcome: Equatable, Sendable {
     /// Done: the task is complete.
     case success
-    /// Try again. `delay` is what the server asked for (`Retry-After`), or
+    /// Try again. `delay` is what the server asked for (`ProviderWait`), or
     /// nil for the policy's backoff. `spendsAttempt` is false for a 429 that
     /// said when to come back within the policy's bound: being told to wait
     /// is not a failure of the task.
@@ -20,11 +20,19 @@ public struct Classification: Equatable, Sendable {
     /// Cost units the request really used (OpenAI `usage.total_tokens`), to
     /// reconcile with the estimate charged before sending.
     public var costUsed: UInt64?
+    /// The wait the answer gave, and the header that gave it (unbounded;
+    /// `outcome` and `pushBack` hold it bounded), for logs.
+    public var wait: ProviderWait?
+    /// What the answer says is left of the provider's limit, successes
+    /// included: for learning the real limit before a 429 (see `RateBudget`).
+    public var budgets: [RateBudget]
 
-    public init(_ outcome: Outcome, pushBack: UInt64? = nil, costUsed: UInt64? = nil) {
+    public init(_ outcome: Outcome, pushBack: UInt64? = nil, costUsed: UInt64? = nil, wait: ProviderWait? = nil, budgets: [RateBudget] = []) {
         self.outcome = outcome
         self.pushBack = pushBack
         self.costUsed = costUsed
+        self.wait = wait
+        self.budgets = budgets
     }
 }
 

@@ -8,6 +8,10 @@ public protocol Provider: Sendable {
     func request(for task: ProviderTask, credential: Secret?) throws(TaskRejected) -> OutgoingRequest
     /// Units charged to the queue's weighted limits before sending.
     func estimatedCost(of task: ProviderTask) -> UInt64
+    /// The payload's types and ranges, as the API would judge them (its
+    /// 400s), for a task `request(for:credential:)` accepts. Door only
+    /// (`TaskAdmission`): a task already queued is never judged by it.
+    func checkFields(of task: ProviderTask) throws(TaskRejected)
     /// What the answer means. `retryBound` and `wallClockNow` as in `StatusRules`.
     func classify(_ response: ProviderResponse, retryBound: UInt64, wallClockNow: Int) -> Classification
     /// The `Authorization` values this provider sends for `credential`, so
@@ -17,6 +21,8 @@ public protocol Provider: Sendable {
 
 extension Provider {
     public func estimatedCost(of task: ProviderTask) -> UInt64 { 1 }
+
+    public func checkFields(of task: ProviderTask) throws(TaskRejected) {}
 
     public func classify(_ response: ProviderResponse, retryBound: UInt64, wallClockNow: Int) -> Classification {
         StatusRules.classify(response, retryBound: retryBound, wallClockNow: wallClockNow)
@@ -36,12 +42,25 @@ extension Provider {
 public enum Providers {
     /// The provider a queue is configured with.
     public static func make(for queue: QueueConfig) -> any Provider {
-        switch queue.provider {
-        case .sendgrid: SendGridProvider(baseURL: queue.baseURL)
-        case .stripe: StripeProvider(baseURL: queue.baseURL)
-        case .openai: OpenAIProvider(baseURL: queue.baseURL)
-        case .twilio: TwilioProvider(baseURL: queue.baseURL, accountSID: queue.accountSID ?? "")
-        case .http: HTTPProvider(baseURL: queue.baseURL)
+        if queue.provider == .http {
+            // The budget headers matter to classifying answers only: the door has no use for them.
+            return HTTPProvider(baseURL: queue.baseURL, budgetHeaders: queue.budgetHeaders)
+        }
+        return make(queue.provider, baseURL: queue.baseURL, accountSID: queue.accountSID)
+    }
+
+    /// The provider the door's rules name (the same as the queue's, as far as building requests goes).
+    public static func make(for rules: AdmissionRules) -> any Provider {
+        make(rules.provider, baseURL: rules.baseURL, accountSID: rules.accountSID)
+    }
+
+    static func make(_ kind: ProviderKind, baseURL: String, accountSID: String?) -> any Provider {
+        switch kind {
+        case .sendgrid: SendGridProvider(baseURL: baseURL)
+        case .stripe: StripeProvider(baseURL: baseURL)
+        case .openai: OpenAIProvider(baseURL: baseURL)
+        case .twilio: TwilioProvider(baseURL: baseURL, accountSID: accountSID ?? "")
+        case .http: HTTPProvider(baseURL: baseURL)
         }
     }
 }
@@ -59,6 +78,17 @@ extension ProviderTask {
         for field in fields where payload[field] == nil {
             throw TaskRejected("payload.\(field): is required for \(kind)")
         }
+    }
+}
+
+extension ProviderTask {
+    /// `payload.<field>` when it is a non-empty string (every API refuses an
+    /// empty name, number or text); else refuses, saying what it should hold.
+    func string(_ field: String, _ shape: String) throws(TaskRejected) -> String {
+        guard case .string(let text)? = payload[field], !text.isEmpty else {
+            throw TaskRejected("payload.\(field): must be a non-empty string, \(shape)")
+        }
+        return text
     }
 }
 

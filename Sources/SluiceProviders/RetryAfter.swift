@@ -1,16 +1,15 @@
 import Glibc
 
 /// Parses `Retry-After` (RFC 9110 §10.2.3): delta-seconds, or an HTTP-date.
+/// Some servers write a fraction (`1.5`); it is read exactly, not rounded.
 public enum RetryAfter {
     /// The delay in nanoseconds it asks for, given the wall-clock `now`
     /// (seconds since the epoch) for HTTP-dates; nil if it is neither form.
     /// A date in the past means "now" (0); a delay past 64-bit nanoseconds
     /// (about 584 years) is `UInt64.max`.
     public static func delay(_ value: String, wallClockNow now: Int) -> UInt64? {
+        if let seconds = HeaderNumber.scaled(value, unit: 1_000_000_000) { return seconds }
         let text = value.trimmingSpaces
-        if !text.isEmpty, text.utf8.count <= 12, text.allSatisfy({ $0.isASCII && $0.isNumber }), let seconds = UInt64(text) {
-            return nanoseconds(seconds)
-        }
         guard let date = httpDate(text) else { return nil }
         return date > now ? nanoseconds(UInt64(date - now)) : 0
     }

@@ -15,4 +15,49 @@ public struct SendGridProvider: Provider {
             body: JSONWriter.bytes(.object(task.payload))
         )
     }
+
+    /// The most recipients (to, cc and bcc of every personalization) SendGrid takes in one request.
+    public static let maximumRecipients = 1000
+
+    /// SendGrid's shape: 1…1000 personalizations, each with a non-empty `to`
+    /// of `{"email": …}` objects (and `cc`, `bcc` likewise), at most 1000
+    /// recipients in all; `from` is an `{"email": …}` object.
+    public func checkFields(of task: ProviderTask) throws(TaskRejected) {
+        guard case .array(let personalizations)? = task.payload["personalizations"], !personalizations.isEmpty,
+              personalizations.count <= Self.maximumRecipients else {
+            throw TaskRejected("payload.personalizations: must be an array of 1 to \(Self.maximumRecipients) objects, "
+                               + "e.g. [{\"to\": [{\"email\": \"ada@example.com\"}]}]")
+        }
+        var recipients = 0
+        for (index, element) in personalizations.enumerated() {
+            let place = "payload.personalizations[\(index)]"
+            guard case .object(let personalization) = element else {
+                throw TaskRejected("\(place): must be an object with a \"to\" list, e.g. {\"to\": [{\"email\": \"ada@example.com\"}]}")
+            }
+            for list in ["to", "cc", "bcc"] {
+                guard let value = personalization[list] else {
+                    if list == "to" { throw TaskRejected("\(place).to: is required, a non-empty array like [{\"email\": \"ada@example.com\"}]") }
+                    continue
+                }
+                guard case .array(let addresses) = value, !addresses.isEmpty else {
+                    throw TaskRejected("\(place).\(list): must be a non-empty array like [{\"email\": \"ada@example.com\"}]")
+                }
+                recipients += addresses.count
+                guard recipients <= Self.maximumRecipients else {
+                    throw TaskRejected("payload.personalizations: more than \(Self.maximumRecipients) recipients (to, cc and bcc together); "
+                                       + "SendGrid takes at most \(Self.maximumRecipients) per request: split the mail into several tasks")
+                }
+                for (position, address) in addresses.enumerated() {
+                    try Self.checkAddress(address, "\(place).\(list)[\(position)]")
+                }
+            }
+        }
+        try Self.checkAddress(task.payload["from"] ?? .null, "payload.from")
+    }
+
+    private static func checkAddress(_ value: JSONValue, _ place: String) throws(TaskRejected) {
+        guard case .object(let address) = value, case .string(let email)? = address["email"], email.contains("@") else {
+            throw TaskRejected("\(place): must be an object with an \"email\" address, e.g. {\"email\": \"ada@example.com\"}")
+        }
+    }
 }

@@ -28,6 +28,41 @@ public struct StripeProvider: Provider {
         )
     }
 
+    /// Stripe's types: an amount is a whole number of the currency's
+    /// smallest unit that fits 64 bits (sent as written, so `2e3` or `20.00`
+    /// would be refused by Stripe); a currency is three letters; a refund
+    /// names its payment by id.
+    public func checkFields(of task: ProviderTask) throws(TaskRejected) {
+        if task.kind == "create_payment" {
+            try Self.checkAmount(task.payload["amount"])
+            let currency = try task.string("currency", "a three-letter ISO code such as \"usd\"")
+            guard currency.utf8.count == 3, currency.utf8.allSatisfy({ (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20) }) else {
+                throw TaskRejected("payload.currency: \"\(HeaderBytes.shown(currency))\" is not a currency; use a three-letter ISO code such as \"usd\"")
+            }
+        } else {
+            for field in ["payment_intent", "charge"] where task.payload[field] != nil {
+                _ = try task.string(field, "the id of the \(field == "charge" ? "charge" : "payment intent") to refund, e.g. \"pi_123\"")
+            }
+            if task.payload["amount"] != nil { try Self.checkAmount(task.payload["amount"]) }
+        }
+    }
+
+    /// The largest amount Sluice sends: Stripe's integers are 64-bit.
+    public static let maximumAmount = UInt64(Int64.max)
+
+    private static func checkAmount(_ value: JSONValue?) throws(TaskRejected) {
+        let digits: String? = switch value {
+        case .number(let literal)?: literal
+        case .string(let text)?: text
+        default: nil
+        }
+        guard let digits, !digits.isEmpty, digits.utf8.count <= 19, digits.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let amount = UInt64(digits), amount >= 1, amount <= maximumAmount else {
+            throw TaskRejected("payload.amount: must be a whole number of the currency's smallest unit written in digits "
+                               + "(2000 is 20.00 usd), from 1 to \(maximumAmount)")
+        }
+    }
+
     /// `Stripe-Should-Retry` overrides the status rules when present.
     public func classify(_ response: ProviderResponse, retryBound: UInt64, wallClockNow: Int) -> Classification {
         var classification = StatusRules.classify(response, retryBound: retryBound, wallClockNow: wallClockNow)

@@ -21,6 +21,13 @@ public struct TwilioProvider: Provider {
         )
     }
 
+    /// Twilio's fields are strings: the numbers and the text.
+    public func checkFields(of task: ProviderTask) throws(TaskRejected) {
+        _ = try task.string("To", "the phone number to send to, e.g. \"+15550100\"")
+        _ = try task.string("From", "the sending phone number, e.g. \"+15550199\"")
+        _ = try task.string("Body", "the message's text")
+    }
+
     public func authorizationValues(credential: Secret) -> [String] {
         ["Basic " + Data("\(accountSID):\(credential.reveal())".utf8).base64EncodedString()]
     }

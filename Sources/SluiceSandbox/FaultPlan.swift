@@ -19,6 +19,8 @@ public struct FaultPlan: Equatable, Sendable {
     public var endpoints: Set<SandboxEndpoint>?
     /// "Answer 429 with Retry-After: N to the next K requests on endpoint E."
     public var forced429: [Forced429] = []
+    /// An unseen second client spending part of an endpoint's limits.
+    public var sharedBudget: SharedBudget?
 
     public struct Forced429: Equatable, Sendable {
         public var endpoint: SandboxEndpoint
@@ -29,6 +31,27 @@ public struct FaultPlan: Equatable, Sendable {
             self.endpoint = endpoint
             self.count = count
             self.retryAfterSeconds = retryAfterSeconds
+        }
+    }
+
+    /// "Another client spends `share` of `endpoint`'s limits": it sends at
+    /// `share` of each shared limit, evenly spaced, into the same sliding
+    /// windows the queue's requests are judged in, from the instant the plan
+    /// is set until `until` later (nil: until the plan is replaced). Its
+    /// requests obey the limits (refused ones are not charged) but are never
+    /// counted in stats' `worstWindow`, `requests` or the arrivals: the
+    /// client under test sees only the 429s and the budget headers.
+    public struct SharedBudget: Equatable, Sendable {
+        public var endpoint: SandboxEndpoint
+        /// The fraction of each limit it spends, in (0, 1].
+        public var share: Double
+        /// How long it spends after the plan is set, in nanoseconds; nil: for ever.
+        public var until: UInt64?
+
+        public init(endpoint: SandboxEndpoint, share: Double, until: UInt64? = nil) {
+            self.endpoint = endpoint
+            self.share = share
+            self.until = until
         }
     }
 
@@ -78,7 +101,33 @@ extension FaultPlan {
         for (index, entry) in (try reader.array("force429") ?? []).enumerated() {
             forced429.append(try Self.forced(entry, field: reader.field("force429[\(index)]")))
         }
+        if let shared = try reader.object("sharedBudget") { sharedBudget = try Self.sharedBudget(shared) }
         try reader.finish()
+    }
+
+    /// `{"endpoint": "stripe.payment_intents", "share": 0.3, "until": "30s"}`.
+    private static func sharedBudget(_ reader: SandboxConfigurationReader) throws(SandboxConfigurationError) -> SharedBudget {
+        var reader = reader
+        let shown = "write {\"endpoint\": \"stripe.payment_intents\", \"share\": 0.3, \"until\": \"30s\"}"
+        guard let name = reader.value("endpoint") else { throw SandboxConfigurationError(field: reader.field("endpoint"), value: "", fix: "an endpoint is required; " + shown) }
+        let limited = SandboxEndpoint.allCases.filter { !$0.sharedLimits.isEmpty }
+        guard case .string(let text) = name, let endpoint = SandboxEndpoint(rawValue: text), !endpoint.sharedLimits.isEmpty else {
+            throw SandboxConfigurationError(field: reader.field("endpoint"), shown: name,
+                                            fix: "name an endpoint with a limit shared by all its requests: " + limited.map(\.rawValue).joined(separator: ", "))
+        }
+        guard let share = try reader.number("share", in: 0...1), share > 0 else {
+            throw SandboxConfigurationError(field: reader.field("share"), shown: reader.value("share") ?? .null,
+                                            fix: "the fraction of the limit the other client spends: a number above 0 and at most 1, like 0.3")
+        }
+        var until: UInt64?
+        if let text = try reader.string("until") {
+            guard let nanoseconds = DurationText.nanoseconds(text), nanoseconds > 0, nanoseconds <= 86_400_000_000_000 else {
+                throw SandboxConfigurationError(field: reader.field("until"), value: text, fix: "write a duration above 0 and up to 24h, like \"30s\" or \"2m\"")
+            }
+            until = nanoseconds
+        }
+        try reader.finish()
+        return SharedBudget(endpoint: endpoint, share: share, until: until)
     }
 
     private static func endpoint(_ name: JSONValue, field: String) throws(SandboxConfigurationError) -> SandboxEndpoint {
@@ -101,15 +150,22 @@ extension FaultPlan {
         return Forced429(endpoint: endpoint, count: count, retryAfterSeconds: retryAfter)
     }
 
-    /// The JSON form, with the forced 429s still pending.
+    /// The JSON form, with the forced 429s still pending; `sharedBudget` only when set.
     var json: JSONValue {
-        .object([
+        var members: [(String, JSONValue)] = [
             ("errorRatio", .double(errorRatio)), ("errorStatus", .integer(errorStatus)), ("dropRatio", .double(dropRatio)),
             ("latency", .string(DurationText.goStyle(latency))),
             ("endpoints", endpoints.map { .array($0.map(\.rawValue).sorted().map(JSONValue.string)) } ?? .null),
             ("force429", .array(forced429.map {
                 .object([("endpoint", .string($0.endpoint.rawValue)), ("count", .integer($0.count)), ("retryAfter", .integer($0.retryAfterSeconds))])
             })),
-        ])
+        ]
+        if let shared = sharedBudget {
+            members.append(("sharedBudget", .object([
+                ("endpoint", .string(shared.endpoint.rawValue)), ("share", .double(shared.share)),
+                ("until", shared.until.map { .string(DurationText.goStyle($0)) } ?? .null),
+            ])))
+        }
+        return .object(members)
     }
 }

@@ -74,14 +74,18 @@ enum OpenAIAPI: ProviderAPI {
         return .success((model, (promptBytes + 3) / 4, completion))
     }
 
-    static func tooManyRequests(retryAfterSeconds: Int, refused: SandboxLimitName?, context: ResponseContext) -> HTTPResponse {
+    /// OpenAI's 429: `retry-after-ms` (the exact wait, to the millisecond
+    /// rounded up) beside the whole-second `Retry-After`, as OpenAI sends both.
+    static func tooManyRequests(retryAfter: UInt64, refused: SandboxLimitName?, context: ResponseContext) -> HTTPResponse {
+        let milliseconds = millisecondsUp(retryAfter)
         let tokens = refused == .openaiTokens
         let headroom = context.headroom[tokens ? .openaiTokens : .openaiRequests]
         let what = tokens ? "tokens per min (TPM)" : "requests per min (RPM)"
         let limit = headroom.map { "Limit \($0.limit.allowed), Remaining \($0.remaining)" } ?? ""
         var response = error(.tooManyRequests, type: tokens ? "tokens" : "requests", code: "rate_limit_exceeded", param: nil,
-                             message: "Rate limit reached in organization org-sandbox on \(what): \(limit). Please try again in \(retryAfterSeconds)s.")
-        response.headers = rateLimitHeaders(context).adding("Retry-After", "\(retryAfterSeconds)").adding("Content-Type", "application/json")
+                             message: "Rate limit reached in organization org-sandbox on \(what): \(limit). Please try again in \(DurationText.goStyle(milliseconds * 1_000_000)).")
+        response.headers = rateLimitHeaders(context).adding("retry-after-ms", "\(milliseconds)")
+            .adding("Retry-After", "\(retryAfterSeconds(retryAfter))").adding("Content-Type", "application/json")
         return response
     }
 
@@ -95,7 +99,8 @@ enum OpenAIAPI: ProviderAPI {
             guard let headroom = context.headroom[name] else { continue }
             headers.add("x-ratelimit-limit-\(suffix)", "\(headroom.limit.allowed)")
             headers.add("x-ratelimit-remaining-\(suffix)", "\(headroom.remaining)")
-            headers.add("x-ratelimit-reset-\(suffix)", DurationText.goStyle(headroom.resetAfter))
+            // Rounded up to the millisecond: a client that waits exactly this long is admitted.
+            headers.add("x-ratelimit-reset-\(suffix)", DurationText.goStyle(millisecondsUp(headroom.resetAfter) * 1_000_000))
         }
         return headers
     }

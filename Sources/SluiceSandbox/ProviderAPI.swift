@@ -8,8 +8,9 @@ protocol ProviderAPI {
     /// Checks credentials and the payload; on success, says what the request
     /// costs against which limits and how to answer it.
     static func validate(_ request: HTTPRequest, parameters: [String: String], keys: [String: String]) -> ProviderVerdict
-    /// The provider's 429, with its rate-limit headers.
-    static func tooManyRequests(retryAfterSeconds: Int, refused: SandboxLimitName?, context: ResponseContext) -> HTTPResponse
+    /// The provider's 429, with its rate-limit headers; `retryAfter` is the
+    /// exact wait in nanoseconds, each provider writes it as the real one does.
+    static func tooManyRequests(retryAfter: UInt64, refused: SandboxLimitName?, context: ResponseContext) -> HTTPResponse
     /// The provider's 5xx.
     static func serverError(status: HTTPStatus, context: ResponseContext) -> HTTPResponse
 }
@@ -35,6 +36,8 @@ struct ProviderCall {
 struct ResponseContext {
     var random: SandboxRandom
     var epochSeconds: Int
+    /// The wall clock to the nanosecond, for resets written as Unix time.
+    var epochNanoseconds: UInt64 = 0
     var headroom: [SandboxLimitName: SandboxLimits.Headroom] = [:]
     /// Stripe payment intents created here (id → amount, currency), for refunds.
     var paymentIntents: BoundedMap<(amount: Int, currency: String)>
@@ -107,7 +110,14 @@ extension HTTPResponse {
     }
 }
 
-/// Whole seconds a client should wait: at least 1, rounded up.
+/// Whole seconds a client should wait, rounded up (`Retry-After`): never
+/// early, so a client that waits exactly this long is admitted.
 func retryAfterSeconds(_ nanoseconds: UInt64) -> Int {
-    max(1, Int((nanoseconds + 999_999_999) / 1_000_000_000))
+    Int(clamping: nanoseconds / 1_000_000_000 + (nanoseconds % 1_000_000_000 == 0 ? 0 : 1))
+}
+
+/// The same to the millisecond, rounded up (`retry-after-ms`, Go-duration
+/// resets): the fine figure the sandbox knows from its sliding windows.
+func millisecondsUp(_ nanoseconds: UInt64) -> UInt64 {
+    nanoseconds / 1_000_000 + (nanoseconds % 1_000_000 == 0 ? 0 : 1)
 }

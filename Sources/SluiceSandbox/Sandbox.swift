@@ -1,3 +1,4 @@
+import Glibc
 import SluiceHTTP
 import SluicePOSIX
 import Synchronization
@@ -14,15 +15,16 @@ import SluiceJSON
 public final class Sandbox: Sendable {
     private let engine: Mutex<SandboxEngine>
     private let clock: any InstantSource
-    private let start: (monotonic: UInt64, epochSeconds: Int)
+    private let start: (monotonic: UInt64, epochNanoseconds: UInt64)
 
-    /// `clock` drives the limits (tests pass a `ManualClock`); wall-clock
-    /// seconds in answers count from `epochSecondsAtStart` on the same clock.
+    /// `clock` drives the limits (tests pass a `ManualClock`); the wall clock
+    /// in answers counts from `epochSecondsAtStart` (nil: the real wall
+    /// clock, to the nanosecond) on the same clock.
     public init(configuration: SandboxConfiguration = SandboxConfiguration(), clock: any InstantSource = SystemInstantSource(),
-                epochSecondsAtStart: Int = HTTPDate.currentEpochSeconds()) {
+                epochSecondsAtStart: Int? = nil) {
         self.clock = clock
         let now = clock.now()
-        start = (now, epochSecondsAtStart)
+        start = (now, epochSecondsAtStart.map { UInt64(max(0, $0)) * 1_000_000_000 } ?? Self.wallClockNanoseconds())
         engine = Mutex(SandboxEngine(configuration: configuration, now: now))
     }
 
@@ -32,9 +34,21 @@ public final class Sandbox: Sendable {
         return { request in await router.respond(to: request) }
     }
 
-    private func instant() -> SandboxInstant {
-        let now = clock.now()
-        return SandboxInstant(monotonic: now, epochSeconds: start.epochSeconds + Int((now - min(now, start.monotonic)) / 1_000_000_000))
+    /// Now, or for a request the instant it reached the socket when the
+    /// server stamped it (on the same monotonic clock; a test's manual
+    /// clock ignores stamps).
+    private func instant(of request: HTTPRequest? = nil) -> SandboxInstant {
+        var now = clock.now()
+        if clock is SystemInstantSource, let receivedAt = request?.receivedAt, receivedAt <= now { now = receivedAt }
+        let wall = start.epochNanoseconds &+ (now - min(now, start.monotonic))
+        return SandboxInstant(monotonic: now, epochSeconds: Int(wall / 1_000_000_000), epochNanoseconds: wall)
+    }
+
+    /// `CLOCK_REALTIME` in nanoseconds since the epoch.
+    private static func wallClockNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UInt64(max(0, spec.tv_sec)) * 1_000_000_000 + UInt64(max(0, spec.tv_nsec))
     }
 
     private func makeRouter() -> HTTPRouter {
@@ -67,7 +81,10 @@ public final class Sandbox: Sendable {
     }
 
     private func serve(_ request: HTTPRequest, endpoint: SandboxEndpoint, parameters: [String: String]) async -> HTTPResponse {
-        let now = instant()
+        // The instant the request reached the socket (stamped by the kernel),
+        // not when it is served; two requests may so reach the engine a few
+        // µs out of order (the engine keeps its time monotone).
+        let now = instant(of: request)
         let reply = engine.withLock { $0.respond(to: request, endpoint: endpoint, parameters: parameters, at: now) }
         if reply.delay > 0 { try? await Task.sleep(nanoseconds: reply.delay) }
         return reply.response
@@ -76,7 +93,8 @@ public final class Sandbox: Sendable {
     private func setFaults(_ request: HTTPRequest) -> HTTPResponse {
         do {
             let plan = try FaultPlan(reading: SandboxConfigurationReader(parsing: request.body, path: "faults"))
-            engine.withLock { $0.setFaults(plan) }
+            let now = clock.now()
+            engine.withLock { $0.setFaults(plan, now: now) }
             return .json(.ok, plan.json)
         } catch {
             return .json(.badRequest, .object([("error", .string("\(error)"))]))

@@ -6,10 +6,13 @@ import SluiceJSON
 public struct SandboxInstant: Sendable, Equatable {
     public var monotonic: UInt64
     public var epochSeconds: Int
+    /// The wall clock to the nanosecond (resets written as Unix time are rounded up from it).
+    public var epochNanoseconds: UInt64
 
-    public init(monotonic: UInt64, epochSeconds: Int) {
+    public init(monotonic: UInt64, epochSeconds: Int, epochNanoseconds: UInt64? = nil) {
         self.monotonic = monotonic
         self.epochSeconds = epochSeconds
+        self.epochNanoseconds = epochNanoseconds ?? UInt64(max(0, epochSeconds)) * 1_000_000_000
     }
 }
 
@@ -25,7 +28,9 @@ public struct SandboxReply: Sendable {
 /// Order of checks for a provider request: drop fault → forced 429 →
 /// credentials and payload (the provider's 401/400) → limits (429 with
 /// Retry-After) → Stripe idempotency replay → 5xx fault → the answer.
-/// Only requests that pass credentials and payload reach the limits.
+/// Only requests that pass credentials and payload reach the limits. Before
+/// any of it, a `sharedBudget` fault's unseen client is caught up to the
+/// instant (`SharedBudgetSpender`), so the windows hold its requests too.
 public struct SandboxEngine {
     public let configuration: SandboxConfiguration
     public private(set) var faults: FaultPlan
@@ -37,6 +42,10 @@ public struct SandboxEngine {
     private var shared: ResponseContext
     /// The monotonic instant arrivals count from (start, or last reset).
     private(set) var startedAt: UInt64
+    /// The latest instant a request was judged at (see `respond`).
+    private var latestArrival: UInt64 = 0
+    /// The `sharedBudget` fault's unseen client, while the plan has one.
+    private var spender: SharedBudgetSpender?
 
     public init(configuration: SandboxConfiguration, now: UInt64) {
         self.configuration = configuration
@@ -45,13 +54,23 @@ public struct SandboxEngine {
         shared = ResponseContext(random: SandboxRandom(seed: configuration.seed), epochSeconds: 0,
                                  paymentIntents: BoundedMap(capacity: 100_000))
         startedAt = now
+        spender = faults.sharedBudget.map { SharedBudgetSpender($0, limits: configuration.limits, start: now) }
     }
 
     /// Answers a request routed to `endpoint` (`parameters`: the path's captures).
     public mutating func respond(to request: HTTPRequest, endpoint: SandboxEndpoint, parameters: [String: String] = [:],
                                  at instant: SandboxInstant) -> SandboxReply {
         stats.update(endpoint) { $0.requests += 1 }
+        // Requests stamped on arrival may reach the engine out of order (each
+        // is answered on its own task): time never runs backwards for the
+        // windows, a request judged out of order counts as arriving with the
+        // latest one (µs apart).
+        var instant = instant
+        instant.monotonic = max(instant.monotonic, latestArrival)
+        latestArrival = instant.monotonic
+        spender?.catchUp(to: instant.monotonic, limits: &limits)
         shared.epochSeconds = instant.epochSeconds
+        shared.epochNanoseconds = instant.epochNanoseconds
         shared.headroom = [:]
         let faulty = faults.applies(to: endpoint)
         let delay = faulty ? faults.latency : 0
@@ -71,7 +90,7 @@ public struct SandboxEngine {
         guard let api = endpoint.api else { return echo(request) }
         if let retryAfter = faults.takeForced429(for: endpoint) {
             shared.headroom = limits.peek(endpoint.sharedLimits, now: now)
-            return counted(api.tooManyRequests(retryAfterSeconds: retryAfter, refused: nil, context: shared), endpoint)
+            return counted(api.tooManyRequests(retryAfter: UInt64(retryAfter) * 1_000_000_000, refused: nil, context: shared), endpoint)
         }
         let call: ProviderCall
         switch api.validate(request, parameters: parameters, keys: configuration.keys) {
@@ -81,8 +100,8 @@ public struct SandboxEngine {
         switch limits.decide(call.charges, twilioNumber: call.twilioNumber, now: now) {
         case .refused(let limit, let retryAfter, let headroom):
             shared.headroom = headroom
-            let seconds = retryAfterSeconds(retryAfter ?? (configuration.limits[limit]?.window ?? 60_000_000_000))
-            return counted(api.tooManyRequests(retryAfterSeconds: seconds, refused: limit, context: shared), endpoint)
+            let wait = retryAfter ?? (configuration.limits[limit]?.window ?? 60_000_000_000)
+            return counted(api.tooManyRequests(retryAfter: wait, refused: limit, context: shared), endpoint)
         case .admitted(let headroom):
             shared.headroom = headroom
         }
@@ -112,8 +131,13 @@ public struct SandboxEngine {
         return HTTPResponse(status: .ok, headers: ["Content-Type": request.headers["Content-Type"] ?? "application/octet-stream"], body: request.body)
     }
 
-    /// Replaces the fault plan (forced 429s included).
-    public mutating func setFaults(_ plan: FaultPlan) { faults = plan }
+    /// Replaces the fault plan (forced 429s included) at `now`: a shared
+    /// budget in it starts spending now; one not in it stops.
+    public mutating func setFaults(_ plan: FaultPlan, now: UInt64) {
+        spender?.catchUp(to: now, limits: &limits)
+        faults = plan
+        spender = plan.sharedBudget.map { SharedBudgetSpender($0, limits: configuration.limits, start: now) }
+    }
 
     /// Back to the start: counters, limit windows, idempotency keys and the
     /// fault plan as configured. The identifiers' sequence goes on.
@@ -125,10 +149,11 @@ public struct SandboxEngine {
 
     /// `GET /__sandbox/stats` as JSON.
     mutating func statsJSON(now: UInt64) -> JSONValue {
-        .object([
+        spender?.catchUp(to: now, limits: &limits)
+        return .object([
             ("uptimeSeconds", .double((Double(now - min(now, startedAt)) / 1e6).rounded() / 1e3)),
             ("endpoints", stats.json), ("limits", limits.json(now: now)), ("twilioNumbers", limits.twilioNumbersJSON),
-            ("faults", faults.json),
+            ("faults", faults.json), ("sharedBudget", spender?.json(now: now) ?? .null),
         ])
     }
 }

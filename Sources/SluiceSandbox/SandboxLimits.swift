@@ -58,6 +58,15 @@ struct SandboxLimits {
         return .admitted(headroom)
     }
 
+    /// Charges `cost` to `name` at `instant` if its window has room, without
+    /// counting an arrival: the `sharedBudget` fault's unseen client, whose
+    /// requests must not show in the worst window the client under test is
+    /// judged by. Requires: instants no earlier than any charged before.
+    mutating func spendUnseen(_ name: SandboxLimitName, cost: UInt64, at instant: UInt64) -> Bool {
+        // Mutated in place through the dictionary: a copy would copy the whole window's log each time.
+        logs[name]?.admitIfRoom(cost: cost, now: instant) ?? false
+    }
+
     /// The headroom of the shared limits, charging nothing (for a forced 429's headers).
     mutating func peek(_ names: [SandboxLimitName], now: UInt64) -> [SandboxLimitName: Headroom] {
         var headroom: [SandboxLimitName: Headroom] = [:]

@@ -50,18 +50,19 @@ enum SendGridAPI: ProviderAPI {
         return problems
     }
 
-    static func tooManyRequests(retryAfterSeconds: Int, refused: SandboxLimitName?, context: ResponseContext) -> HTTPResponse {
-        errors(.tooManyRequests, [(nil, "too many requests")], headers: rateLimitHeaders(context).adding("Retry-After", "\(retryAfterSeconds)"))
+    static func tooManyRequests(retryAfter: UInt64, refused: SandboxLimitName?, context: ResponseContext) -> HTTPResponse {
+        errors(.tooManyRequests, [(nil, "too many requests")], headers: rateLimitHeaders(context).adding("Retry-After", "\(retryAfterSeconds(retryAfter))"))
     }
 
     static func serverError(status: HTTPStatus, context: ResponseContext) -> HTTPResponse {
         errors(status, [(nil, "internal error")])
     }
 
-    /// `X-RateLimit-Limit`, `-Remaining`, and `-Reset` (Unix time the window frees up).
+    /// `X-RateLimit-Limit`, `-Remaining`, and `-Reset`: the Unix second the
+    /// window frees up, rounded up from the exact instant (never early).
     private static func rateLimitHeaders(_ context: ResponseContext) -> HTTPHeaders {
         guard let headroom = context.headroom[.sendgridRequests] else { return [:] }
-        let reset = context.epochSeconds + retryAfterSeconds(headroom.resetAfter)
+        let reset = retryAfterSeconds(context.epochNanoseconds &+ headroom.resetAfter)
         return ["X-RateLimit-Limit": "\(headroom.limit.allowed)", "X-RateLimit-Remaining": "\(headroom.remaining)", "X-RateLimit-Reset": "\(reset)"]
     }
 

@@ -38,6 +38,14 @@ struct SlidingLog {
         admitted.append(now, cost)
     }
 
+    /// Charges `cost` if the window has room for it now, without counting an
+    /// arrival; false (nothing charged) if it has not.
+    mutating func admitIfRoom(cost: UInt64, now: UInt64) -> Bool {
+        guard wait(forCost: cost, now: now) == 0 else { return false }
+        admit(cost: cost, now: now)
+        return true
+    }
+
     /// Units still allowed now, and nanoseconds until the oldest admitted
     /// entry leaves the window (0 when nothing is in it).
     mutating func headroom(now: UInt64) -> (remaining: UInt64, resetAfter: UInt64) {

@@ -88,10 +88,10 @@ enum StripeAPI: ProviderAPI {
         })
     }
 
-    static func tooManyRequests(retryAfterSeconds: Int, refused: SandboxLimitName?, context: ResponseContext) -> HTTPResponse {
+    static func tooManyRequests(retryAfter: UInt64, refused: SandboxLimitName?, context: ResponseContext) -> HTTPResponse {
         var response = error(.tooManyRequests, type: "invalid_request_error", code: "rate_limit", param: nil,
                              message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.", shouldRetry: true)
-        response.headers.add("Retry-After", "\(retryAfterSeconds)")
+        response.headers.add("Retry-After", "\(retryAfterSeconds(retryAfter))")
         return response
     }
 

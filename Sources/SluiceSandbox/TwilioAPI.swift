@@ -40,9 +40,9 @@ enum TwilioAPI: ProviderAPI {
         })
     }
 
-    static func tooManyRequests(retryAfterSeconds: Int, refused: SandboxLimitName?, context: ResponseContext) -> HTTPResponse {
+    static func tooManyRequests(retryAfter: UInt64, refused: SandboxLimitName?, context: ResponseContext) -> HTTPResponse {
         var response = error(.tooManyRequests, 20429, "Too Many Requests")
-        response.headers.add("Retry-After", "\(retryAfterSeconds)")
+        response.headers.add("Retry-After", "\(retryAfterSeconds(retryAfter))")
         return response
     }
 

@@ -43,6 +43,17 @@ final class AttemptRegistry: Sendable {
         }
     }
 
+    /// Moves a sending attempt back to `waiting` (its request was not sent:
+    /// too late, booked again). Returns false if shutdown has begun: it must
+    /// not wait for another instant but give its task back.
+    func markWaiting(_ id: UInt64) -> Bool {
+        state.withLock { state in
+            guard !state.refusingToSend, state.entries[id] != nil, state.entries[id]?.task?.isCancelled != true else { return false }
+            state.entries[id]?.phase = .waiting
+            return true
+        }
+    }
+
     func end(_ id: UInt64) { _ = state.withLock { $0.entries.removeValue(forKey: id) } }
 
     var count: Int { state.withLock { $0.entries.count } }

@@ -41,6 +41,9 @@ struct Curl: @unchecked Sendable {
         static let errorBuffer: Int32 = 10010
         static let httpVersion: Int32 = 84
         static let maxFileSizeLarge: Int32 = 30117
+        /// libcurl ≥ 7.80: called once the connection is ready, just before the request is sent.
+        static let prerequestFunction: Int32 = 20312
+        static let prerequestData: Int32 = 10313
     }
 
     static let protocolHTTP = 1

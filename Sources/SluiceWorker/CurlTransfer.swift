@@ -36,11 +36,43 @@ final class CurlTransfer {
     /// The answer's first byte did not come in time.
     private(set) var noFirstByte = false
 
-    init(limit: Int, answersHead: Bool = false, firstByteDeadline: UInt64? = nil, isCancelled: @escaping () -> Bool) {
+    /// The monotonic instant after which the request must not be sent at
+    /// all (see `HTTPExecutor.send(_:notAfter:onWire:)`); nil: no bound.
+    let notAfter: UInt64?
+    /// Told the instant the request goes on the wire, once.
+    let onWire: (@Sendable (UInt64) -> Void)?
+    /// When the request went on the wire (its connection ready, the head
+    /// about to be written); nil until then.
+    private(set) var wentAt: UInt64?
+    /// The request was not sent: it would have gone after `notAfter`.
+    private(set) var tooLateAt: UInt64?
+
+    init(limit: Int, answersHead: Bool = false, firstByteDeadline: UInt64? = nil, notAfter: UInt64? = nil,
+         onWire: (@Sendable (UInt64) -> Void)? = nil, isCancelled: @escaping () -> Bool) {
         self.limit = limit
         self.answersHead = answersHead
         self.firstByteDeadline = firstByteDeadline
+        self.notAfter = notAfter
+        self.onWire = onWire
         self.isCancelled = isCancelled
+    }
+
+    /// The request is about to be written: true to abort instead, when it
+    /// would go later than `notAfter` (a start later than promised could
+    /// stack on the starts booked after it). Called by libcurl's prerequest
+    /// callback, after connecting, so a new connection's handshake counts.
+    /// A resend on a fresh connection (libcurl retries a reused connection
+    /// the server had closed) is the same request: the first instant stands.
+    func aboutToSend() -> Bool {
+        if wentAt != nil { return false }
+        let now = MonotonicClock.now()
+        if let notAfter, now > notAfter {
+            tooLateAt = now
+            return true
+        }
+        wentAt = now
+        onWire?(now)
+        return false
     }
 
     /// Body bytes (decoded): kept, or refused (0) once past the limit.
@@ -120,6 +152,7 @@ final class CurlTransfer {
 
     /// The outcome, given libcurl's result `code` (0: success) and its words.
     func result(code: Int32, error: @autoclosure () -> String) -> HTTPExecutor.Result {
+        if let tooLateAt { return .transportFailure("transport: not sent, too late (\(tooLateAt))") }
         if let oversized { return .oversized(status: status, headers: headers, what: oversized) }
         if isCancelled() { return .transportFailure("transport: cancelled") }
         if noFirstByte { return .transportFailure("transport: no answer began within the queue's firstByteTimeout") }

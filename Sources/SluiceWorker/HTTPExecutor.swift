@@ -29,6 +29,16 @@ public final class HTTPExecutor: Sendable {
         case transportFailure(String)
     }
 
+    /// What became of a request sent with a latest instant.
+    public enum Sending: Sendable {
+        /// It went on the wire at `onWireAt` (nil: it never did, e.g. the
+        /// connection failed) and this is its result.
+        case sent(Result, onWireAt: UInt64?)
+        /// It was not sent: at `at` it was past its latest instant. Nothing
+        /// reached the server.
+        case tooLate(at: UInt64)
+    }
+
     private let curl: Curl
     private let requestTimeout: UInt64
     private let firstByteTimeout: UInt64
@@ -41,11 +51,17 @@ public final class HTTPExecutor: Sendable {
     /// A request waiting for, or on, a pool thread.
     private final class Job: @unchecked Sendable {
         let request: OutgoingRequest
+        let notAfter: UInt64?
+        let onWire: (@Sendable (UInt64) -> Void)?
         /// Set once, before the job is queued.
-        var continuation: CheckedContinuation<Result, Never>?
+        var continuation: CheckedContinuation<Sending, Never>?
         let cancelled = Atomic<Bool>(false)
 
-        init(_ request: OutgoingRequest) { self.request = request }
+        init(_ request: OutgoingRequest, notAfter: UInt64?, onWire: (@Sendable (UInt64) -> Void)?) {
+            self.request = request
+            self.notAfter = notAfter
+            self.onWire = onWire
+        }
     }
 
     /// Throws when libcurl cannot be loaded: nothing could be sent.
@@ -64,7 +80,20 @@ public final class HTTPExecutor: Sendable {
     /// Sends `request`. Cancelling the calling task cancels the request
     /// (libcurl notices within its progress interval, at most a second).
     public func send(_ request: OutgoingRequest) async -> Result {
-        let job = Job(request)
+        switch await send(request, notAfter: nil) {
+        case .sent(let result, _): return result
+        case .tooLate: return .transportFailure("transport: not sent, too late")  // no bound: cannot happen
+        }
+    }
+
+    /// Sends `request` unless it would go on the wire after the monotonic
+    /// instant `notAfter` (checked the moment its connection is ready, just
+    /// before its head is written): a request promised to start at an
+    /// instant must not start much later, or it stacks on the requests booked
+    /// after it at the provider. `onWire` is told the instant it goes, on the
+    /// pool's thread, before any answer.
+    public func send(_ request: OutgoingRequest, notAfter: UInt64?, onWire: (@Sendable (UInt64) -> Void)? = nil) async -> Sending {
+        let job = Job(request, notAfter: notAfter, onWire: onWire)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 job.continuation = continuation
@@ -98,10 +127,10 @@ public final class HTTPExecutor: Sendable {
                 if stopping.load(ordering: .acquiring) { return }
                 continue
             }
-            let result = job.cancelled.load(ordering: .relaxed)
-                ? .transportFailure("transport: cancelled before sending")
+            let sending = job.cancelled.load(ordering: .relaxed)
+                ? .sent(.transportFailure("transport: cancelled before sending"), onWireAt: nil)
                 : perform(job, on: handle)
-            job.continuation?.resume(returning: result)
+            job.continuation?.resume(returning: sending)
         }
     }
 
@@ -110,14 +139,15 @@ public final class HTTPExecutor: Sendable {
         while !stopping.load(ordering: .acquiring) {
             waiting.wait()
             guard let job = jobs.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { continue }
-            job.continuation?.resume(returning: .transportFailure("transport: \(reason)"))
+            job.continuation?.resume(returning: .sent(.transportFailure("transport: \(reason)"), onWireAt: nil))
         }
     }
 
-    private func perform(_ job: Job, on handle: Curl.Handle) -> Result {
+    private func perform(_ job: Job, on handle: Curl.Handle) -> Sending {
         // The progress callback reads the job's cancel flag.
         let deadline = firstByteTimeout < requestTimeout ? MonotonicClock.now() &+ firstByteTimeout : nil
-        let transfer = CurlTransfer(limit: maximumResponseBytes, answersHead: job.request.method == "HEAD", firstByteDeadline: deadline) {
+        let transfer = CurlTransfer(limit: maximumResponseBytes, answersHead: job.request.method == "HEAD", firstByteDeadline: deadline,
+                                    notAfter: job.notAfter, onWire: job.onWire) {
             job.cancelled.load(ordering: .relaxed)
         }
         var errorBuffer = [CChar](repeating: 0, count: Curl.errorBufferSize)
@@ -130,17 +160,23 @@ public final class HTTPExecutor: Sendable {
             // "Expect:" with no value stops libcurl adding Expect: 100-continue.
             headerList = "\(header.name): \(header.value)".withCString { curl.slistAppend(headerList, $0) } ?? headerList
         }
-        let code: Int32 = job.request.body.withUnsafeBytes { body in
+        let code: Int32? = job.request.body.withUnsafeBytes { body in
             errorBuffer.withUnsafeMutableBufferPointer { errors in
-                configure(handle, job.request, body: body, headers: headerList, context: context.toOpaque(), errors: errors.baseAddress)
+                let hooked = configure(handle, job.request, body: body, headers: headerList, context: context.toOpaque(), errors: errors.baseAddress)
+                // Without the prerequest hook (libcurl before 7.80) the
+                // bound is checked here, before connecting: less exact.
+                if !hooked, transfer.aboutToSend() { return nil }
                 return curl.easyPerform(handle)
             }
         }
-        return transfer.result(code: code, error: Self.words(errorBuffer) ?? curl.describe(code))
+        if let at = transfer.tooLateAt { return .tooLate(at: at) }
+        let result = transfer.result(code: code ?? 0, error: Self.words(errorBuffer) ?? curl.describe(code ?? 0))
+        return .sent(result, onWireAt: transfer.wentAt)
     }
 
+    /// Sets up the transfer; true when libcurl took the prerequest hook.
     private func configure(_ handle: Curl.Handle, _ request: OutgoingRequest, body: UnsafeRawBufferPointer,
-                           headers: UnsafeMutableRawPointer?, context: UnsafeMutableRawPointer, errors: UnsafeMutablePointer<CChar>?) {
+                           headers: UnsafeMutableRawPointer?, context: UnsafeMutableRawPointer, errors: UnsafeMutablePointer<CChar>?) -> Bool {
         typealias O = Curl.Option
         curl.set(handle, O.url, string: request.url)
         curl.set(handle, O.noSignal, 1)
@@ -162,6 +198,8 @@ public final class HTTPExecutor: Sendable {
         curl.set(handle, O.noProgress, 0)
         curl.set(handle, O.transferInfoFunction, pointer: unsafeBitCast(curlProgress, to: UnsafeRawPointer.self))
         curl.set(handle, O.transferInfoData, pointer: context)
+        let hooked = curl.set(handle, O.prerequestFunction, pointer: unsafeBitCast(curlPrerequest, to: UnsafeRawPointer.self)) == 0
+            && curl.set(handle, O.prerequestData, pointer: context) == 0
         switch request.method {
         case "GET" where body.isEmpty: curl.set(handle, O.httpGet, 1)
         case "HEAD": curl.set(handle, O.noBody, 1)
@@ -170,6 +208,7 @@ public final class HTTPExecutor: Sendable {
             curl.set(handle, O.customRequest, string: request.method)
             if !body.isEmpty { setBody(handle, body) }
         }
+        return hooked
     }
 
     /// Requires: `body` stays valid until the transfer ends (`perform` keeps it).
@@ -204,4 +243,12 @@ private let curlProgress: @convention(c) (UnsafeMutableRawPointer?, Int64, Int64
     guard let context else { return 1 }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
     return transfer.progressed(total: downloadTotal, now: downloaded) ? 1 : 0
+}
+
+/// libcurl's prerequest callback (context, server IP, local IP, ports):
+/// 0 sends the request, 1 (`CURL_PREREQFUNC_ABORT`) aborts it unsent.
+private let curlPrerequest: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int32, Int32) -> Int32 = { context, _, _, _, _ in
+    guard let context else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    return transfer.aboutToSend() ? 1 : 0
 }

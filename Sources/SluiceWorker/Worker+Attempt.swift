@@ -10,64 +10,84 @@ extension Worker {
     func attempt(_ lease: Lease, id: UInt64) async {
         let record = lease.task
         let log = parts.log.with([("task", record.id.rawValue), ("attempt", "\(record.attempt)")])
-        let request: OutgoingRequest
-        let cost: UInt64
-        let limitKey: String?
+        let admitted: TaskAdmission.Admitted
         do {
-            (request, cost, limitKey) = try providerGuard.run(for: lease) { () throws(TaskRejected) in
+            // The door's own judgement (TaskAdmission), limited to what makes a
+            // task unsendable: a task already queued is never judged by newer rules.
+            admitted = try providerGuard.run(for: lease) { () throws(TaskRejected) in
                 let task = ProviderTask(id: record.id.rawValue, kind: record.kind, payload: record.payload)
-                return (try parts.provider.request(for: task, credential: parts.credential),
-                        record.cost ?? parts.provider.estimatedCost(of: task), key(of: record))
+                return try TaskAdmission.check(task, cost: record.cost, key: record.key, rules: admissionRules, at: .worker,
+                                               provider: parts.provider, credential: parts.credential)
             }
         } catch {
             settle(lease, .deadLetter(reason: error.reason), log: log, event: "task.dead")
             return
         }
-        let slot: ConcurrencySlot
-        switch await admit(cost: cost, key: limitKey) {
-        case .admitted(let granted):
-            slot = granted
-        case .cancelled:
-            settle(lease, .release, log: log, event: "task.released")
-            return
-        case .impossible(let reason):
-            settle(lease, .deadLetter(reason: reason), log: log, event: "task.dead")
-            return
-        case .deferred(let delay):
-            settle(lease, .reschedule(dueAt: parts.wallClock.now() &+ delay), log: log, event: "task.deferred")
-            return
+        let (request, cost, limitKey) = (admitted.request, admitted.cost, admitted.key)
+        while true {
+            let booking: Booking
+            switch await admit(cost: cost, key: limitKey) {
+            case .admitted(let granted):
+                booking = granted
+            case .cancelled:
+                settle(lease, .release, log: log, event: "task.released")
+                return
+            case .impossible(let reason):
+                settle(lease, .deadLetter(reason: reason), log: log, event: "task.dead")
+                return
+            case .deferred(let delay):
+                settle(lease, .reschedule(dueAt: parts.wallClock.now() &+ delay), log: log, event: "task.deferred")
+                return
+            }
+            guard attempts.markSending(id) else {
+                booking.giveBack(slotTo: parts.limiter)
+                settle(lease, .release, log: log, event: "task.released")
+                return
+            }
+            let startAt = booking.startAt
+            let dueAt = lease.dueAt
+            let statistics = parts.limiter.taskStatistics
+            let wallClock = parts.wallClock
+            let sending = await parts.executor.send(request, notAfter: startAt &+ booking.tolerance) { wentAt in
+                // On the pool's thread, the moment the head is written.
+                let wallNow = wallClock.now()
+                statistics.requestStarted(scheduleToStart: wallNow > dueAt ? wallNow - dueAt : 0)
+                statistics.started(lateness: wentAt > startAt ? wentAt - startAt : 0, rebooked: false)
+            }
+            switch sending {
+            case .tooLate(let at):
+                // Not sent: going now could reach the provider inside the
+                // window of a request booked a window before ours. The
+                // instant is given back (if still ours) and a new one booked.
+                booking.giveBack(slotTo: parts.limiter)
+                statistics.started(lateness: at > startAt ? at - startAt : 0, rebooked: true)
+                log.debug("task.late_rebooked", ("late_ns", "\(at > startAt ? at - startAt : 0)"), ("guard_ns", "\(booking.tolerance)"))
+                guard attempts.markWaiting(id) else {
+                    settle(lease, .release, log: log, event: "task.released")
+                    return
+                }
+                continue
+            case .sent(let result, let wentAt):
+                parts.limiter.release(booking.slot)
+                if Task.isCancelled, case .transportFailure = result {
+                    // Cut off by the shutdown deadline: not the task's failure. (An
+                    // answer that did come back is settled as usual: releasing it
+                    // would send the task again.)
+                    settle(lease, .release, log: log, event: "task.released")
+                    return
+                }
+                let sentAt = wentAt ?? startAt
+                let now = MonotonicClock.now()
+                conclude(lease, result: result, cost: cost, elapsed: now > sentAt ? now - sentAt : 0, log: log)
+                return
+            }
         }
-        guard attempts.markSending(id) else {
-            parts.limiter.release(slot)
-            settle(lease, .release, log: log, event: "task.released")
-            return
-        }
-        let sentAt = MonotonicClock.now()
-        let wallNow = parts.wallClock.now()
-        parts.limiter.taskStatistics.requestStarted(scheduleToStart: wallNow > lease.dueAt ? wallNow - lease.dueAt : 0)
-        let result = await parts.executor.send(request)
-        parts.limiter.release(slot)
-        if Task.isCancelled, case .transportFailure = result {
-            // Cut off by the shutdown deadline: not the task's failure. (An
-            // answer that did come back is settled as usual: releasing it
-            // would send the task again.)
-            settle(lease, .release, log: log, event: "task.released")
-            return
-        }
-        conclude(lease, result: result, cost: cost, elapsed: MonotonicClock.now() - sentAt, log: log)
-    }
-
-    /// The per-key limit's key: the task's own, else the configured payload field.
-    private func key(of record: TaskRecord) -> String? {
-        if let key = record.key { return key }
-        guard let field = queue.perKey?.field, case .string(let value)? = record.payload[field] else { return nil }
-        return value
     }
 
     /// Whether an attempt may start.
     enum Admission {
         /// At its reserved instant, holding a fleet-wide slot.
-        case admitted(ConcurrencySlot)
+        case admitted(Booking)
         /// Shutdown, or the queue was paused: the attempt must not start;
         /// nothing is held, and the task goes back to the spool as it was.
         case cancelled
@@ -76,6 +96,26 @@ extension Worker {
         /// Its key's limit will not allow it for `delay` ns: give it back to
         /// the spool for then, so it does not hold the queue's schedule.
         case deferred(UInt64)
+    }
+
+    /// A start instant reached, with what was charged for it.
+    struct Booking {
+        let slot: ConcurrencySlot
+        /// The granted instant (monotonic ns).
+        let startAt: UInt64
+        /// How late after `startAt` the request may still go on the wire:
+        /// the queue's edge guard when learnt, else `lateStartTolerance`.
+        let tolerance: UInt64
+        let ticket: ReservationTicket
+        let localTicket: LocalTicket?
+
+        /// The instant was not used: the slot is freed, and the capacity
+        /// given back where nothing was booked after it.
+        func giveBack(slotTo limiter: QueueHandle) {
+            limiter.release(slot)
+            ticket.giveBack()
+            localTicket?.giveBack()
+        }
     }
 
     /// Waits for the reserved instant and a concurrency slot.
@@ -87,7 +127,9 @@ extension Worker {
     /// given back and made again: a rate change applies to what has not started.
     func admit(cost: UInt64, key: String?) async -> Admission {
         while !Task.isCancelled {
-            let rateBooked = parts.limiter.limits.rate
+            let limitsBooked = parts.limiter.limits
+            let rateBooked = limitsBooked.rate
+            let tolerance = limitsBooked.edgeGuard > 0 ? Self.lateness(allowedBy: limitsBooked.edgeGuard) : Self.lateStartTolerance
             let overrunsBooked = parts.limiter.weightedOverruns
             let (reservation, ticket, localTicket) = reserve(cost: cost, key: key)
             switch reservation {
@@ -95,7 +137,7 @@ extension Worker {
                 var slept = await sleep(until: startAt)
                 // Woken early by a rate change that leaves this booking standing: sleep on.
                 while slept, MonotonicClock.now() < startAt,
-                      !mustBookAgain(startAt: startAt, rateBooked: rateBooked, overrunsBooked: overrunsBooked) {
+                      !mustBookAgain(startAt: startAt, tolerance: tolerance, rateBooked: rateBooked, overrunsBooked: overrunsBooked) {
                     slept = await sleep(until: startAt)
                 }
                 if !slept || parts.limiter.limits.paused {
@@ -104,12 +146,14 @@ extension Worker {
                     localTicket?.giveBack()
                     return .cancelled
                 }
-                if mustBookAgain(startAt: startAt, rateBooked: rateBooked, overrunsBooked: overrunsBooked) {
+                if mustBookAgain(startAt: startAt, tolerance: tolerance, rateBooked: rateBooked, overrunsBooked: overrunsBooked) {
                     ticket.giveBack()
                     localTicket?.giveBack()
                     continue
                 }
-                if let slot = parts.limiter.takeSlot() { return .admitted(slot) }
+                if let slot = parts.limiter.takeSlot() {
+                    return .admitted(Booking(slot: slot, startAt: startAt, tolerance: tolerance, ticket: ticket, localTicket: localTicket))
+                }
                 // No slot at our instant: give the instant back rather than start late.
                 ticket.giveBack()
                 localTicket?.giveBack()
@@ -148,17 +192,20 @@ extension Worker {
 
     /// Whether a booking, woken at its instant, must be given back and made
     /// again instead of used.
-    private func mustBookAgain(startAt: UInt64, rateBooked: GCRA.Limit, overrunsBooked: UInt64) -> Bool {
+    private func mustBookAgain(startAt: UInt64, tolerance: UInt64, rateBooked: GCRA.Limit, overrunsBooked: UInt64) -> Bool {
         let now = MonotonicClock.now()
-        // A reservation is a promise to start at its instant. Woken much later
-        // (the process was frozen or starved), starting now could stack with
-        // starts booked after ours.
-        if now > startAt &+ Self.lateStartTolerance { return true }
+        // A reservation is a promise to start at its instant. Woken later
+        // than the queue's edge guard (the process was frozen or starved),
+        // starting now could stack with starts booked after ours.
+        if now > startAt &+ tolerance {
+            parts.limiter.taskStatistics.started(lateness: now - startAt, rebooked: true)
+            return true
+        }
         // A 429 elsewhere since our reservation holds the whole queue: the
         // next reservation honours the push-back.
         if parts.limiter.pushedBackUntil > now { return true }
         // The rate changed while we waited: book at the rate in force.
-        if parts.limiter.limits.rate != rateBooked { return true }
+        if Self.rateMoved(from: rateBooked, to: parts.limiter.limits.rate) { return true }
         // A request's real cost (tokens) came back above its estimate while we
         // waited: our instant was computed without it. Book again behind it,
         // so the weighted window holds even when estimates fall short.
@@ -181,8 +228,26 @@ extension Worker {
             let now = MonotonicClock.now()
             guard instant > now else { return !Task.isCancelled }
             guard await sleep(for: min(instant - now, Self.rateWatch)) else { return false }
-            if parts.limiter.limits.rate != rate { return !Task.isCancelled }
+            if Self.rateMoved(from: rate, to: parts.limiter.limits.rate) { return !Task.isCancelled }
         }
+    }
+
+    /// How late a request may go on the wire under an edge guard: three
+    /// quarters of it, the rest a margin for what follows our stamp (the
+    /// write itself, the loopback or the network, the provider's own stamp).
+    static func lateness(allowedBy edgeGuard: UInt64) -> UInt64 { edgeGuard - edgeGuard / 4 }
+
+    /// Whether the rate in force moved enough that bookings made at `booked`
+    /// must be made again: an operator's set-rate, a 429's decrease. The
+    /// learner's small steps (a guard re-measured, a few percent recovered)
+    /// do not wake every sleeping booking: within `rateMoveThreshold`, a
+    /// booking is at most that much denser or sparser than the rate in force,
+    /// for at most one booking horizon.
+    static func rateMoved(from booked: GCRA.Limit, to current: GCRA.Limit) -> Bool {
+        guard booked != current else { return false }
+        if booked.capacity != current.capacity || booked.interval == 0 || current.interval == 0 { return true }
+        let ratio = Double(current.interval) / Double(booked.interval)
+        return abs(ratio - 1) > rateMoveThreshold
     }
 
     private func sleep(for nanoseconds: UInt64) async -> Bool {

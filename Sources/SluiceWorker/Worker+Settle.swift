@@ -26,7 +26,26 @@ extension Worker {
         let statusText = status.map { "\($0)" } ?? "none"
         if let pushBack = classification.pushBack {
             parts.limiter.pushBack(until: MonotonicClock.now() + pushBack)
-            log.warn("queue.pushed_back", ("status", statusText), ("for_ms", "\(pushBack / 1_000_000)"))
+            // `from` names the header the wait came from (`retry-after-ms`, …; none: the default second).
+            log.warn("queue.pushed_back", ("status", statusText), ("for_ms", "\(pushBack / 1_000_000)"),
+                     ("from", classification.wait?.header ?? "none"))
+        }
+        // The request budget the answer states (tokens are the weighted
+        // cells' business).
+        if let budget = classification.budgets.first(where: { $0.name.isEmpty || $0.name == "requests" }), let resetIn = budget.resetIn {
+            let now = MonotonicClock.now()
+            // What is left is already spoken for: the requests the fleet
+            // started while this answer travelled back (its round trip at the
+            // rate in force) will spend it, and the next ones would draw
+            // 429s. Hold the queue until the budget refills (a spent budget,
+            // 0, is the classification's own push-back).
+            let interval = parts.limiter.limits.rate.interval
+            let onTheWire = interval > 0 ? elapsed / interval + 1 : 0
+            if classification.pushBack == nil, budget.remaining > 0, budget.remaining <= onTheWire, resetIn > 0 {
+                parts.limiter.pushBack(until: now &+ resetIn)
+                log.info("queue.pushed_back", ("reason", "budget"), ("remaining", "\(budget.remaining)"), ("on_the_wire", "\(onTheWire)"),
+                         ("for_ms", "\(resetIn / 1_000_000)"), ("from", budget.resetHeader ?? "none"))
+            }
         }
         if let used = classification.costUsed, used > cost {
             parts.limiter.chargeWeighted(extra: used - cost)

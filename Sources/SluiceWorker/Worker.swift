@@ -47,6 +47,8 @@ public final class Worker: Sendable {
     let redactor: SecretRedactor
     /// Provider code runs through it, so a crash in it is blamed on its task.
     let providerGuard: ProviderGuard
+    /// The queue's rules, as the door judges tasks (`TaskAdmission`).
+    let admissionRules: AdmissionRules
     let attempts = AttemptRegistry()
     let keyDeferrals = KeyDeferrals()
     let slotWaiters = SlotWaiters()
@@ -68,9 +70,13 @@ public final class Worker: Sendable {
     static let maximumHorizon: UInt64 = 2_000_000_000
     /// How long a task whose key found no room in the keyed table waits in the spool.
     static let keyTableFullDelay: UInt64 = 1_000_000_000
-    /// How late after its reserved instant an attempt may still start (see
-    /// `admit`): more than scheduling jitter, far less than a frozen process.
+    /// How late after its reserved instant an attempt may still start when
+    /// the queue has no learnt edge guard (a worker run alone; see `admit`):
+    /// more than scheduling jitter, far less than a frozen process.
     static let lateStartTolerance: UInt64 = 100_000_000
+    /// The relative change of the rate's interval that makes a booking be
+    /// made again (see `rateMoved`).
+    static let rateMoveThreshold = 0.03
     /// How often a sleeping attempt looks whether the rate changed.
     static let rateWatch: UInt64 = 100_000_000
     /// The least a keyed request may book ahead (see `reservationHorizon`).
@@ -84,6 +90,7 @@ public final class Worker: Sendable {
         self.redactor = parts.provider.redactor(credential: parts.credential)
         self.providerGuard = ProviderGuard(limiter: parts.limiter, faults: parts.faults)
         self.grantWaiterEntry = parts.limiter.isCoordinated ? parts.limiter.claimGrantWaiterEntry() : nil
+        self.admissionRules = AdmissionRules(queue: queue)
     }
 
     /// Works until `stopRequested()` turns true, then drains: attempts that

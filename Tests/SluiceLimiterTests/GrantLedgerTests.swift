@@ -29,6 +29,12 @@ import SluiceCore
         #expect(GrantLedger.step(next: next, of: Self.block, now: now, notBefore: notBefore, slack: Self.ms, maxWait: 50 * Self.ms) == expected)
     }
 
+    @Test func slack_isNeverMoreThanTheLatenessTheEdgeGuardAllows() {
+        #expect(GrantLedger.slack(interval: 10 * Self.ms, edgeGuard: 0) == 5 * Self.ms)
+        #expect(GrantLedger.slack(interval: 10 * Self.ms, edgeGuard: 20 * Self.ms) == 5 * Self.ms)
+        #expect(GrantLedger.slack(interval: 10 * Self.ms, edgeGuard: 400_000) == 300_000)
+    }
+
     @Test func slack_isHalfAnIntervalBetweenOneAndFiveMilliseconds() {
         #expect(GrantLedger.slack(interval: 500_000) == Self.ms)        // 2,000/s
         #expect(GrantLedger.slack(interval: 4 * Self.ms) == 2 * Self.ms)

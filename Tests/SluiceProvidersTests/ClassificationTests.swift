@@ -45,8 +45,9 @@ import Testing
         ("0", 0 as UInt64?), ("120", 120_000_000_000), (" 5 ", 5_000_000_000),
         ("Sun, 06 Nov 1994 08:49:37 GMT", 0), ("Sun, 06 Nov 1994 08:50:37 GMT", 60_000_000_000),
         ("Sun, 06 Nov 1994 08:48:37 GMT", 0), // in the past: now
-        ("-1", nil), ("1.5", nil), ("soon", nil), ("", nil), ("Sunday, 06-Nov-94 08:49:37 GMT", nil),
-        ("Sun, 06 Nov 1994 25:49:37 GMT", nil), ("99999999999999999999", nil),
+        ("-1", nil), ("1.5", 1_500_000_000), ("0.001", 1_000_000), ("1.", nil), (".5", nil), ("1e3", nil),
+        ("soon", nil), ("", nil), ("Sunday, 06-Nov-94 08:49:37 GMT", nil),
+        ("Sun, 06 Nov 1994 25:49:37 GMT", nil), ("99999999999999999999", .max), // saturates: the server asked for very long
         // Found by the `retry-after` fuzz target: both trapped (64-bit nanoseconds overflowed).
         ("99999999999", .max), ("Sun, 06 Nov 3988 08:49:37 GMT", .max),
     ])

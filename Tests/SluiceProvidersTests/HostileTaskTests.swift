@@ -84,33 +84,4 @@ import Testing
             #expect(throws: TaskRejected.self) { try openai.request(for: generate, credential: nil) }
         }
     }
-
-    private func openAIQueue(tokensBurst: UInt64, weighted: Bool = true) throws -> QueueConfig {
-        let limits = weighted ? #", "weighted": [{"name": "tokens", "rate": "90000/min", "burst": \#(tokensBurst)}]"# : ""
-        let text = #"{"queues": {"openai-api": {"provider": "openai", "rate": "60/min"\#(limits)}}}"#
-        // Plain statements: `#require(try FleetConfig.parse(…).queues.first)` crashed the test
-        // process in the debug build with -warnings-as-errors (a bad retain in the macro's copy).
-        let config: FleetConfig
-        do { config = try FleetConfig.parse(Array(text.utf8)) } catch { throw TaskRejected("\(error)") }
-        guard let queue = config.queues.first else { throw TaskRejected("no queue in \(text)") }
-        return queue
-    }
-
-    @Test func costAdmission_refusesAnEstimateAboveTheBurst_namingMaxTokens() throws {
-        let huge = try task("generate_text", #"{"model":"m","messages":[],"max_tokens":18446744073709551615}"#)
-        let refusal = try #require(CostAdmission.refusal(kind: huge.kind, payload: huge.payload, cost: nil, queue: openAIQueue(tokensBurst: 90000)))
-        #expect(refusal.hasPrefix("payload.max_tokens: the task's estimated cost (more than 18446744073709551614) is above the burst of weighted limit \"tokens\" (90000)"))
-        let fits = try task("generate_text", #"{"model":"m","messages":[],"max_tokens":1000}"#)
-        #expect(CostAdmission.refusal(kind: fits.kind, payload: fits.payload, cost: nil, queue: try openAIQueue(tokensBurst: 90000)) == nil)
-    }
-
-    @Test func costAdmission_refusesAGivenCostAboveTheBurst_namingCost() throws {
-        let refusal = try #require(CostAdmission.refusal(kind: "generate_text", payload: JSONObject(), cost: 90001, queue: openAIQueue(tokensBurst: 90000)))
-        #expect(refusal == "cost: 90001 is above the burst of weighted limit \"tokens\" (90000): it could never be sent; lower the cost or raise that burst")
-    }
-
-    @Test func costAdmission_withoutWeightedLimits_admitsAnything() throws {
-        let queue = try openAIQueue(tokensBurst: 1, weighted: false)
-        #expect(CostAdmission.refusal(kind: "generate_text", payload: JSONObject(), cost: .max, queue: queue) == nil)
-    }
 }

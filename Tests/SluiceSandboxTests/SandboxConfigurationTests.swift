@@ -53,7 +53,7 @@ import Testing
         (#"{"faults": {"errorRatio": 2}}"#, #"faults.errorRatio: "2" is not accepted: it must be a number in 0.0…1.0"#),
         (#"{"seed": 1.5}"#, #"seed: "1.5" is not accepted: it must be a whole number"#),
         (#"{"limits": {"stripe.requests": "100/sec"}}"#,
-         #"limits.stripe.requests: "100/sec" is not accepted: write a whole count per unit, like "100/min" or "1/s" (units: s, min, h, d)"#),
+         #"limits.stripe.requests: "100/sec" is not accepted: write a whole count per unit, like "100/min", "1/s" or "3/2s" (units: s, min, h, d)"#),
         (#"{"keys": {"stripe": 5}}"#, #"keys.stripe: "5" is not accepted: it must be a string"#),
         // A value of the wrong type is shown as JSON.
         (#"{"faults": {"endpoints": [true, null]}}"#,
@@ -72,5 +72,20 @@ import Testing
         } throws: { error in
             "\(error)" == message
         }
+    }
+}
+
+@Suite struct WindowLimitParsingTests {
+    @Test(arguments: [
+        ("100/s", 100, 1_000_000_000), ("3/2s", 3, 2_000_000_000), ("90/min", 90, 60_000_000_000), ("5/10min", 5, 600_000_000_000),
+    ] as [(String, UInt64, UInt64)])
+    func aWindowOfSeveralUnits_isTheirSum(_ text: String, _ allowed: UInt64, _ window: UInt64) throws {
+        let limit = try WindowLimit(parsing: text)
+        #expect(limit.allowed == allowed && limit.window == window)
+    }
+
+    @Test(arguments: ["3/0s", "3/2", "3/-2s", "3/2 s", "3/1234567s", "3/s2", "5/999999d"])
+    func aBadMultiple_isRefused(_ text: String) {
+        #expect(throws: SandboxConfigurationError.self) { try WindowLimit(parsing: text) }
     }
 }

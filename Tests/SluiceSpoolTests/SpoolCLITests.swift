@@ -139,7 +139,7 @@ import SluiceCore
         let unknown = try SluiceRun(["enqueue", "sms", "--config", config, "--json", #"{"kind":"send_sms","payload":{}}"#], in: spool.scratch)
         #expect(unknown.status == .exited(2))
         #expect(unknown.errors.contains(#"queue: "sms" is not defined in \#(config) (its queues: emails, payments)"#))
-        let known = try SluiceRun(["enqueue", "payments", "--config", config, "--json", #"{"kind":"create_payment","payload":{}}"#], in: spool.scratch)
+        let known = try SluiceRun(["enqueue", "payments", "--config", config, "--json", #"{"kind":"create_payment","payload":{"amount":1,"currency":"usd"}}"#], in: spool.scratch)
         #expect(known.status == .exited(0), "\(known.errors)")
         #expect(FileManager.default.fileExists(atPath: "\(root)/payments/ready"))
         let list = try SluiceRun(["queue", "list", "--config", config], in: spool.scratch)

@@ -69,6 +69,17 @@ final class FleetFixture: @unchecked Sendable {
         guard status == .exited(0) else { throw FixtureError("enqueue \(queue) \(status): \(enqueue.errors)") }
     }
 
+    /// Writes NDJSON lines straight into the spool (`--spool`, no fleet to ask
+    /// for rules: nothing checks them), as tasks queued before the door
+    /// existed; every line must be accepted. Only while the fleet is stopped.
+    func enqueueUnchecked(_ queue: String, _ lines: [String]) throws {
+        let path = files.file("unchecked-\(queue).ndjson")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let enqueue = try SpawnedChild(sluice, ["enqueue", queue, "--spool", spoolRoot, "-f", path], in: files, label: "unchecked-\(queue)")
+        let status = try enqueue.wait()
+        guard status == .exited(0), enqueue.errors.isEmpty else { throw FixtureError("enqueue \(queue) \(status): \(enqueue.errors)") }
+    }
+
     /// Starts `sluice run` with the credentials in its environment (again
     /// after a stop: each start logs to its own file).
     /// With `descriptorLimit`, the fleet runs under `ulimit -n` of it (soft and hard).
