@@ -36,12 +36,17 @@ import Testing
         // Each host enforces the configured rate less its learnt edge guard
         // (README: "the edge guard and rate learning"): the schedule runs at
         // the rates in force, and the drain is judged against the slowest.
-        let inForce = (0..<3).compactMap { host -> Double? in
-            let page = String(decoding: (try? cluster.api(host: host, "GET", "/metrics"))?.body ?? [], as: UTF8.self)
-            return page.split(separator: "\n").first { $0.hasPrefix("sluice_rate_limit_effective_rps{") }?.split(separator: " ").last.flatMap { Double($0) }
+        let pages = (0..<3).map { host in String(decoding: (try? cluster.api(host: host, "GET", "/metrics"))?.body ?? [], as: UTF8.self) }
+        func sample(_ page: String, _ family: String) -> Double? {
+            page.split(separator: "\n").first { $0.hasPrefix(family + "{") }?.split(separator: " ").last.flatMap { Double($0) }
         }
+        let inForce = pages.compactMap { sample($0, "sluice_rate_limit_effective_rps") }
         let rate = inForce.min() ?? Self.rate
-        let theory = Double(total - 1) / rate
+        // A request woken later than the edge guard allows is not sent but
+        // booked again (the worker's rule, on one host or many): its instant
+        // passes. The schedule is judged on the instants it granted.
+        let rebooked = pages.compactMap { sample($0, "sluice_requests_late_rebooked_total") }.reduce(0, +)
+        let theory = (Double(total - 1) + rebooked) / rate
         let commands = cluster.redisCalls()
         for host in 0..<3 {
             let page = String(decoding: (try? cluster.api(host: host, "GET", "/metrics"))?.body ?? [], as: UTF8.self)
@@ -54,7 +59,7 @@ import Testing
         let check = try SpawnedChild("/bin/sh", ["-c", "\(try requiredTool("promtool")) check metrics < \(pagePath)"],
                                      in: cluster.fixture.files, label: "promtool")
         #expect(try check.wait() == .exited(0) && check.output.isEmpty && check.errors.isEmpty, "promtool: \(check.output) \(check.errors)")
-        Cluster.report("3 hosts \(split): rates in force \(inForce.map { String(format: "%.2f", $0) }) /s; drained in \(String(format: "%.3f", span)) s, theory \(String(format: "%.3f", theory)) s at the slowest (\(String(format: "%.3f", Double(total - 1) / Self.rate)) s at 90/s) (\(String(format: "%+.2f", (span / theory - 1) * 100))%); busiest 1 s window \(worst) of \(allowed); busiest 100 ms \(arrivals.busiestWindow(100_000_000)); Redis script calls \(commands) = \(String(format: "%.3f", Double(commands) / Double(total))) per admission")
+        Cluster.report("3 hosts \(split): rates in force \(inForce.map { String(format: "%.2f", $0) }) /s; drained in \(String(format: "%.3f", span)) s, theory \(String(format: "%.3f", theory)) s at the slowest with \(Int(rebooked)) rebooked late (\(String(format: "%.3f", Double(total - 1) / Self.rate)) s at 90/s) (\(String(format: "%+.2f", (span / theory - 1) * 100))%); busiest 1 s window \(worst) of \(allowed); busiest 100 ms \(arrivals.busiestWindow(100_000_000)); Redis script calls \(commands) = \(String(format: "%.3f", Double(commands) / Double(total))) per admission")
         #expect(span <= theory * 1.02, "drained within 2% of tasks ÷ rate: \(span) s for \(theory) s")
         #expect(Double(commands) / Double(total) < 0.5, "Redis far less than once per request")
     }
