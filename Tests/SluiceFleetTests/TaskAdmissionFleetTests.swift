@@ -141,6 +141,30 @@ import Testing
         }
     }
 
+    /// A batch the spool cannot take in one piece is the client's to split
+    /// (413), never a 500: with `maxRequestBodyBytes` raised to 16 MiB, 12 MB
+    /// of NDJSON whose strings hold DEL (one byte sent, six in the spool's
+    /// JSON: `\u007f`) makes spool records over the spool's 64 MiB batch,
+    /// while the bodies built for the provider (the raw string) stay small.
+    @Test func aBatchTheSpoolCannotTakeInOnePiece_is413_not500() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
+        try fixture.configure(queues: #"{"hooks": {"provider": "http", "baseURL": "BASE/__sandbox", "rate": "10/s"}}"#,
+                              extra: #""maxRequestBodyBytes": 16777216,"#)
+        try fixture.startFleet()
+        #expect(try fixture.api("POST", "/v1/queues/hooks/pause").status == 200)
+        let line = #"{"kind":"http","payload":{"path":"/echo","body":"\#(String(repeating: "\u{7F}", count: 1_040_000))"}}"#
+        let batch = Array(repeating: line, count: 12).joined(separator: "\n")
+        #expect(batch.utf8.count > 12_000_000 && batch.utf8.count < 16 << 20)
+        let answer = try fixture.api("POST", "/v1/queues/hooks/tasks", body: batch, contentType: "application/x-ndjson")
+        #expect(answer.status == 413, "\(answer.status) \(answer.message)")
+        #expect(answer.message.contains("nothing from this request was queued") && answer.message.contains("smaller batches"), "\(answer.message)")
+        #expect(try Self.queued(fixture, "hooks") == 0)
+        // A smaller batch of the same lines goes in.
+        let smaller = Array(repeating: line, count: 2).joined(separator: "\n")
+        #expect(try fixture.api("POST", "/v1/queues/hooks/tasks", body: smaller, contentType: "application/x-ndjson").status == 202)
+        #expect(try Self.queued(fixture, "hooks") == 2)
+    }
+
     /// Tasks written before the door existed are not judged by its newer rules:
     /// a door-only mistake is sent (and the API answers it), an unsendable one
     /// is dead before anything is sent, as before.
