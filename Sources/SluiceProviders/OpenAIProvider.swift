@@ -41,6 +41,7 @@ public struct OpenAIProvider: Provider {
                                    + "use \(Self.roles.dropLast().joined(separator: ", ")) or \(Self.roles.last ?? "")")
             }
         }
+        try JSONBodyNumbers.check(.object(task.payload), at: "payload")
         // Both limits, when both are given: OpenAI judges each (the request only reads the first).
         for name in ["max_tokens", "max_completion_tokens"] {
             guard let value = task.payload[name] else { continue }

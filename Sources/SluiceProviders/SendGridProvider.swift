@@ -53,6 +53,7 @@ public struct SendGridProvider: Provider {
             }
         }
         try Self.checkAddress(task.payload["from"] ?? .null, "payload.from")
+        try JSONBodyNumbers.check(.object(task.payload), at: "payload")
         // Without a template, SendGrid needs a subject (the mail's, or every
         // personalization's) and a content block: a 400 otherwise.
         if case .string? = task.payload["template_id"] { return }

@@ -98,6 +98,8 @@ public enum AdmissionExamples {
                          "payload.from: " + addressRule),
         AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":\#(recipients(600))},{"to":\#(recipients(401))}],"from":{"email":"shop@example.com"}}}"#, .doorOnly,
                          "payload.personalizations: more than 1000 recipients (to, cc and bcc together); SendGrid takes at most 1000 per request: split the mail into several tasks"),
+        AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{\#(mail),"custom_args":{"n":\#(String(repeating: "9", count: 400))}}}"#, .doorOnly,
+                         "payload.custom_args.n: \(String(repeating: "9", count: 40))… is beyond the range of a JSON number as APIs read it (a double, up to about 1.8e308): send a smaller number, or a string"),
         // What SendGrid answers 400 to (the sandbox too): a mail without a subject or a content block, unless a template gives them; an address without a domain.
         AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":[{"email":"a@example.com"}]}],"from":{"email":"shop@example.com"},"subject":"hi"}}"#, .doorOnly,
                          contentRule),
@@ -183,6 +185,12 @@ public enum AdmissionExamples {
                          "payload.max_completion_tokens: must be a whole number of tokens, at least 1"),
         AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{\#(chat),"max_tokens":10,"max_completion_tokens":"many"}}"#, .doorOnly,
                          "payload.max_completion_tokens: must be a whole number of tokens, at least 1"),
+        // A number no JSON reader holds (beyond a double: OpenAI's, SendGrid's and the sandbox's parsers refuse the whole body).
+        AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{\#(chat),"temperature":1e308,"top_p":1e-400}}"#),
+        AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{\#(chat),"temperature":1e400}}"#, .doorOnly,
+                         "payload.temperature: 1e400 is beyond the range of a JSON number as APIs read it (a double, up to about 1.8e308): send a smaller number, or a string"),
+        AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{"model":"m","messages":[{"role":"user","content":"hi","x":[0,-1e400]}]}}"#, .doorOnly,
+                         "payload.messages[0].x[1]: -1e400 is beyond the range of a JSON number as APIs read it (a double, up to about 1.8e308): send a smaller number, or a string"),
         AdmissionExample("openai-api", #"{"kind":"generate_text","cost":9001,"payload":{\#(chat)}}"#, .doorOnly,
                          #"cost: 9001 is above the burst of weighted limit "tokens" (9000): it could never be sent; lower the cost or raise that burst"#),
     ]
@@ -237,6 +245,9 @@ public enum AdmissionExamples {
         AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","headers":{"X-A":"\#(String(repeating: "a", count: 8000))","X-B":"\#(String(repeating: "b", count: 8000))"}}}"#),
         AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","headers":{"X-A":"\#(String(repeating: "a", count: 6000))","X-B":"\#(String(repeating: "b", count: 6000))","X-C":"\#(String(repeating: "c", count: 6000))"}}}"#, .doorOnly,
                          "payload.headers: 18021 bytes in all; servers refuse a head much over 16384 bytes (431): send less in headers, or put it in the body"),
+        AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","body":{"n":1E+999}}}"#, .doorOnly,
+                         "payload.body.n: 1E+999 is beyond the range of a JSON number as APIs read it (a double, up to about 1.8e308): send a smaller number, or a string"),
+        AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","body":"1e400","n":1e400}}"#),
         AdmissionExample("keyed-hooks", #"{"kind":"http","payload":{"path":"/x","tenant":"acme"}}"#),
         AdmissionExample("keyed-hooks", #"{"kind":"http","key":"acme","payload":{"path":"/x"}}"#),
         AdmissionExample("keyed-hooks", #"{"kind":"http","payload":{"path":"/x"}}"#, .doorOnly,
