@@ -1,7 +1,7 @@
 import SluiceJSON
 
-/// Numbers a JSON body can carry. Sluice keeps a number as written, but the
-/// APIs read them as doubles: a literal beyond a double's range (`1e400`, 400
+/// Numbers a JSON body can carry to SendGrid and OpenAI. Sluice keeps a number as written, but
+/// those APIs read them as doubles: a literal beyond a double's range (`1e400`, 400
 /// nines) makes their parser refuse the whole body (a 400), so the door
 /// refuses it, naming where it is. Underflow (`1e-400`) reads as 0 and passes.
 enum JSONBodyNumbers {

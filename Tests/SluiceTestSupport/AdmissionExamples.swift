@@ -245,8 +245,8 @@ public enum AdmissionExamples {
         AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","headers":{"X-A":"\#(String(repeating: "a", count: 8000))","X-B":"\#(String(repeating: "b", count: 8000))"}}}"#),
         AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","headers":{"X-A":"\#(String(repeating: "a", count: 6000))","X-B":"\#(String(repeating: "b", count: 6000))","X-C":"\#(String(repeating: "c", count: 6000))"}}}"#, .doorOnly,
                          "payload.headers: 18021 bytes in all; servers refuse a head much over 16384 bytes (431): send less in headers, or put it in the body"),
-        AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","body":{"n":1E+999}}}"#, .doorOnly,
-                         "payload.body.n: 1E+999 is beyond the range of a JSON number as APIs read it (a double, up to about 1.8e308): send a smaller number, or a string"),
+        // An http upstream's JSON reader is unknown (Python reads 1e400 as infinity): its numbers are sent as written.
+        AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","body":{"n":1E+999}}}"#),
         AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","body":"1e400","n":1e400}}"#),
         AdmissionExample("keyed-hooks", #"{"kind":"http","payload":{"path":"/x","tenant":"acme"}}"#),
         AdmissionExample("keyed-hooks", #"{"kind":"http","key":"acme","payload":{"path":"/x"}}"#),
