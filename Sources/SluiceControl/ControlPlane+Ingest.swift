@@ -21,6 +21,11 @@ extension ControlPlane {
         do {
             outcomes = try queue.spool.enqueue(requests, expandingNow: true)
         } catch {
+            if error.batchTooLarge {
+                // Strings escaped in the spool's JSON (DEL, C1 controls) can make the
+                // records far larger than the body: the client's to split, never a 500.
+                throw .tooLarge("\(error.description) (send smaller batches); nothing from this request was queued")
+            }
             if let errno = error.systemError?.errno, errno == ENOSPC || errno == EDQUOT {
                 throw .diskFull("the spool's file system is full: nothing from this request was queued; free space and retry")
             }

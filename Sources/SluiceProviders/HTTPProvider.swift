@@ -45,6 +45,18 @@ public struct HTTPProvider: Provider {
     /// A structured body is sent as JSON with Sluice's own `Content-Type`: a
     /// task's second one would reach the API as two conflicting headers.
     public func checkFields(of task: ProviderTask) throws(TaskRejected) {
+        // The fields go in the request's head, which servers bound (nginx and Cloudflare
+        // 32 KiB in all, the sandbox 32 KiB, Node.js 16 KiB): a 431. Refused past 30 KiB,
+        // room left for Sluice's own fields (Host, the credential, the framing).
+        if case .object(let headers)? = task.payload["headers"] {
+            let bytes = headers.members.reduce(0) { total, member in
+                if case .string(let value) = member.value { total + member.key.utf8.count + value.utf8.count + 4 } else { total }
+            }
+            if bytes > Self.maximumHeaderBytes {
+                throw TaskRejected("payload.headers: \(bytes) bytes in all, over \(Self.maximumHeaderBytes); servers commonly refuse a head over 32 KiB "
+                                   + "(431; Node.js over 16 KiB): send less in headers, or put it in the body")
+            }
+        }
         guard let body = task.payload["body"], body != .null, !body.isString,
               case .object(let headers)? = task.payload["headers"],
               let name = headers.keys.first(where: { $0.lowercased() == "content-type" }) else { return }
@@ -63,6 +75,8 @@ public struct HTTPProvider: Provider {
     /// The most header fields a task may set, and the longest value, in bytes.
     static let maximumHeaderCount = 64
     static let maximumHeaderValueBytes = 8192
+    /// The most a task's header fields may hold together (`name: value\r\n` each), checked at the door.
+    static let maximumHeaderBytes = 30 << 10
 
     private static func taskHeaders(_ value: JSONValue?) throws(TaskRejected) -> [(name: String, value: String)] {
         guard let value else { return [] }

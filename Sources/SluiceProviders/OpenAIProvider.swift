@@ -33,11 +33,26 @@ public struct OpenAIProvider: Provider {
             throw TaskRejected("payload.messages: must be a non-empty array of messages, e.g. [{\"role\": \"user\", \"content\": \"Hello\"}]")
         }
         for (index, message) in messages.enumerated() {
-            guard case .object(let object) = message, case .string = object["role"] else {
+            guard case .object(let object) = message, case .string(let role) = object["role"] else {
                 throw TaskRejected("payload.messages[\(index)]: must be an object with a \"role\" string, e.g. {\"role\": \"user\", \"content\": \"Hello\"}")
+            }
+            guard Self.roles.contains(role) else {
+                throw TaskRejected("payload.messages[\(index)].role: \"\(HeaderBytes.shown(role))\" is not a role OpenAI takes; "
+                                   + "use \(Self.roles.dropLast().joined(separator: ", ")) or \(Self.roles.last ?? "")")
+            }
+        }
+        try JSONBodyNumbers.check(.object(task.payload), at: "payload")
+        // Both limits, when both are given: OpenAI judges each (the request only reads the first).
+        for name in ["max_tokens", "max_completion_tokens"] {
+            guard let value = task.payload[name] else { continue }
+            guard let tokens = value.wholeNumber, tokens >= 1 else {
+                throw TaskRejected("payload.\(name): must be a whole number of tokens, at least 1")
             }
         }
     }
+
+    /// The roles OpenAI's chat completions take (any other is a 400).
+    static let roles = ["system", "developer", "user", "assistant", "tool", "function"]
 
     /// Saturates: `max_tokens` comes from the task, and any 64-bit number
     /// is accepted there (`18446744073709551615` plus the prompt trapped every

@@ -53,10 +53,31 @@ public struct SendGridProvider: Provider {
             }
         }
         try Self.checkAddress(task.payload["from"] ?? .null, "payload.from")
+        try JSONBodyNumbers.check(.object(task.payload), at: "payload")
+        // Without a template, SendGrid needs a subject (the mail's, or every
+        // personalization's) and a content block: a 400 otherwise.
+        if case .string? = task.payload["template_id"] { return }
+        let everyHasSubject = personalizations.allSatisfy { element in
+            if case .object(let personalization) = element, case .string? = personalization["subject"] { true } else { false }
+        }
+        if !everyHasSubject {
+            guard case .string(let subject)? = task.payload["subject"], !subject.isEmpty else {
+                throw TaskRejected("payload.subject: is required, a non-empty string (or a \"subject\" in every personalization, or a \"template_id\")")
+            }
+        }
+        guard case .array(let blocks)? = task.payload["content"], !blocks.isEmpty, blocks.allSatisfy({ block in
+            if case .object(let object) = block, case .string? = object["type"], case .string? = object["value"] { true } else { false }
+        }) else {
+            throw TaskRejected("payload.content: is required, a non-empty array of {\"type\", \"value\"} strings "
+                               + "such as [{\"type\": \"text/plain\", \"value\": \"Hello\"}] (or a \"template_id\")")
+        }
     }
 
+    /// An address as SendGrid takes it: something before the `@`, and a dot in the domain after it.
     private static func checkAddress(_ value: JSONValue, _ place: String) throws(TaskRejected) {
-        guard case .object(let address) = value, case .string(let email)? = address["email"], email.contains("@") else {
+        guard case .object(let address) = value, case .string(let email)? = address["email"],
+              let at = email.utf8.firstIndex(of: UInt8(ascii: "@")), at > email.utf8.startIndex,
+              email.utf8[email.utf8.index(after: at)...].contains(UInt8(ascii: ".")) else {
             throw TaskRejected("\(place): must be an object with an \"email\" address, e.g. {\"email\": \"ada@example.com\"}")
         }
     }

@@ -29,37 +29,43 @@ public struct StripeProvider: Provider {
     }
 
     /// Stripe's types: an amount is a whole number of the currency's
-    /// smallest unit that fits 64 bits (sent as written, so `2e3` or `20.00`
-    /// would be refused by Stripe); a currency is three letters; a refund
-    /// names its payment by id.
+    /// smallest unit of at most eight digits, twelve for idr (sent as
+    /// written, so `2e3` or `20.00` would be refused by Stripe, and so would
+    /// 100000000 usd: `amount_too_large`); a currency is three letters; a
+    /// refund names its payment by id.
     public func checkFields(of task: ProviderTask) throws(TaskRejected) {
         if task.kind == "create_payment" {
-            try Self.checkAmount(task.payload["amount"])
-            let currency = try task.string("currency", "a three-letter ISO code such as \"usd\"")
-            guard currency.utf8.count == 3, currency.utf8.allSatisfy({ (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20) }) else {
-                throw TaskRejected("payload.currency: \"\(HeaderBytes.shown(currency))\" is not a currency; use a three-letter ISO code such as \"usd\"")
+            let currency: String?
+            if case .string(let text)? = task.payload["currency"] { currency = text.lowercased() } else { currency = nil }
+            try Self.checkAmount(task.payload["amount"], maximum: currency == "idr" ? Self.maximumAmountIDR : Self.maximumAmount)
+            let code = try task.string("currency", "a three-letter ISO code such as \"usd\"")
+            guard code.utf8.count == 3, code.utf8.allSatisfy({ (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20) }) else {
+                throw TaskRejected("payload.currency: \"\(HeaderBytes.shown(code))\" is not a currency; use a three-letter ISO code such as \"usd\"")
             }
         } else {
             for field in ["payment_intent", "charge"] where task.payload[field] != nil {
                 _ = try task.string(field, "the id of the \(field == "charge" ? "charge" : "payment intent") to refund, e.g. \"pi_123\"")
             }
-            if task.payload["amount"] != nil { try Self.checkAmount(task.payload["amount"]) }
+            // A refund's currency is its payment's, unknown here: the widest bound.
+            if task.payload["amount"] != nil { try Self.checkAmount(task.payload["amount"], maximum: Self.maximumAmountIDR) }
         }
     }
 
-    /// The largest amount Sluice sends: Stripe's integers are 64-bit.
-    public static let maximumAmount = UInt64(Int64.max)
+    /// The largest amount Stripe takes: eight digits (999,999.99 usd).
+    public static let maximumAmount: UInt64 = 99_999_999
+    /// Indonesian rupiah only: twelve digits.
+    public static let maximumAmountIDR: UInt64 = 999_999_999_999
 
-    private static func checkAmount(_ value: JSONValue?) throws(TaskRejected) {
+    private static func checkAmount(_ value: JSONValue?, maximum: UInt64) throws(TaskRejected) {
         let digits: String? = switch value {
         case .number(let literal)?: literal
         case .string(let text)?: text
         default: nil
         }
         guard let digits, !digits.isEmpty, digits.utf8.count <= 19, digits.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-              let amount = UInt64(digits), amount >= 1, amount <= maximumAmount else {
+              let amount = UInt64(digits), amount >= 1, amount <= maximum else {
             throw TaskRejected("payload.amount: must be a whole number of the currency's smallest unit written in digits "
-                               + "(2000 is 20.00 usd), from 1 to \(maximumAmount)")
+                               + "(2000 is 20.00 usd), from 1 to \(maximum) (Stripe takes at most eight digits, twelve for idr)")
         }
     }
 

@@ -25,8 +25,16 @@ public struct TwilioProvider: Provider {
     public func checkFields(of task: ProviderTask) throws(TaskRejected) {
         _ = try task.string("To", "the phone number to send to, e.g. \"+15550100\"")
         _ = try task.string("From", "the sending phone number, e.g. \"+15550199\"")
-        _ = try task.string("Body", "the message's text")
+        let body = try task.string("Body", "the message's text")
+        // Counted in characters, as Twilio counts them (a byte count would refuse 1,600 "é").
+        if body.utf8.count > Self.maximumBodyCharacters, case let characters = body.count, characters > Self.maximumBodyCharacters {
+            throw TaskRejected("payload.Body: is \(characters) characters; Twilio sends at most \(Self.maximumBodyCharacters) in one message: "
+                               + "split the text into several tasks")
+        }
     }
+
+    /// The longest message Twilio sends (a longer one is its error 21617).
+    public static let maximumBodyCharacters = 1600
 
     public func authorizationValues(credential: Secret) -> [String] {
         ["Basic " + Data("\(accountSID):\(credential.reveal())".utf8).base64EncodedString()]

@@ -38,7 +38,9 @@ enum StripeAPI: ProviderAPI {
 
     private static func paymentIntent(_ fields: [String: String]) -> ProviderVerdict {
         guard let amountText = fields["amount"] else { return .reject(missing("amount")) }
-        guard let amount = Int(amountText), amount >= 1, amount <= 99_999_999 else {
+        // Eight digits (999,999.99 usd), twelve for Indonesian rupiah, as Stripe takes them.
+        let maximum = fields["currency"]?.lowercased() == "idr" ? 999_999_999_999 : 99_999_999
+        guard let amount = Int(amountText), amount >= 1, amount <= maximum else {
             return .reject(invalid("Invalid integer: \(amountText)", param: "amount", code: "parameter_invalid_integer"))
         }
         guard let currency = fields["currency"]?.lowercased() else { return .reject(missing("currency")) }

@@ -8,9 +8,19 @@ public struct SpoolError: Error, CustomStringConvertible, Sendable {
     /// The failed system call underneath, if any.
     public let systemError: SystemError?
 
+    /// The request itself is too large for one batch (count or bytes): the
+    /// caller's to split, not a fault of the spool (ingest answers 413).
+    public private(set) var batchTooLarge = false
+
     public init(_ description: String, systemError: SystemError? = nil) {
         self.description = description
         self.systemError = systemError
+    }
+
+    static func batchTooLarge(_ description: String) -> SpoolError {
+        var error = SpoolError(description)
+        error.batchTooLarge = true
+        return error
     }
 
     /// `doing` failed because of `error`; adds the fix the errno calls for.

@@ -57,7 +57,7 @@ extension SpoolQueue {
         let lines = records.map { $0.jsonBytes() }
         let bytes = lines.reduce(0) { $0 + $1.count + 1 }
         guard bytes <= options.maximumBatchBytes else {
-            throw SpoolError("enqueue: the batch is \(bytes) bytes; the most is \(options.maximumBatchBytes): send fewer tasks at a time")
+            throw SpoolError.batchTooLarge("enqueue: the batch is \(bytes) bytes; the most is \(options.maximumBatchBytes): send fewer tasks at a time")
         }
         let base = batchBase(now: now)
         var lock: JournalLock? = try spoolIO("enqueue to queue \"\(name)\": nothing was accepted") {
@@ -104,7 +104,7 @@ extension SpoolQueue {
 
     private func checkBatch(_ requests: [TaskRequest]) throws(SpoolError) {
         guard requests.count <= options.maximumBatchCount else {
-            throw SpoolError("enqueue: \(requests.count) tasks in one batch; the most is \(options.maximumBatchCount): "
+            throw SpoolError.batchTooLarge("enqueue: \(requests.count) tasks in one batch; the most is \(options.maximumBatchCount): "
                              + "send them in smaller batches")
         }
         for request in requests where request.queue != name {

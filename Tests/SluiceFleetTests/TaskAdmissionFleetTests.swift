@@ -112,6 +112,59 @@ import Testing
         #expect(try Self.queued(fixture, "stripe-api") == before, "a dry run queues nothing")
     }
 
+    /// What the door lets in, the provider takes: every valid example of the
+    /// four providers, sent by a running fleet to the sandbox (which answers
+    /// as the real APIs do), is answered 2xx; none is dead-lettered for a
+    /// reason the door could have seen (a mail without content, an amount
+    /// over Stripe's eight digits, an unknown role, a 1,601-character SMS).
+    @Test func everyTaskTheDoorAdmits_theProviderAccepts() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
+        let providers = AdmissionExamples.queues.filter { !$0.json.contains(#""provider": "http""#) }
+        try fixture.configure(queues: "{" + providers.map { "\"\($0.name)\": \($0.json)" }.joined(separator: ", ") + "}")
+        try fixture.startFleet()
+        var sent = 0
+        for (queue, _) in providers {
+            for example in AdmissionExamples.all where example.queue == queue && example.scope == .valid {
+                let answer = try fixture.api("POST", "/v1/queues/\(queue)/tasks", body: example.task)
+                #expect(answer.status == 202, "\(example): \(answer.message)")
+                sent += 1
+            }
+        }
+        #expect(sent >= 12)
+        #expect(fixture.waitUntilDrained(providers.map(\.name), seconds: 60))
+        #expect(try fixture.stopFleet().0 == .exited(0))
+        let dead = fixture.fleetLog.compactMap(LoggedEvent.init).filter { $0.name == "task.dead" }
+        #expect(dead.isEmpty, "\(dead.map { "\($0.fields["queue"] ?? "?") \($0.fields["task"] ?? "?"): \($0.fields["reason"] ?? "")" })")
+        for (queue, _) in providers {
+            let counts = try fixture.counts(queue)
+            #expect(counts.dead == 0, "\(queue): \(counts.dead) dead")
+        }
+    }
+
+    /// A batch the spool cannot take in one piece is the client's to split
+    /// (413), never a 500: with `maxRequestBodyBytes` raised to 16 MiB, 12 MB
+    /// of NDJSON whose strings hold DEL (one byte sent, six in the spool's
+    /// JSON: `\u007f`) makes spool records over the spool's 64 MiB batch,
+    /// while the bodies built for the provider (the raw string) stay small.
+    @Test func aBatchTheSpoolCannotTakeInOnePiece_is413_not500() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
+        try fixture.configure(queues: #"{"hooks": {"provider": "http", "baseURL": "BASE/__sandbox", "rate": "10/s"}}"#,
+                              extra: #""maxRequestBodyBytes": 16777216,"#)
+        try fixture.startFleet()
+        #expect(try fixture.api("POST", "/v1/queues/hooks/pause").status == 200)
+        let line = #"{"kind":"http","payload":{"path":"/echo","body":"\#(String(repeating: "\u{7F}", count: 1_040_000))"}}"#
+        let batch = Array(repeating: line, count: 12).joined(separator: "\n")
+        #expect(batch.utf8.count > 12_000_000 && batch.utf8.count < 16 << 20)
+        let answer = try fixture.api("POST", "/v1/queues/hooks/tasks", body: batch, contentType: "application/x-ndjson")
+        #expect(answer.status == 413, "\(answer.status) \(answer.message)")
+        #expect(answer.message.contains("nothing from this request was queued") && answer.message.contains("smaller batches"), "\(answer.message)")
+        #expect(try Self.queued(fixture, "hooks") == 0)
+        // A smaller batch of the same lines goes in.
+        let smaller = Array(repeating: line, count: 2).joined(separator: "\n")
+        #expect(try fixture.api("POST", "/v1/queues/hooks/tasks", body: smaller, contentType: "application/x-ndjson").status == 202)
+        #expect(try Self.queued(fixture, "hooks") == 2)
+    }
+
     /// Tasks written before the door existed are not judged by its newer rules:
     /// a door-only mistake is sent (and the API answers it), an unsendable one
     /// is dead before anything is sent, as before.

@@ -50,7 +50,12 @@ public enum AdmissionExamples {
     }
 
     static let mail = #""personalizations":[{"to":[{"email":"ada@example.com"}]}],"from":{"email":"shop@example.com"},"subject":"hi","content":[{"type":"text/plain","value":"hello"}]"#
-    static let amountRule = "payload.amount: must be a whole number of the currency's smallest unit written in digits (2000 is 20.00 usd), from 1 to 9223372036854775807"
+    static let amountRule = "payload.amount: must be a whole number of the currency's smallest unit written in digits (2000 is 20.00 usd), "
+        + "from 1 to 99999999 (Stripe takes at most eight digits, twelve for idr)"
+    static let idrAmountRule = "payload.amount: must be a whole number of the currency's smallest unit written in digits (2000 is 20.00 usd), "
+        + "from 1 to 999999999999 (Stripe takes at most eight digits, twelve for idr)"
+    static let subjectRule = #"payload.subject: is required, a non-empty string (or a "subject" in every personalization, or a "template_id")"#
+    static let contentRule = #"payload.content: is required, a non-empty array of {"type", "value"} strings such as [{"type": "text/plain", "value": "Hello"}] (or a "template_id")"#
     static let personalizationsRule = #"payload.personalizations: must be an array of 1 to 1000 objects, e.g. [{"to": [{"email": "ada@example.com"}]}]"#
     static let addressRule = #"must be an object with an "email" address, e.g. {"email": "ada@example.com"}"#
     static let formTooLarge = "payload: encodes to a form body over 4194304 bytes (4 MiB), nested names repeated in every field; "
@@ -69,7 +74,8 @@ public enum AdmissionExamples {
     static let sendgrid: [AdmissionExample] = [
         AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{\#(mail)}}"#),
         AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":[{"email":"a@example.com"}],"cc":[{"email":"c@example.com"}],"bcc":[{"email":"b@example.com"}]}],"from":{"email":"shop@example.com","name":"Shop"},"template_id":"d-1"}}"#),
-        AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":\#(recipients(1000))}],"from":{"email":"shop@example.com"},"subject":"all"}}"#),
+        AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":\#(recipients(1000))}],"from":{"email":"shop@example.com"},"subject":"all","content":[{"type":"text/plain","value":"hello"}]}}"#),
+        AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":[{"email":"a@example.com"}],"subject":"a"},{"to":[{"email":"b@example.com"}],"subject":"b"}],"from":{"email":"shop@example.com"},"content":[{"type":"text/html","value":"<p>hi</p>"}]}}"#),
         AdmissionExample("sendgrid-api", #"{"kind":"send_sms","payload":{\#(mail)}}"#, .everywhere,
                          #"kind: "send_sms" is not a kind this queue's provider sends; use send_email"#),
         AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"from":{"email":"shop@example.com"}}}"#, .everywhere,
@@ -92,12 +98,28 @@ public enum AdmissionExamples {
                          "payload.from: " + addressRule),
         AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":\#(recipients(600))},{"to":\#(recipients(401))}],"from":{"email":"shop@example.com"}}}"#, .doorOnly,
                          "payload.personalizations: more than 1000 recipients (to, cc and bcc together); SendGrid takes at most 1000 per request: split the mail into several tasks"),
+        AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{\#(mail),"custom_args":{"n":\#(String(repeating: "9", count: 400))}}}"#, .doorOnly,
+                         "payload.custom_args.n: \(String(repeating: "9", count: 40))… is beyond the range of a JSON number as APIs read it (a double, up to about 1.8e308): send a smaller number, or a string"),
+        // What SendGrid answers 400 to (the sandbox too): a mail without a subject or a content block, unless a template gives them; an address without a domain.
+        AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":[{"email":"a@example.com"}]}],"from":{"email":"shop@example.com"},"subject":"hi"}}"#, .doorOnly,
+                         contentRule),
+        AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":[{"email":"a@example.com"}]}],"from":{"email":"shop@example.com"},"subject":"hi","content":[{"type":"text/plain"}]}}"#, .doorOnly,
+                         contentRule),
+        AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":[{"email":"a@example.com"}]}],"from":{"email":"shop@example.com"},"content":[{"type":"text/plain","value":"x"}]}}"#, .doorOnly,
+                         subjectRule),
+        AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":[{"email":"a@example.com"}],"subject":"a"},{"to":[{"email":"b@example.com"}]}],"from":{"email":"shop@example.com"},"subject":"","content":[{"type":"text/plain","value":"x"}]}}"#, .doorOnly,
+                         subjectRule),
+        AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":[{"email":"@example.com"}]}],"from":{"email":"shop@example.com"},"subject":"hi","content":[{"type":"text/plain","value":"x"}]}}"#, .doorOnly,
+                         "payload.personalizations[0].to[0]: " + addressRule),
+        AdmissionExample("sendgrid-api", #"{"kind":"send_email","payload":{"personalizations":[{"to":[{"email":"ada@localhost"}]}],"from":{"email":"shop@example.com"},"subject":"hi","content":[{"type":"text/plain","value":"x"}]}}"#, .doorOnly,
+                         "payload.personalizations[0].to[0]: " + addressRule),
     ]
 
     static let stripe: [AdmissionExample] = [
         AdmissionExample("stripe-api", #"{"id":"order-42","kind":"create_payment","payload":{"amount":2000,"currency":"usd"}}"#),
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":"2000","currency":"EUR","metadata":{"order":"42"}}}"#),
-        AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":9223372036854775807,"currency":"usd"}}"#),
+        AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":99999999,"currency":"usd"}}"#),
+        AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":999999999999,"currency":"IDR"}}"#),
         AdmissionExample("stripe-api", #"{"kind":"refund_payment","payload":{"payment_intent":"pi_123","amount":500}}"#),
         AdmissionExample("stripe-api", #"{"kind":"refund_payment","payload":{"charge":"ch_123"}}"#),
         AdmissionExample("stripe-api", #"{"kind":"send_email","payload":{}}"#, .everywhere,
@@ -110,12 +132,17 @@ public enum AdmissionExamples {
                          "payload.payment_intent: is required for refund_payment (or payload.charge)"),
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":20.00,"currency":"usd"}}"#, .doorOnly, amountRule),
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":2e3,"currency":"usd"}}"#, .doorOnly, amountRule),
+        // Stripe answers 400 above eight digits (twelve for idr): 2^53 and 2^63 − 1 are not amounts.
+        AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":100000000,"currency":"usd"}}"#, .doorOnly, amountRule),
+        AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":9007199254740992,"currency":"usd"}}"#, .doorOnly, amountRule),
+        AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":9223372036854775807,"currency":"usd"}}"#, .doorOnly, amountRule),
+        AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":1000000000000,"currency":"idr"}}"#, .doorOnly, idrAmountRule),
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":9223372036854775808,"currency":"usd"}}"#, .doorOnly, amountRule),
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":18446744073709551616,"currency":"usd"}}"#, .doorOnly, amountRule),
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":0,"currency":"usd"}}"#, .doorOnly, amountRule),
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":-5,"currency":"usd"}}"#, .doorOnly, amountRule),
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":{"value":1},"currency":"usd"}}"#, .doorOnly, amountRule),
-        AdmissionExample("stripe-api", #"{"kind":"refund_payment","payload":{"payment_intent":"pi_1","amount":"5.5"}}"#, .doorOnly, amountRule),
+        AdmissionExample("stripe-api", #"{"kind":"refund_payment","payload":{"payment_intent":"pi_1","amount":"5.5"}}"#, .doorOnly, idrAmountRule),
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":2000,"currency":840}}"#, .doorOnly,
                          #"payload.currency: must be a non-empty string, a three-letter ISO code such as "usd""#),
         AdmissionExample("stripe-api", #"{"kind":"create_payment","payload":{"amount":2000,"currency":"dollars"}}"#, .doorOnly,
@@ -151,6 +178,19 @@ public enum AdmissionExamples {
                          #"payload.max_tokens: the task's estimated cost (20001) is above the burst of weighted limit "tokens" (9000): it could never be sent; ask for fewer tokens, give a "cost", or raise that burst"#),
         AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{\#(chat),"max_tokens":18446744073709551615}}"#, .doorOnly,
                          #"payload.max_tokens: the task's estimated cost (more than 18446744073709551614) is above the burst of weighted limit "tokens" (9000): it could never be sent; ask for fewer tokens, give a "cost", or raise that burst"#),
+        // What OpenAI answers 400 to (the sandbox too): a role it does not know; a max_completion_tokens below 1 beside a valid max_tokens.
+        AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{"model":"m","messages":[{"role":"user","content":"a"},{"role":"bot","content":"b"}]}}"#, .doorOnly,
+                         #"payload.messages[1].role: "bot" is not a role OpenAI takes; use system, developer, user, assistant, tool or function"#),
+        AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{\#(chat),"max_tokens":10,"max_completion_tokens":0}}"#, .doorOnly,
+                         "payload.max_completion_tokens: must be a whole number of tokens, at least 1"),
+        AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{\#(chat),"max_tokens":10,"max_completion_tokens":"many"}}"#, .doorOnly,
+                         "payload.max_completion_tokens: must be a whole number of tokens, at least 1"),
+        // A number no JSON reader holds (beyond a double: OpenAI's, SendGrid's and the sandbox's parsers refuse the whole body).
+        AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{\#(chat),"temperature":1e308,"top_p":1e-400}}"#),
+        AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{\#(chat),"temperature":1e400}}"#, .doorOnly,
+                         "payload.temperature: 1e400 is beyond the range of a JSON number as APIs read it (a double, up to about 1.8e308): send a smaller number, or a string"),
+        AdmissionExample("openai-api", #"{"kind":"generate_text","payload":{"model":"m","messages":[{"role":"user","content":"hi","x":[0,-1e400]}]}}"#, .doorOnly,
+                         "payload.messages[0].x[1]: -1e400 is beyond the range of a JSON number as APIs read it (a double, up to about 1.8e308): send a smaller number, or a string"),
         AdmissionExample("openai-api", #"{"kind":"generate_text","cost":9001,"payload":{\#(chat)}}"#, .doorOnly,
                          #"cost: 9001 is above the burst of weighted limit "tokens" (9000): it could never be sent; lower the cost or raise that burst"#),
     ]
@@ -172,6 +212,10 @@ public enum AdmissionExamples {
                          "payload.Body: must be a non-empty string, the message's text"),
         AdmissionExample("twilio-api", #"{"kind":"send_sms","payload":{"To":"+15550100","From":"","Body":"hi"}}"#, .doorOnly,
                          #"payload.From: must be a non-empty string, the sending phone number, e.g. "+15550199""#),
+        // Twilio answers 400 (21617) to a body over 1,600 characters.
+        AdmissionExample("twilio-api", #"{"kind":"send_sms","payload":{"To":"+15550100","From":"+15550199","Body":"\#(String(repeating: "é", count: 1600))"}}"#),
+        AdmissionExample("twilio-api", #"{"kind":"send_sms","payload":{"To":"+15550100","From":"+15550199","Body":"\#(String(repeating: "x", count: 1601))"}}"#, .doorOnly,
+                         "payload.Body: is 1601 characters; Twilio sends at most 1600 in one message: split the text into several tasks"),
     ]
 
     static let http: [AdmissionExample] = [
@@ -196,6 +240,11 @@ public enum AdmissionExamples {
         AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","headers":{"content-type":"text/csv"},"body":"a,b"}}"#),
         AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","headers":{"content-type":"text/csv"},"body":["a","b"]}}"#, .doorOnly,
                          "payload.headers.content-type: Sluice sends application/json for a JSON body; to choose the type, send the body as a string"),
+        // Header fields are sent in the request's head, which servers bound (nginx and the sandbox 32 KiB in all: 431):
+        // 64 fields of 8 KiB each, 512 KiB, were admitted and answered 431.
+        AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","headers":{"X-A":"\#(String(repeating: "a", count: 8000))","X-B":"\#(String(repeating: "b", count: 8000))","X-C":"\#(String(repeating: "c", count: 8000))"}}}"#),
+        AdmissionExample("hooks", #"{"kind":"http","payload":{"path":"/x","headers":{"X-A":"\#(String(repeating: "a", count: 8000))","X-B":"\#(String(repeating: "b", count: 8000))","X-C":"\#(String(repeating: "c", count: 8000))","X-D":"\#(String(repeating: "d", count: 8000))"}}}"#, .doorOnly,
+                         "payload.headers: 32028 bytes in all, over 30720; servers commonly refuse a head over 32 KiB (431; Node.js over 16 KiB): send less in headers, or put it in the body"),
         AdmissionExample("keyed-hooks", #"{"kind":"http","payload":{"path":"/x","tenant":"acme"}}"#),
         AdmissionExample("keyed-hooks", #"{"kind":"http","key":"acme","payload":{"path":"/x"}}"#),
         AdmissionExample("keyed-hooks", #"{"kind":"http","payload":{"path":"/x"}}"#, .doorOnly,
