@@ -29,6 +29,8 @@ spool | -DBROKEN_OWN      | fail
 spool | -DBROKEN_WITHDRAW | fail
 hosts |                   | pass
 hosts | -DBROKEN          | fail
+hosts | -DBROKEN_BOUND    | fail
+hosts | -DBROKEN_TRIM     | fail
 "
 OUT=.build/model
 # Any C compiler builds pan.c; the Swift toolchain always brings clang.

@@ -36,9 +36,15 @@ private let runCommand = Command(
     let adminToken = try config.adminToken.map { source throws -> Secret in
         try source.resolve(environment: ProcessInfo.processInfo.environment, readFile: readSmallFile)
     }
+    let environment = ProcessInfo.processInfo.environment
+    let redisPassword = try config.coordinator?.credential.map { source throws -> Secret in
+        try source.resolve(environment: environment, readFile: readSmallFile)
+    }
+    let identity = config.coordinator.map { HostIdentity.resolve(configured: $0.host, environment: environment, readFile: readSmallFile) }
     let supervisor = try Supervisor(
         config: config, configPath: absolute(path), executable: try CurrentProcess.executablePath(),
-        resetSharedMemory: reset, adminToken: adminToken, log: EventLog(component: "supervisor", minimum: config.logLevel)
+        resetSharedMemory: reset, adminToken: adminToken, coordinatorPassword: redisPassword, hostIdentity: identity,
+        log: EventLog(component: "supervisor", minimum: config.logLevel)
     )
     return try supervisor.run(signals: signals)
 }
@@ -81,6 +87,13 @@ private let workerCommand = Command(
     // no one has (never overwriting limits an operator changed at runtime).
     let existing = try? coordinator.queue(queue.name)
     let limiter = try existing ?? coordinator.register(queue: queue.name, limits: queue.limits)
+    // The agent that reserves this host's share of the fleet's schedule runs
+    // in `sluice run`, which marks the queue coordinated. A worker alone on a
+    // queue it never marked would enforce this host's own cell: the full
+    // rate on every host.
+    if parent == nil, config.coordinator != nil, !limiter.isCoordinated {
+        throw UsageError("\(path) has a coordinator block, and no `sluice run` on this host has made \(queue.name) coordinated: a worker alone would send at the full rate here, whatever the other hosts send; start `sluice run` (sluice.service) first, then extra workers")
+    }
     let store = try SpoolQueue(root: config.spoolRoot ?? SpoolRoot.defaultPath(), name: queue.name, options: config.spoolOptions)
     if parent == nil { try recoverUnsupervised(store, limiter, coordinator) }
     let worker = Worker(queue: queue, parts: Worker.Parts(

@@ -27,6 +27,13 @@ extension FleetConfig {
                 throw ConfigError("queues.\(queue.name).credential", error.message)
             }
         }
+        if let source = coordinator?.credential {
+            do {
+                _ = try source.resolve(environment: environment, readFile: readFile)
+            } catch {
+                throw ConfigError("coordinator.credential", error.message)
+            }
+        }
         if let source = adminToken {
             let token: Secret
             do {

@@ -33,6 +33,9 @@ public struct FleetConfig: Equatable, Sendable {
     /// e.g. a Kubernetes Service's; `.example.internal` allows every name
     /// ending so. Any other is refused (DNS rebinding).
     public var allowedHosts: [String] = []
+    /// The Redis that makes each queue's limit one limit across hosts; nil:
+    /// this host's segment is the whole limiter and nothing touches Redis.
+    public var coordinator: CoordinatorConfig?
     /// Queues in the order the file lists them.
     public var queues: [QueueConfig]
 
@@ -87,6 +90,9 @@ public struct FleetConfig: Equatable, Sendable {
         }
         config.maxConnections = try root.integer("maxConnections", in: 1...65536) ?? config.maxConnections
         config.allowedHosts = try parseAllowedHosts(&root)
+        if var block = try root.object("coordinator") {
+            config.coordinator = try CoordinatorConfig.parse(&block)
+        }
         guard var queues = try root.object("queues"), !queues.keys.isEmpty else {
             throw ConfigError("queues", "is required: an object with at least one queue, e.g. {\"stripe-api\": {\"provider\": \"stripe\", \"rate\": \"90/s\"}}")
         }

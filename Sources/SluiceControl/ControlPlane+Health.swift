@@ -24,6 +24,9 @@ extension ControlPlane {
         if access("/dev/shm/sluice.\(config.fleet.rawValue)", F_OK) != 0 {
             problems.append("the shared-memory segment /sluice.\(config.fleet.rawValue) was removed while the fleet ran; restart the fleet")
         }
+        if let coordinator = state.coordinator, !coordinator.up {
+            problems.append(coordinator.reason ?? "coordinator: Redis does not answer")
+        }
         let workers = state.workers
         for name in queueOrder {
             let tally = workers[name] ?? WorkerTally()

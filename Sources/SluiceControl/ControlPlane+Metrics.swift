@@ -1,3 +1,4 @@
+import SluiceCluster
 import SluiceHTTP
 import SluiceLimiter
 import SluiceSpool
@@ -10,7 +11,7 @@ extension ControlPlane {
         let page = await metricsRendering.page {
             let workers = state.workers
             let snapshots = queueOrder.compactMap { name in queues[name].map { MetricsSnapshot(queue: $0, plane: self, workers: workers) } }
-            return MetricsPage.render(snapshots)
+            return MetricsPage.render(snapshots, coordinator: state.coordinator)
         }
         return HTTPResponse(status: .ok, headers: ["Content-Type": PrometheusText.contentType], body: page)
     }
@@ -25,10 +26,14 @@ struct MetricsSnapshot {
     let slotsInUse: Int
     let sample: QueueSample
     let workers: WorkerTally
+    let grantsPublished: UInt64
+    let grantsPassedUnused: UInt64
     /// The queue's rate learning (nil: not learnt, e.g. in a test's plane).
     let learner: RateLearner?
 
     init(queue: ControlPlane.Queue, plane: ControlPlane, workers: [String: WorkerTally]? = nil) {
+        grantsPublished = queue.handle.grantsPublished
+        grantsPassedUnused = queue.handle.grantsPassedUnused
         name = queue.config.name.rawValue
         statistics = queue.handle.taskStatisticsTotals
         limiter = queue.handle.counterTotals
@@ -53,7 +58,7 @@ struct MetricsSnapshot {
 
 /// The text of `/metrics`: one family at a time, every queue's samples in it.
 enum MetricsPage {
-    static func render(_ queues: [MetricsSnapshot]) -> [UInt8] {
+    static func render(_ queues: [MetricsSnapshot], coordinator: ClusterStatus.Snapshot? = nil) -> [UInt8] {
         var page = PrometheusText()
         func each(_ name: String, _ kind: PrometheusText.Kind, _ help: String,
                   _ body: (inout PrometheusText, MetricsSnapshot, PrometheusText.Labels) -> Void) {
@@ -177,6 +182,30 @@ enum MetricsPage {
         each("sluice_worker_restarts_total", .counter, "Worker processes restarted after a crash, since the supervisor started.") {
             $0.sample("sluice_worker_restarts_total", $2, UInt64($1.workers.restarts))
         }
+        if let coordinator { renderCoordinator(&page, coordinator, queues: queues, labels: labels) }
         return page.bytes
+    }
+
+    /// Several hosts: the agent's families (only with a `coordinator` block).
+    private static func renderCoordinator(_ page: inout PrometheusText, _ status: ClusterStatus.Snapshot,
+                                          queues: [MetricsSnapshot], labels: [PrometheusText.Labels]) {
+        let none = PrometheusText.Labels([])
+        page.family("sluice_coordinator_up", .gauge, "1 while Redis answers this host's agent, 0 while it cannot be used.")
+        page.sample("sluice_coordinator_up", none, UInt64(status.up ? 1 : 0))
+        page.family("sluice_coordinator_redis_commands_total", .counter, "Calls this host's agent made to Redis (one script run each), failed ones included.")
+        page.sample("sluice_coordinator_redis_commands_total", none, status.redisCalls)
+        page.family("sluice_coordinator_redis_failures_total", .counter, "Calls to Redis that failed or timed out.")
+        page.sample("sluice_coordinator_redis_failures_total", none, status.failedCalls)
+        page.family("sluice_coordinator_blocks_total", .counter, "Blocks of start instants: granted by Redis, discarded (round trip over the bound), or shared (this host alone at rate ÷ maxHosts).")
+        page.sample("sluice_coordinator_blocks_total", none, ("outcome", "granted"), status.blocksGranted)
+        page.sample("sluice_coordinator_blocks_total", none, ("outcome", "discarded"), status.blocksDiscarded)
+        page.sample("sluice_coordinator_blocks_total", none, ("outcome", "shared"), status.blocksShared)
+        page.family("sluice_coordinator_round_trip_seconds", .gauge, "The latest round trip of a call to Redis.")
+        page.sample("sluice_coordinator_round_trip_seconds", none, Double(status.lastRoundTrip) / 1e9)
+        page.family("sluice_coordinator_instants_total", .counter, "Start instants granted to this host, by fate: granted (all), passed_unused (past before any worker claimed them).")
+        for (queue, labels) in zip(queues, labels) {
+            page.sample("sluice_coordinator_instants_total", labels, ("outcome", "granted"), queue.grantsPublished)
+            page.sample("sluice_coordinator_instants_total", labels, ("outcome", "passed_unused"), queue.grantsPassedUnused)
+        }
     }
 }

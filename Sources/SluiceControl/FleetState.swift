@@ -1,3 +1,4 @@
+import SluiceCluster
 import SluicePOSIX
 import Synchronization
 
@@ -34,8 +35,17 @@ public final class FleetState: Sendable {
     }
 
     private let shared = Mutex(Shared())
+    private let coordinatorStatus = Mutex<ClusterStatus?>(nil)
 
     public init() {}
+
+    /// Several hosts: the agent's status, for `/readyz` and `/metrics`.
+    public func attachCoordinator(_ status: ClusterStatus) {
+        coordinatorStatus.withLock { $0 = status }
+    }
+
+    /// What the host's agent last reported; nil without a coordinator.
+    public var coordinator: ClusterStatus.Snapshot? { coordinatorStatus.withLock { $0 }?.snapshot }
 
     // MARK: Written by the supervisor loop
 

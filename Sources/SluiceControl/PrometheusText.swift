@@ -60,10 +60,15 @@ struct PrometheusText {
 
     private mutating func head(_ name: String, _ labels: Labels, _ extra: (String, String)?) {
         append(name)
+        // A fleet-wide sample has no labels: `name value`, not `name{} value`.
+        if labels.rendered.isEmpty && extra == nil {
+            bytes.append(UInt8(ascii: " "))
+            return
+        }
         bytes.append(UInt8(ascii: "{"))
         bytes.append(contentsOf: labels.rendered)
         if let (key, value) = extra {
-            bytes.append(UInt8(ascii: ","))
+            if !labels.rendered.isEmpty { bytes.append(UInt8(ascii: ",")) }
             append(key)
             bytes.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: "\"")])
             append(value)

@@ -20,6 +20,10 @@ extension QueueHandle {
         // A push-back is a floor of its own, not only a moved TAT: a reservation
         // given back after it may lower the TAT below it again.
         let held = pushedBackUntil
+        // An unlimited rate needs no schedule, on one host or many.
+        if isCoordinated, config.rate.interval > 0 {
+            return reserveCoordinated(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: held).reservation
+        }
         if config.weightedCount == 0, key == nil || !config.hasPerKey,
            let reservation = reserveMainCell(limit: config.rate, maxWait: maxWait, notBefore: held) {
             return reservation
@@ -52,8 +56,8 @@ extension QueueHandle {
                 try await Task.sleep(nanoseconds: min(pausePoll, deadline - now))
                 continue
             }
-            let attempt = reserveCells(config: config, cost: cost, key: key, maxWait: deadline > now ? deadline - now : 0,
-                                       notBefore: pushedBackUntil)
+            let attempt = reserveAnyCells(config: config, cost: cost, key: key, maxWait: deadline > now ? deadline - now : 0,
+                                          notBefore: pushedBackUntil)
             guard case .granted(let startAt) = attempt.reservation else { return attempt.reservation }
             do {
                 let wait = startAt.subtractingSaturated(coordinator.clock.now())
@@ -79,8 +83,41 @@ extension QueueHandle {
             counters.add(.pausedRefusals)
             return (.paused, ReservationTicket(commits: Commits()))
         }
-        let attempt = reserveCells(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: max(notBefore, pushedBackUntil))
+        let attempt = reserveAnyCells(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: max(notBefore, pushedBackUntil))
         return (attempt.reservation, ReservationTicket(commits: attempt.commits))
+    }
+
+    /// `reserveCells`, or `reserveCoordinated` when the queue's rate comes
+    /// from granted blocks.
+    func reserveAnyCells(
+        config: ConfigRecord, cost: UInt64, key: String?, maxWait: UInt64, notBefore: UInt64
+    ) -> (reservation: Reservation, commits: Commits) {
+        isCoordinated && config.rate.interval > 0
+            ? reserveCoordinated(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: notBefore)
+            : reserveCells(config: config, cost: cost, key: key, maxWait: maxWait, notBefore: notBefore)
+    }
+
+    /// A coordinated queue's reservation: the next instant granted to this
+    /// host (see `GrantLedger`) instead of the main cell; the queue's weighted
+    /// and keyed cells, which are this host's own, are charged at that very
+    /// instant, or the instant is given back and their answer returned.
+    func reserveCoordinated(
+        config: ConfigRecord, cost: UInt64, key: String?, maxWait: UInt64, notBefore: UInt64
+    ) -> (reservation: Reservation, commits: Commits) {
+        let (reservation, number) = claimGrant(maxWait: maxWait, notBefore: notBefore, edgeGuard: config.edgeGuard)
+        guard case .granted(let start) = reservation, let number else { return (reservation, Commits()) }
+        var commits = Commits(entries: [(grantTarget(), number, number &+ 1)])
+        guard config.weightedCount > 0 || (key != nil && config.hasPerKey) else { return (reservation, commits) }
+        // notBefore = start and maxWait = start − now: granted only at `start` itself.
+        let now = coordinator.clock.now()
+        let cells = reserveCells(config: config, cost: cost, key: key, maxWait: start.subtractingSaturated(now),
+                                 notBefore: start, includingMainCell: false)
+        guard case .granted = cells.reservation else {
+            commits.rollBack()
+            return (cells.reservation, Commits())
+        }
+        commits.entries += cells.commits.entries
+        return (reservation, commits)
     }
 
     /// The single-cell case every queue without keys or weights takes: read
@@ -123,11 +160,11 @@ extension QueueHandle {
     /// no one has charged after us) and the whole decision is made again, so a
     /// request is never charged in one cell at an instant other than its start.
     func reserveCells(
-        config: ConfigRecord, cost: UInt64, key: String?, maxWait: UInt64, notBefore: UInt64 = 0
+        config: ConfigRecord, cost: UInt64, key: String?, maxWait: UInt64, notBefore: UInt64 = 0, includingMainCell: Bool = true
     ) -> (reservation: Reservation, commits: Commits) {
         while true {
             let now = coordinator.clock.now()
-            var targets = [CellTarget(storage: .word(mainCell), limit: config.rate, cost: 1)]
+            var targets = includingMainCell ? [CellTarget(storage: .word(mainCell), limit: config.rate, cost: 1)] : []
             for index in 0..<Int(config.weightedCount) {
                 targets.append(CellTarget(storage: .word(weightedCell(index)), limit: config.weighted(index), cost: cost))
             }

@@ -1,7 +1,9 @@
 /// The coordinator's answer to "when may this request start?".
 public enum Reservation: Equatable, Sendable {
-    /// Start at `startAt` (CLOCK_MONOTONIC ns; now or later). The capacity is
-    /// already taken: not starting wastes it, it is never given to someone else.
+    /// Start at `startAt` (CLOCK_MONOTONIC ns; now or later, except a
+    /// coordinated queue's granted instant, which may be a few ms past: start
+    /// at once). The capacity is already taken: not starting wastes it, it is
+    /// never given to someone else.
     case granted(startAt: UInt64)
     /// The start would be more than `maxWait` away; asking again after
     /// `retryAfter` ns with the same `maxWait` would be granted, all else equal.
@@ -19,4 +21,8 @@ public enum Reservation: Equatable, Sendable {
     /// Every position a new key may take in the keyed table holds a live key;
     /// ask again later (the table is sized in `SegmentLayout.keyedCapacity`).
     case keyTableFull
+    /// The queue is coordinated across hosts and no start instant granted to
+    /// this host is left: wait until the host's agent reserves more (the
+    /// agent reserves for waiting attempts; see `changeWaiting`).
+    case awaitingGrant
 }

@@ -11,6 +11,8 @@
 ///                        keyed cells × K                            ((key hash, TAT) pairs)
 ///                        tasks in hand × 256                        (per worker process: the task
 ///                                                                   its provider code runs for)
+///                        grant ledger                               (several hosts: the start instants
+///                                                                   reserved from Redis; see `GrantLedger`)
 /// ```
 /// "Line" here is 128 bytes, two cache lines: x86's adjacent-line prefetcher
 /// fetches lines in pairs, so cells written by different processes stay
@@ -34,7 +36,7 @@ public struct SegmentLayout: Equatable, Sendable {
     public static let line = 128
     public static let headerSize = 4096
     public static let magic: UInt64 = 0x3130_4543_4955_4C53 // "SLUICE01", little-endian
-    public static let layoutVersion: UInt32 = 3 // 2: task statistics in the counter shards; 3: tasks in hand
+    public static let layoutVersion: UInt32 = 4 // 2: task statistics in the counter shards; 3: tasks in hand; 4: grant ledger
     /// Worker processes per queue whose task in hand is recorded (`TaskInHand`).
     public static let inHandCapacity = 256
     /// Bytes per task-in-hand entry: owner pid, active flag, due time, key hash.
@@ -99,8 +101,11 @@ public struct SegmentLayout: Equatable, Sendable {
     /// Offset of the tasks-in-hand table within a block.
     var inHandOffset: Int { Self.roundUp(keyedCellsOffset + keyedCapacity * 16) }
 
+    /// Offset of the grant ledger within a block.
+    var ledgerOffset: Int { Self.roundUp(inHandOffset + Self.inHandCapacity * Self.inHandEntrySize) }
+
     /// Bytes per queue block, a whole number of lines.
-    var blockSize: Int { Self.roundUp(inHandOffset + Self.inHandCapacity * Self.inHandEntrySize) }
+    var blockSize: Int { Self.roundUp(ledgerOffset + GrantLedger.size) }
 
     /// Bytes in the whole segment.
     public var segmentSize: Int { Self.headerSize + queueCapacity * blockSize }

@@ -1,4 +1,5 @@
 import Glibc
+import SluiceCluster
 import SluiceConfig
 import SluiceControl
 import SluiceLimiter
@@ -28,12 +29,15 @@ public final class Supervisor {
     var restartsByQueue: [String: Int] = [:]
     let controlPlane: ControlPlane
     let systemd: SystemdSession?
+    /// Several hosts: the agent reserving this host's instants from Redis
+    /// (nil without a `coordinator` block: nothing touches Redis).
+    let clusterAgent: ClusterAgent?
 
     /// Prepares everything a worker needs, before any is started: the
     /// segment (created or attached, limits written), each queue's spool
     /// (orphaned leases of dead processes back to ready).
     public init(config: FleetConfig, configPath: String, executable: String, resetSharedMemory: Bool,
-                adminToken: Secret?, log: EventLog) throws {
+                adminToken: Secret?, coordinatorPassword: Secret? = nil, hostIdentity: HostIdentity? = nil, log: EventLog) throws {
         self.config = config
         self.configPath = configPath
         self.executable = executable
@@ -60,6 +64,8 @@ public final class Supervisor {
             spools[queue.name.rawValue] = spool
         }
         self.spools = spools
+        // Before any worker starts: a worker of a queue not yet coordinated
+        // would enforce this host's own cell alone.
         let freed = coordinator.reclaimDeadOwners()
         if freed > 0 { log.info("fleet.reclaimed", ("slots_of_dead_processes", "\(freed)")) }
         workers = config.queues.flatMap { queue in
@@ -69,6 +75,21 @@ public final class Supervisor {
         }
         controlPlane = try ControlPlane(config: config, coordinator: coordinator, spools: spools,
                                         state: fleetState, adminToken: adminToken, log: log)
+        // Before any worker starts (`run`): a worker of a queue not yet
+        // coordinated would enforce this host's own cell alone.
+        let segment = coordinator
+        let queueHandles = try config.queues.map { try segment.queue($0.name) }
+        if let cluster = config.coordinator {
+            let identity = hostIdentity ?? HostIdentity.resolve(configured: cluster.host, environment: [:], readFile: { _ in nil })
+            let plane = controlPlane
+            clusterAgent = ClusterAgent(config: cluster, identity: identity, fleet: config.fleet, queues: queueHandles,
+                                        password: coordinatorPassword, log: EventLog(component: "coordinator", minimum: config.logLevel),
+                                        backlog: { plane.backlog(of: $0.rawValue)?.readyDue })
+            fleetState.attachCoordinator(clusterAgent!.status)
+        } else {
+            clusterAgent = nil
+            for queue in queueHandles where queue.isCoordinated { queue.setCoordinated(false) }
+        }
     }
 
     /// The runtime changes saved for `queue` that still apply (see
@@ -93,6 +114,8 @@ public final class Supervisor {
     /// Runs until drained. Returns the exit code: 0 after a graceful stop,
     /// 130 after a second SIGINT.
     public func run(signals: SignalQueue) throws -> Int32 {
+        clusterAgent?.start()
+        defer { clusterAgent?.stop() }
         try controlPlane.start()
         defer { controlPlane.stop() }
         log.info("fleet.started", ("fleet", config.fleet.rawValue), ("workers", "\(workers.count)"))

@@ -21,7 +21,16 @@ final class SlotWaiters: Sendable {
 
     private let state = Mutex(State())
     static let firstLook: UInt64 = 1_000_000
-    static let longestLook: UInt64 = 50_000_000
+    /// The longest pause between two looks.
+    private let longestLook: UInt64
+    /// Whether a look that finds room wakes every waiter (they then race for
+    /// it, and the losers wait again) rather than one.
+    private let wakesAll: Bool
+
+    init(longestLook: UInt64 = 50_000_000, wakesAll: Bool = false) {
+        self.longestLook = longestLook
+        self.wakesAll = wakesAll
+    }
 
     /// Returns once `isFree()` said yes for this waiter's turn, or at once if cancelled.
     func wait(until isFree: @escaping @Sendable () -> Bool) async {
@@ -52,11 +61,16 @@ final class SlotWaiters: Sendable {
         var pause = Self.firstLook
         while true {
             if isFree() {
-                let next = state.withLock { state -> Waiter? in state.waiting.isEmpty ? nil : state.waiting.removeFirst() }
-                next?.continuation.resume()
+                let woken = state.withLock { state -> [Waiter] in
+                    guard !state.waiting.isEmpty else { return [] }
+                    guard wakesAll else { return [state.waiting.removeFirst()] }
+                    defer { state.waiting = [] }
+                    return state.waiting
+                }
+                for waiter in woken { waiter.continuation.resume() }
                 pause = Self.firstLook
             } else {
-                pause = min(pause * 2, Self.longestLook)
+                pause = min(pause * 2, longestLook)
             }
             let done = state.withLock { state -> Bool in
                 if state.waiting.isEmpty { state.polling = false }

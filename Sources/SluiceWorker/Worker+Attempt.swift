@@ -178,6 +178,10 @@ extension Worker {
                 }
                 // Spread over 0.5–1.5 s, so the deferred tasks do not all come back together.
                 return .deferred(Self.keyTableFullDelay / 2 + UInt64.random(in: 0...Self.keyTableFullDelay))
+            case .awaitingGrant:
+                // Several hosts: nothing granted to this host is left. Counted
+                // as waiting, so the host's agent reserves an instant for it.
+                guard await waitForGrant() else { return .cancelled }
             case .denied(let retryAfter):
                 // The queue is busy beyond the horizon: wait, unbooked, until it is not.
                 guard await sleep(until: MonotonicClock.now() &+ min(retryAfter, bookingHorizon(key: key))) else { return .cancelled }
@@ -284,6 +288,15 @@ extension Worker {
         return localLimiter.reserve(now: now) { earliest in
             parts.limiter.reserveTicket(cost: cost, key: key, maxWait: horizon, notBefore: earliest)
         }
+    }
+
+    /// Waits, counted as waiting, until an instant is granted to this host;
+    /// false if cancelled.
+    private func waitForGrant() async -> Bool {
+        if let entry = grantWaiterEntry { parts.limiter.changeWaiting(entry, by: 1) }
+        await grantWaiters.wait { [parts] in parts.limiter.hasUnclaimedGrants || parts.limiter.limits.paused }
+        if let entry = grantWaiterEntry { parts.limiter.changeWaiting(entry, by: -1) }
+        return !Task.isCancelled
     }
 
     /// Waits until a fleet-wide slot may be free (see `SlotWaiters`).

@@ -52,6 +52,13 @@ public final class Worker: Sendable {
     let attempts = AttemptRegistry()
     let keyDeferrals = KeyDeferrals()
     let slotWaiters = SlotWaiters()
+    /// Attempts waiting for an instant granted to this host (a coordinated
+    /// queue): one look every 1–2 ms, every waiter woken when one is granted.
+    let grantWaiters = SlotWaiters(longestLook: 2_000_000, wakesAll: true)
+    /// Where this process counts its attempts waiting for a granted instant,
+    /// for the host's agent to reserve for them; nil when the queue is not
+    /// coordinated (or 256 processes hold one).
+    let grantWaiterEntry: GrantWaiterEntry?
     let tableFullWarnings = Occasionally(every: 10_000_000_000)
     let permits: DispatchSemaphore
     let stopping = Atomic<Bool>(false)
@@ -82,6 +89,7 @@ public final class Worker: Sendable {
         self.permits = DispatchSemaphore(value: queue.maxConcurrentPerWorker)
         self.redactor = parts.provider.redactor(credential: parts.credential)
         self.providerGuard = ProviderGuard(limiter: parts.limiter, faults: parts.faults)
+        self.grantWaiterEntry = parts.limiter.isCoordinated ? parts.limiter.claimGrantWaiterEntry() : nil
         self.admissionRules = AdmissionRules(queue: queue)
     }
 

@@ -61,5 +61,6 @@ private func describe(_ reservation: Reservation) -> String {
     case .costExceedsBurst: "cost-exceeds-burst"
     case .keyTableFull: "key-table-full"
     case .keyBusy: "key-busy"
+    case .awaitingGrant: "awaiting-grant"
     }
 }

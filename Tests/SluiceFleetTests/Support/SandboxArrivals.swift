@@ -16,6 +16,16 @@ struct SandboxArrivals {
         zip(instants, statuses).filter { $0.0 >= from && $0.0 < to && (status == nil || $0.1 == status) }.count
     }
 
+    /// Where the busiest window of `width` ns starts (the first arrival in it).
+    func busiestWindowStart(_ width: UInt64) -> UInt64? {
+        var best = 0, first = 0, start: UInt64?
+        for last in instants.indices {
+            while instants[last] - instants[first] >= width { first += 1 }
+            if last - first + 1 > best { (best, start) = (last - first + 1, instants[first]) }
+        }
+        return start
+    }
+
     /// The most arrivals in any window of `width` ns (sliding over arrivals).
     func busiestWindow(_ width: UInt64) -> Int {
         var best = 0, first = 0

@@ -1,0 +1,14 @@
+import SluiceCore
+import SluiceLimiter
+
+/// The names of a fleet's keys in Redis: every one starts with
+/// `sluice:<fleet>:`, so two fleets can share one Redis (and a Redis ACL can
+/// confine a fleet to `~sluice:<fleet>:*`).
+public struct ClusterKeys: Sendable, Equatable {
+    public let prefix: String
+
+    public init(fleet: FleetName) { prefix = "sluice:\(fleet.rawValue):" }
+
+    /// The queue's one schedule (a hash; see `ScheduleScript`).
+    public func schedule(_ queue: QueueName) -> String { prefix + "schedule:" + queue.rawValue }
+}
