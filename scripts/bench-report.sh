@@ -89,6 +89,13 @@ echo "make bench: versus" >&2
 "$python" bench/versus/driver.py --sluice "$sluice" --raw "$raw" --redis-port "$redis_port" \
     --runs "${VERSUS_RUNS:-3}" --tasks "${VERSUS_TASKS:-360}" --processes 4 --rate 90 --limit 100/s
 
+# 4b. The same contenders configured at exactly the provider's number (issue 12): 20/s against
+# the sandbox's 20 in any second. Raw results in raw/at-limit/versus/ (achieved, 429s, worst window).
+printf '%s\t%s\n' versus-at-limit "$BENCH_PYTHON_AS_GIVEN bench/versus/driver.py --sluice $sluice_as_given --raw bench/raw/at-limit --redis-port PORT --runs ${VERSUS_RUNS:-3} --tasks 400 --processes 4 --rate 20 --limit 20/s" >> "$raw/commands.tsv"
+echo "make bench: versus at the limit" >&2
+"$python" bench/versus/driver.py --sluice "$sluice" --raw "$raw/at-limit" --redis-port "$redis_port" \
+    --runs "${VERSUS_RUNS:-3}" --tasks 400 --processes 4 --rate 20 --limit 20/s
+
 # 5. The schedule under change (issue 19's scenarios); like e2e, problems are reported, then fail make bench.
 schedule_status=0
 measure schedule json "$sluice" bench schedule --runs "${SCHEDULE_RUNS:-3}" --json || schedule_status=$?
