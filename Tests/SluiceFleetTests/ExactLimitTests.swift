@@ -153,3 +153,39 @@ import Testing
         #expect(accepted >= 200, "\(accepted) accepted")
     }
 }
+
+/// What a 429 teaches is visible fleet-wide, and an operator's set-rate
+/// starts the learning again.
+@Suite struct RateLearningFleetTests {
+    @Test func aFourTwentyNine_lowersTheRateInForce_andSetRateResetsIt() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {"stripe.requests": "100/s"}}"#)
+        try fixture.configure(queues: ExactLimitTests.queue(rate: "20/s", processes: 2))
+        try fixture.enqueue("stripe-api", FleetEndToEndTests.payments(400))
+        try fixture.startFleet()
+        usleep(1_000_000)
+        try fixture.setFaults(#"{"force429": [{"endpoint": "stripe.payment_intents", "count": 1, "retryAfter": 1}]}"#)
+        func rate() throws -> JSONObject {
+            let answer = try fixture.api("GET", "/v1/queues/stripe-api")
+            guard case .object(let document) = try JSONParser.parse(answer.body), case .object(let rate)? = document["rate"] else {
+                throw FixtureError("describe: \(answer.body)")
+            }
+            return rate
+        }
+        var taught = try rate()
+        for _ in 0..<40 where (taught.integer(at: ["decreases"]) ?? 0) == 0 {
+            usleep(100_000)
+            taught = try rate()
+        }
+        #expect(taught.integer(at: ["decreases"]) == 1, "\(taught)")
+        #expect((taught.double(at: "learntShare") ?? 1) < 0.9, "\(taught)")
+        #expect((taught.double(at: "inForcePerSecond") ?? 20) < 18, "85% of 20/s: \(taught)")
+        #expect(taught.double(at: "perSecond") == 20, "the configured number is unchanged: \(taught)")
+        let metrics = String(decoding: try fixture.api("GET", "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"sluice_rate_limit_decreases{queue="stripe-api"} 1"#), "\(metrics.prefix(200))")
+        #expect(try fixture.api("PUT", "/v1/queues/stripe-api/rate", body: #"{"rate": "25/s"}"#).status == 200)
+        let reset = try rate()
+        #expect(reset.integer(at: ["decreases"]) == 0 && reset.double(at: "learntShare") == 1, "\(reset)")
+        #expect((reset.double(at: "inForcePerSecond") ?? 0) > 24.5, "\(reset)")
+        _ = try fixture.stopFleet()
+    }
+}
