@@ -30,7 +30,7 @@ test: test-tools ## Build and run every test (unit, multi-process, end to end) a
 	# so the test runner's summary is the last thing printed).
 	$(MAKE) fuzz FUZZ_SECONDS=10 FUZZ_SECONDS_http=30
 	$(MAKE) model
-	# systemd units, Kubernetes manifests, the container's static build (README: Deployment).
+	# systemd units, Kubernetes manifests, the container's static build (docs/deployment.md).
 	$(MAKE) verify-deploy
 	# Serially: many tests time real processes and sockets, and run in parallel
 	# on 2 cores they starve each other's cooperative threads.
@@ -103,7 +103,7 @@ proof-tools:
 clean: ## Remove build products
 	rm -rf .build $(RELEASE_PATH) $(STATIC_PATH)
 
-# Deployment (README: systemd, Kubernetes, container). `make install` ships the
+# Deployment (docs/deployment.md: systemd, Kubernetes, container). `make install` ships the
 # static build: the Swift runtime linked in, only libc, libstdc++ and libcurl needed.
 PREFIX       ?= /usr/local
 BINDIR       ?= $(PREFIX)/bin
