@@ -37,12 +37,11 @@ final class QueueSampler: Sendable {
     private struct Shared {
         var samples: [String: QueueSample] = [:]
         var history: [String: [Point]] = [:]
-        var stopped = false
     }
 
     private let queues: [(handle: QueueHandle, spool: SpoolQueue)]
     private let shared = Mutex(Shared())
-    private let thread = Mutex<PosixThread?>(nil)
+    private let ticker = Mutex<PeriodicThread?>(nil)
 
     init(queues: [(handle: QueueHandle, spool: SpoolQueue)]) {
         self.queues = queues
@@ -50,23 +49,13 @@ final class QueueSampler: Sendable {
     }
 
     func start() {
-        let started = PosixThread.start { [self] in
-            while !shared.withLock({ $0.stopped }) {
-                // Sleep in short steps so stop() returns quickly.
-                let until = MonotonicClock.now() + Self.interval
-                while MonotonicClock.now() < until, !shared.withLock({ $0.stopped }) { usleep(50_000) }
-                sampleOnce()
-            }
-        }
-        thread.withLock { $0 = started }
+        let started = PeriodicThread(every: Self.interval, step: 50_000) { [self] in sampleOnce() }
+        ticker.withLock { $0 = started }
+        started.start()
     }
 
     func stop() {
-        shared.withLock { $0.stopped = true }
-        thread.withLock { thread in
-            thread?.join()
-            thread = nil
-        }
+        ticker.withLock { $0 }?.stop()
     }
 
     func sample(_ queue: String) -> QueueSample {

@@ -34,12 +34,11 @@ final class RateLearning: Sendable {
 
     private struct Shared {
         var queues: [String: Learning] = [:]
-        var stopped = false
     }
 
     private let handles: [String: QueueHandle]
     private let shared = Mutex(Shared())
-    private let thread = Mutex<PosixThread?>(nil)
+    private let ticker = Mutex<PeriodicThread?>(nil)
     private let log: EventLog
 
     /// Starts learning each queue from `configured` (the limit the supervisor
@@ -64,22 +63,13 @@ final class RateLearning: Sendable {
     }
 
     func start() {
-        let started = PosixThread.start { [self] in
-            while !shared.withLock({ $0.stopped }) {
-                let until = MonotonicClock.now() + Self.tick
-                while MonotonicClock.now() < until, !shared.withLock({ $0.stopped }) { usleep(20_000) }
-                learnOnce()
-            }
-        }
-        thread.withLock { $0 = started }
+        let started = PeriodicThread(every: Self.tick, step: 20_000) { [self] in learnOnce() }
+        ticker.withLock { $0 = started }
+        started.start()
     }
 
     func stop() {
-        shared.withLock { $0.stopped = true }
-        thread.withLock { thread in
-            thread?.join()
-            thread = nil
-        }
+        ticker.withLock { $0 }?.stop()
     }
 
     /// The operator set a new rate: learning starts again from it (the 429s
