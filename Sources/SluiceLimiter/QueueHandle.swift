@@ -86,8 +86,15 @@ public struct QueueHandle: Sendable, Equatable {
     /// that said "wait a day", or a clock that made it look so, must not hold
     /// the queue until `--reset-shm`). The main cell keeps at most one burst
     /// of debt, so no more than a burst can start at once.
+    ///
+    /// With no push-back in force (an operator's resume or set-rate on a
+    /// queue that was not held), the main cell is left alone: its TAT is the
+    /// starts booked ahead, which still stand, and pulling it back put new
+    /// bookings between them (twice the rate for the booking horizon; found
+    /// attacking issue 12: 21 in the provider's window of 20).
     public func clearPushBack() {
-        block.atomicWord(at: SegmentLayout.Block.pushedBackUntil).pointee.store(0, ordering: .releasing)
+        let held = block.atomicWord(at: SegmentLayout.Block.pushedBackUntil).pointee.exchange(0, ordering: .acquiringAndReleasing)
+        guard held > coordinator.clock.now() else { return }
         let rate = ConfigRecord.read(block: block).rate
         var tat = mainCell.pointee.load(ordering: .relaxed)
         while true {

@@ -80,6 +80,21 @@ import SluiceCore
         guard case .denied = queue.tryAcquire() else { Issue.record("tryAcquire inside the push-back"); return }
     }
 
+    /// Found attacking issue 12: a resume (or set-rate, or reset) with no
+    /// push-back in force pulled the TAT back to now while the starts booked
+    /// ahead of it stood, so new bookings fell between them: twice the rate
+    /// for the booking horizon (21 in the sandbox's 1 s window of 20, 429s).
+    @Test func clearPushBack_withNoPushBack_keepsTheBookingsAhead() throws {
+        let queue = try queue(QueueLimits(rate: limit("10/s")))
+        let now = clock.now()
+        for n in 0..<5 {
+            #expect(queue.reserve(maxWait: 10 * Self.second) == .granted(startAt: now + UInt64(n) * Self.second / 10))
+        }
+        queue.clearPushBack()
+        #expect(queue.reserve(maxWait: 10 * Self.second) == .granted(startAt: now + 5 * Self.second / 10),
+                "the next start follows the ones booked, not one interval from now")
+    }
+
     @Test func perKey_limitsEachKeyAloneAndTheQueueTogether() throws {
         // Twilio: 1 message/s per sending number, the account at 10/s.
         let queue = try queue(QueueLimits(rate: limit("10/s", burst: 10), perKey: limit("1/s")))

@@ -35,9 +35,14 @@ final class HostileUpstream: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let connections = Mutex<[PosixThread]>([])
     private var acceptor: PosixThread?
+    /// When set, every connection is first a SOCKS5 handshake that takes
+    /// this long (a provider whose connection setup is slow: a distant TLS
+    /// handshake), reached with `ALL_PROXY=socks5h://127.0.0.1:port`.
+    private let socksDelay: Double?
 
-    init(answer: @escaping @Sendable (Request) -> Answer) throws {
+    init(socksDelay: Double? = nil, answer: @escaping @Sendable (Request) -> Answer) throws {
         self.answer = answer
+        self.socksDelay = socksDelay
         let fd = try syscall("socket") { socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -90,6 +95,7 @@ final class HostileUpstream: @unchecked Sendable {
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if let socksDelay, !socksHandshake(fd, delay: socksDelay) { return }
         guard let request = readRequest(fd) else { return }
         received.withLock { $0.append(request) }
         switch answer(request) {
@@ -129,6 +135,30 @@ final class HostileUpstream: @unchecked Sendable {
             bytes.append(contentsOf: buffer[..<count])
         }
         return Request(head: head, body: Array(bytes[(headEnd + 4)...]))
+    }
+
+    /// A SOCKS5 CONNECT (no authentication), answered after `delay` seconds.
+    private func socksHandshake(_ fd: Int32, delay: Double) -> Bool {
+        func read(_ count: Int) -> [UInt8]? {
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: count)
+            while bytes.count < count {
+                let got = recv(fd, &buffer, count - bytes.count, 0)
+                guard got > 0 else { return nil }
+                bytes.append(contentsOf: buffer[..<got])
+            }
+            return bytes
+        }
+        guard let greeting = read(2), read(Int(greeting[1])) != nil, write(fd, [5, 0]),
+              let request = read(4) else { return false }
+        switch request[3] {
+        case 1: guard read(4) != nil else { return false }
+        case 3: guard let length = read(1), read(Int(length[0])) != nil else { return false }
+        default: guard read(16) != nil else { return false }
+        }
+        guard read(2) != nil else { return false }
+        usleep(UInt32(delay * 1e6))
+        return write(fd, [5, 0, 0, 1, 127, 0, 0, 1, 0, 80])
     }
 
     /// Writes all of `bytes`; false once the peer is gone.
