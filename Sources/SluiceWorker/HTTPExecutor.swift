@@ -52,16 +52,14 @@ public final class HTTPExecutor: Sendable {
     private final class Job: @unchecked Sendable {
         let request: OutgoingRequest
         let notAfter: UInt64?
-        let boundBeforeConnecting: Bool
         let onWire: (@Sendable (UInt64) -> Void)?
         /// Set once, before the job is queued.
         var continuation: CheckedContinuation<Sending, Never>?
         let cancelled = Atomic<Bool>(false)
 
-        init(_ request: OutgoingRequest, notAfter: UInt64?, boundBeforeConnecting: Bool, onWire: (@Sendable (UInt64) -> Void)?) {
+        init(_ request: OutgoingRequest, notAfter: UInt64?, onWire: (@Sendable (UInt64) -> Void)?) {
             self.request = request
             self.notAfter = notAfter
-            self.boundBeforeConnecting = boundBeforeConnecting
             self.onWire = onWire
         }
     }
@@ -94,15 +92,8 @@ public final class HTTPExecutor: Sendable {
     /// instant must not start much later, or it stacks on the requests booked
     /// after it at the provider. `onWire` is told the instant it goes, on the
     /// pool's thread, before any answer.
-    ///
-    /// `boundBeforeConnecting`: `notAfter` is checked before connecting
-    /// instead (and the instant it goes is taken then). For a request already
-    /// found too late once: libcurl closes the connection of a request aborted
-    /// at the prerequest hook, so a connection that takes longer to open than
-    /// the bound allows (a distant TLS handshake) would abort every try.
-    public func send(_ request: OutgoingRequest, notAfter: UInt64?, boundBeforeConnecting: Bool = false,
-                     onWire: (@Sendable (UInt64) -> Void)? = nil) async -> Sending {
-        let job = Job(request, notAfter: notAfter, boundBeforeConnecting: boundBeforeConnecting, onWire: onWire)
+    public func send(_ request: OutgoingRequest, notAfter: UInt64?, onWire: (@Sendable (UInt64) -> Void)? = nil) async -> Sending {
+        let job = Job(request, notAfter: notAfter, onWire: onWire)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 job.continuation = continuation
@@ -172,10 +163,9 @@ public final class HTTPExecutor: Sendable {
         let code: Int32? = job.request.body.withUnsafeBytes { body in
             errorBuffer.withUnsafeMutableBufferPointer { errors in
                 let hooked = configure(handle, job.request, body: body, headers: headerList, context: context.toOpaque(), errors: errors.baseAddress)
-                // Without the prerequest hook (libcurl before 7.80), or when
-                // asked, the bound is checked here, before connecting: less
-                // exact, but a slow connection cannot fail it every time.
-                if !hooked || job.boundBeforeConnecting, transfer.aboutToSend() { return nil }
+                // Without the prerequest hook (libcurl before 7.80) the
+                // bound is checked here, before connecting: less exact.
+                if !hooked, transfer.aboutToSend() { return nil }
                 return curl.easyPerform(handle)
             }
         }

@@ -24,11 +24,6 @@ extension Worker {
             return
         }
         let (request, cost, limitKey) = (admitted.request, admitted.cost, admitted.key)
-        // Found too late once: later bookings are checked before connecting.
-        // The prerequest hook's abort closes the fresh connection, so a
-        // connection slower to open than ¾·g (a distant TLS handshake) would
-        // make every booking late, and the task would never be sent.
-        var foundLate = false
         while true {
             let booking: Booking
             switch await admit(cost: cost, key: limitKey) {
@@ -53,7 +48,7 @@ extension Worker {
             let dueAt = lease.dueAt
             let statistics = parts.limiter.taskStatistics
             let wallClock = parts.wallClock
-            let sending = await parts.executor.send(request, notAfter: startAt &+ booking.tolerance, boundBeforeConnecting: foundLate) { wentAt in
+            let sending = await parts.executor.send(request, notAfter: startAt &+ booking.tolerance) { wentAt in
                 // On the pool's thread, the moment the head is written.
                 let wallNow = wallClock.now()
                 statistics.requestStarted(scheduleToStart: wallNow > dueAt ? wallNow - dueAt : 0)
@@ -65,7 +60,6 @@ extension Worker {
                 // window of a request booked a window before ours. The
                 // instant is given back (if still ours) and a new one booked.
                 booking.giveBack(slotTo: parts.limiter)
-                foundLate = true
                 statistics.started(lateness: at > startAt ? at - startAt : 0, rebooked: true)
                 log.debug("task.late_rebooked", ("late_ns", "\(at > startAt ? at - startAt : 0)"), ("guard_ns", "\(booking.tolerance)"))
                 guard attempts.markWaiting(id) else {
