@@ -28,10 +28,13 @@ import Glibc
 /// Pure: instants are given, nothing is read; the supervisor's
 /// `RateLearning` drives one per queue and publishes `inForce`.
 public struct RateLearner: Equatable, Sendable {
-    /// The guard before any lateness was measured: generous (2% of a
-    /// per-second window), so a loaded host's first seconds do not drop
-    /// requests it would have sent in time for the provider.
-    public static let initialGuard: UInt64 = 20_000_000
+    /// The guard before any lateness was measured: 0.5% of a per-second
+    /// window, some fifty times the lateness of a request waiting at its
+    /// gate on a quiet host (`HTTPExecutor`: typically under 100 µs), so a
+    /// loaded host's first seconds seldom book a request again. A request
+    /// later than it is booked again, never sent late: a guard too small
+    /// costs instants, not 429s.
+    public static let initialGuard: UInt64 = 5_000_000
     /// The guard's bounds: under 100 µs the wire itself is noisier; 100 ms
     /// is the late start tolerated without a guard (a starved host).
     public static let guardRange: ClosedRange<UInt64> = 100_000...100_000_000

@@ -36,36 +36,66 @@ final class CurlTransfer {
     /// The answer's first byte did not come in time.
     private(set) var noFirstByte = false
 
+    /// The monotonic instant before which the request must not be written
+    /// (its granted instant); nil: at once. See `HTTPExecutor.send(_:at:notAfter:stillWanted:onWire:)`.
+    let gate: UInt64?
     /// The monotonic instant after which the request must not be sent at
-    /// all (see `HTTPExecutor.send(_:notAfter:onWire:)`); nil: no bound.
+    /// all; nil: no bound.
     let notAfter: UInt64?
+    /// Asked at the gate: false withdraws the request unsent (the queue was
+    /// paused or held, or its rate moved, while it waited there).
+    let stillWanted: (@Sendable () -> Bool)?
     /// Told the instant the request goes on the wire, once.
     let onWire: (@Sendable (UInt64) -> Void)?
+    /// When the transfer started (set by the executor before `perform`).
+    var startedAt: UInt64 = 0
+    /// How long the transfer took to be ready to write its request (a
+    /// connection opened, or one reused), before any wait at the gate.
+    private(set) var setup: UInt64?
     /// When the request went on the wire (its connection ready, the head
     /// about to be written); nil until then.
     private(set) var wentAt: UInt64?
     /// The request was not sent: it would have gone after `notAfter`.
     private(set) var tooLateAt: UInt64?
+    /// The request was not sent: at the gate it was no longer wanted.
+    private(set) var withdrawnAt: UInt64?
 
-    init(limit: Int, answersHead: Bool = false, firstByteDeadline: UInt64? = nil, notAfter: UInt64? = nil,
-         onWire: (@Sendable (UInt64) -> Void)? = nil, isCancelled: @escaping () -> Bool) {
+    init(limit: Int, answersHead: Bool = false, firstByteDeadline: UInt64? = nil, gate: UInt64? = nil, notAfter: UInt64? = nil,
+         stillWanted: (@Sendable () -> Bool)? = nil, onWire: (@Sendable (UInt64) -> Void)? = nil, isCancelled: @escaping () -> Bool) {
         self.limit = limit
         self.answersHead = answersHead
         self.firstByteDeadline = firstByteDeadline
+        self.gate = gate
         self.notAfter = notAfter
+        self.stillWanted = stillWanted
         self.onWire = onWire
         self.isCancelled = isCancelled
     }
 
-    /// The request is about to be written: true to abort instead, when it
-    /// would go later than `notAfter` (a start later than promised could
-    /// stack on the starts booked after it). Called by libcurl's prerequest
-    /// callback, after connecting, so a new connection's handshake counts.
-    /// A resend on a fresh connection (libcurl retries a reused connection
-    /// the server had closed) is the same request: the first instant stands.
+    /// The request is about to be written (its connection is ready): waits
+    /// for the gate, then true to abort instead when it was cancelled, is no
+    /// longer wanted, or would go later than `notAfter` (a start later than
+    /// promised could stack on the starts booked after it). Called by
+    /// libcurl's prerequest callback, after connecting, so a new connection's
+    /// handshake counts; the wait is a sleep to an absolute instant on this
+    /// pool thread, the last thing before the head is written, which is
+    /// what makes starts precise. A resend on a fresh connection (libcurl
+    /// retries a reused connection the server had closed) is the same
+    /// request: the first instant stands.
     func aboutToSend() -> Bool {
         if wentAt != nil { return false }
-        let now = MonotonicClock.now()
+        let ready = MonotonicClock.now()
+        if setup == nil { setup = ready > startedAt ? ready - startedAt : 0 }
+        var now = ready
+        if let gate, ready < gate {
+            MonotonicClock.sleep(until: gate)
+            now = MonotonicClock.now()
+        }
+        if isCancelled() { return true }
+        if let stillWanted, !stillWanted() {
+            withdrawnAt = now
+            return true
+        }
         if let notAfter, now > notAfter {
             tooLateAt = now
             return true
@@ -153,6 +183,7 @@ final class CurlTransfer {
     /// The outcome, given libcurl's result `code` (0: success) and its words.
     func result(code: Int32, error: @autoclosure () -> String) -> HTTPExecutor.Result {
         if let tooLateAt { return .transportFailure("transport: not sent, too late (\(tooLateAt))") }
+        if withdrawnAt != nil { return .transportFailure("transport: not sent, withdrawn at its instant") }
         if let oversized { return .oversized(status: status, headers: headers, what: oversized) }
         if isCancelled() { return .transportFailure("transport: cancelled") }
         if noFirstByte { return .transportFailure("transport: no answer began within the queue's firstByteTimeout") }

@@ -1,3 +1,4 @@
+import CSluiceShim
 import Dispatch
 import Glibc
 import SluicePOSIX
@@ -37,12 +38,23 @@ public final class HTTPExecutor: Sendable {
         /// It was not sent: at `at` it was past its latest instant. Nothing
         /// reached the server.
         case tooLate(at: UInt64)
+        /// It was not sent: at its gate it was no longer wanted. Nothing
+        /// reached the server.
+        case withdrawn
     }
+
+    /// How long before its instant a request is handed over, beyond the
+    /// connection lead: more than the wake-up jitter of the hand-over (an
+    /// async sleep, a pool thread woken), so the request is at its gate, its
+    /// connection ready, before the instant, and the last wait is the pool
+    /// thread's own sleep to the instant.
+    public static let handOverLead: UInt64 = 5_000_000
 
     private let curl: Curl
     private let requestTimeout: UInt64
     private let firstByteTimeout: UInt64
     private let maximumResponseBytes: Int
+    private let connectionSetups = ConnectionLead()
     private let jobs = Mutex<[Job]>([])
     private let waiting = DispatchSemaphore(value: 0)
     private let stopping = Atomic<Bool>(false)
@@ -51,15 +63,20 @@ public final class HTTPExecutor: Sendable {
     /// A request waiting for, or on, a pool thread.
     private final class Job: @unchecked Sendable {
         let request: OutgoingRequest
+        let gate: UInt64?
         let notAfter: UInt64?
+        let stillWanted: (@Sendable () -> Bool)?
         let onWire: (@Sendable (UInt64) -> Void)?
         /// Set once, before the job is queued.
         var continuation: CheckedContinuation<Sending, Never>?
         let cancelled = Atomic<Bool>(false)
 
-        init(_ request: OutgoingRequest, notAfter: UInt64?, onWire: (@Sendable (UInt64) -> Void)?) {
+        init(_ request: OutgoingRequest, gate: UInt64?, notAfter: UInt64?, stillWanted: (@Sendable () -> Bool)?,
+             onWire: (@Sendable (UInt64) -> Void)?) {
             self.request = request
+            self.gate = gate
             self.notAfter = notAfter
+            self.stillWanted = stillWanted
             self.onWire = onWire
         }
     }
@@ -82,18 +99,22 @@ public final class HTTPExecutor: Sendable {
     public func send(_ request: OutgoingRequest) async -> Result {
         switch await send(request, notAfter: nil) {
         case .sent(let result, _): return result
-        case .tooLate: return .transportFailure("transport: not sent, too late")  // no bound: cannot happen
+        case .tooLate, .withdrawn: return .transportFailure("transport: not sent")  // no bound, no gate: cannot happen
         }
     }
 
-    /// Sends `request` unless it would go on the wire after the monotonic
-    /// instant `notAfter` (checked the moment its connection is ready, just
-    /// before its head is written): a request promised to start at an
-    /// instant must not start much later, or it stacks on the requests booked
-    /// after it at the provider. `onWire` is told the instant it goes, on the
-    /// pool's thread, before any answer.
-    public func send(_ request: OutgoingRequest, notAfter: UInt64?, onWire: (@Sendable (UInt64) -> Void)? = nil) async -> Sending {
-        let job = Job(request, notAfter: notAfter, onWire: onWire)
+    /// Sends `request` at the monotonic instant `gate` (nil: at once), unless
+    /// it would go on the wire after `notAfter` or `stillWanted` says no at
+    /// the gate. Both are judged the moment its connection is ready and the
+    /// gate reached, just before its head is written: a request promised to
+    /// start at an instant must not start much later, or it stacks on the
+    /// requests booked after it at the provider. Hand it over `lead()` ahead
+    /// of `gate`: the connection is made (or reused) meanwhile and the
+    /// request waits, ready, on its pool thread. `onWire` is told the
+    /// instant it goes, on the pool's thread, before any answer.
+    public func send(_ request: OutgoingRequest, at gate: UInt64? = nil, notAfter: UInt64?,
+                     stillWanted: (@Sendable () -> Bool)? = nil, onWire: (@Sendable (UInt64) -> Void)? = nil) async -> Sending {
+        let job = Job(request, gate: gate, notAfter: notAfter, stillWanted: stillWanted, onWire: onWire)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 job.continuation = continuation
@@ -104,6 +125,11 @@ public final class HTTPExecutor: Sendable {
             job.cancelled.store(true, ordering: .relaxed)
         }
     }
+
+    /// How long before its gate a request is best handed over: the
+    /// connection lead (see `ConnectionLead`), and no instant nearer than
+    /// that to now should be booked for it.
+    public func connectionLead() -> UInt64 { connectionSetups.lead(at: MonotonicClock.now()) }
 
     /// Stops the pool. Requires: no `send` in flight (the worker drains first).
     public func close() {
@@ -116,6 +142,8 @@ public final class HTTPExecutor: Sendable {
     // MARK: Pool threads
 
     private func serve() {
+        // Gates are timed sleeps: woken when due, not up to 50 µs later.
+        _ = sluice_set_timer_slack(1)
         guard let handle = curl.easyInit() else {
             failAll(reason: "curl_easy_init failed")
             return
@@ -144,12 +172,17 @@ public final class HTTPExecutor: Sendable {
     }
 
     private func perform(_ job: Job, on handle: Curl.Handle) -> Sending {
+        let startedAt = MonotonicClock.now()
+        // The wait at the gate is not the request's time: its timeouts run from the gate.
+        let atGate = max(startedAt, job.gate ?? startedAt)
+        let gateWait = atGate - startedAt
+        let deadline = firstByteTimeout < requestTimeout ? atGate &+ firstByteTimeout : nil
         // The progress callback reads the job's cancel flag.
-        let deadline = firstByteTimeout < requestTimeout ? MonotonicClock.now() &+ firstByteTimeout : nil
         let transfer = CurlTransfer(limit: maximumResponseBytes, answersHead: job.request.method == "HEAD", firstByteDeadline: deadline,
-                                    notAfter: job.notAfter, onWire: job.onWire) {
+                                    gate: job.gate, notAfter: job.notAfter, stillWanted: job.stillWanted, onWire: job.onWire) {
             job.cancelled.load(ordering: .relaxed)
         }
+        transfer.startedAt = startedAt
         var errorBuffer = [CChar](repeating: 0, count: Curl.errorBufferSize)
         let context = Unmanaged.passRetained(transfer)
         defer { context.release() }
@@ -162,21 +195,25 @@ public final class HTTPExecutor: Sendable {
         }
         let code: Int32? = job.request.body.withUnsafeBytes { body in
             errorBuffer.withUnsafeMutableBufferPointer { errors in
-                let hooked = configure(handle, job.request, body: body, headers: headerList, context: context.toOpaque(), errors: errors.baseAddress)
+                let hooked = configure(handle, job.request, body: body, headers: headerList, gateWait: gateWait,
+                                       context: context.toOpaque(), errors: errors.baseAddress)
                 // Without the prerequest hook (libcurl before 7.80) the
                 // bound is checked here, before connecting: less exact.
                 if !hooked, transfer.aboutToSend() { return nil }
                 return curl.easyPerform(handle)
             }
         }
+        if let setup = transfer.setup { connectionSetups.record(setup: setup, at: MonotonicClock.now()) }
         if let at = transfer.tooLateAt { return .tooLate(at: at) }
+        if transfer.withdrawnAt != nil { return .withdrawn }
         let result = transfer.result(code: code ?? 0, error: Self.words(errorBuffer) ?? curl.describe(code ?? 0))
         return .sent(result, onWireAt: transfer.wentAt)
     }
 
     /// Sets up the transfer; true when libcurl took the prerequest hook.
     private func configure(_ handle: Curl.Handle, _ request: OutgoingRequest, body: UnsafeRawBufferPointer,
-                           headers: UnsafeMutableRawPointer?, context: UnsafeMutableRawPointer, errors: UnsafeMutablePointer<CChar>?) -> Bool {
+                           headers: UnsafeMutableRawPointer?, gateWait: UInt64, context: UnsafeMutableRawPointer,
+                           errors: UnsafeMutablePointer<CChar>?) -> Bool {
         typealias O = Curl.Option
         curl.set(handle, O.url, string: request.url)
         curl.set(handle, O.noSignal, 1)
@@ -188,7 +225,7 @@ public final class HTTPExecutor: Sendable {
         // Every encoding libcurl can decode is accepted; what it decodes is bounded by the write callback.
         curl.set(handle, O.acceptEncoding, string: "")
         let milliseconds = Int(clamping: requestTimeout / 1_000_000)
-        curl.set(handle, O.timeoutMilliseconds, max(1, milliseconds))
+        curl.set(handle, O.timeoutMilliseconds, max(1, milliseconds) + Int(clamping: gateWait / 1_000_000) + 1)
         curl.set(handle, O.connectTimeoutMilliseconds, max(1, min(milliseconds, 30_000)))
         curl.set(handle, O.httpHeader, pointer: headers)
         curl.set(handle, O.writeFunction, pointer: unsafeBitCast(curlWrite, to: UnsafeRawPointer.self))

@@ -48,7 +48,8 @@ extension Worker {
             let dueAt = lease.dueAt
             let statistics = parts.limiter.taskStatistics
             let wallClock = parts.wallClock
-            let sending = await parts.executor.send(request, notAfter: startAt &+ booking.tolerance) { wentAt in
+            let sending = await parts.executor.send(request, at: startAt, notAfter: startAt &+ booking.tolerance,
+                                                    stillWanted: stillWanted(booking)) { wentAt in
                 // On the pool's thread, the moment the head is written.
                 let wallNow = wallClock.now()
                 statistics.requestStarted(scheduleToStart: wallNow > dueAt ? wallNow - dueAt : 0)
@@ -62,6 +63,15 @@ extension Worker {
                 booking.giveBack(slotTo: parts.limiter)
                 statistics.started(lateness: at > startAt ? at - startAt : 0, rebooked: true)
                 log.debug("task.late_rebooked", ("late_ns", "\(at > startAt ? at - startAt : 0)"), ("guard_ns", "\(booking.tolerance)"))
+                guard attempts.markWaiting(id) else {
+                    settle(lease, .release, log: log, event: "task.released")
+                    return
+                }
+                continue
+            case .withdrawn:
+                // Paused, held by a 429 or given a new rate while it waited at
+                // its gate: booked again under what is now in force.
+                booking.giveBack(slotTo: parts.limiter)
                 guard attempts.markWaiting(id) else {
                     settle(lease, .release, log: log, event: "task.released")
                     return
@@ -106,6 +116,8 @@ extension Worker {
         /// How late after `startAt` the request may still go on the wire:
         /// the queue's edge guard when learnt, else `lateStartTolerance`.
         let tolerance: UInt64
+        /// The rate in force when the instant was booked.
+        let rateBooked: GCRA.Limit
         let ticket: ReservationTicket
         let localTicket: LocalTicket?
 
@@ -118,7 +130,21 @@ extension Worker {
         }
     }
 
-    /// Waits for the reserved instant and a concurrency slot.
+    /// Whether a booking handed to the executor is still to be used at its
+    /// gate: what `mustBookAgain` asks at the hand-over, asked again at the
+    /// instant (a pause, a 429's hold or a set-rate may come in between).
+    private func stillWanted(_ booking: Booking) -> @Sendable () -> Bool {
+        let limiter = parts.limiter
+        let rateBooked = booking.rateBooked
+        return {
+            let limits = limiter.limits
+            return !limits.paused && limiter.pushedBackUntil <= MonotonicClock.now() && !Self.rateMoved(from: rateBooked, to: limits.rate)
+        }
+    }
+
+    /// Waits until just before the reserved instant (`HTTPExecutor`'s hand-over
+    /// lead; the executor waits out the rest at the gate) and for a
+    /// concurrency slot.
     ///
     /// An attempt books the shared schedule at most `bookingHorizon` ahead;
     /// further out it waits without a booking and asks again, so a rate
@@ -131,14 +157,18 @@ extension Worker {
             let rateBooked = limitsBooked.rate
             let tolerance = limitsBooked.edgeGuard > 0 ? Self.lateness(allowedBy: limitsBooked.edgeGuard) : Self.lateStartTolerance
             let overrunsBooked = parts.limiter.weightedOverruns
-            let (reservation, ticket, localTicket) = reserve(cost: cost, key: key)
+            // A connection slow to open is opened before the instant, not after it.
+            let connectionLead = parts.executor.connectionLead()
+            let (reservation, ticket, localTicket) = reserve(cost: cost, key: key, notBefore: MonotonicClock.now() &+ connectionLead)
             switch reservation {
             case .granted(let startAt):
-                var slept = await sleep(until: startAt)
+                let handOverAt = startAt.subtractingReportingOverflow(HTTPExecutor.handOverLead &+ connectionLead)
+                let wakeAt = handOverAt.overflow ? 0 : handOverAt.partialValue
+                var slept = await sleep(until: wakeAt)
                 // Woken early by a rate change that leaves this booking standing: sleep on.
-                while slept, MonotonicClock.now() < startAt,
+                while slept, MonotonicClock.now() < wakeAt,
                       !mustBookAgain(startAt: startAt, tolerance: tolerance, rateBooked: rateBooked, overrunsBooked: overrunsBooked) {
-                    slept = await sleep(until: startAt)
+                    slept = await sleep(until: wakeAt)
                 }
                 if !slept || parts.limiter.limits.paused {
                     // Shutdown, or paused while we slept: nothing new starts; hand the task back.
@@ -152,7 +182,8 @@ extension Worker {
                     continue
                 }
                 if let slot = parts.limiter.takeSlot() {
-                    return .admitted(Booking(slot: slot, startAt: startAt, tolerance: tolerance, ticket: ticket, localTicket: localTicket))
+                    return .admitted(Booking(slot: slot, startAt: startAt, tolerance: tolerance, rateBooked: rateBooked,
+                                             ticket: ticket, localTicket: localTicket))
                 }
                 // No slot at our instant: give the instant back rather than start late.
                 ticket.giveBack()
@@ -278,15 +309,17 @@ extension Worker {
         return min(max(overflow ? .max : span, Self.minimumHorizon), Self.maximumHorizon)
     }
 
-    private func reserve(cost: UInt64, key: String?) -> (Reservation, ReservationTicket, LocalTicket?) {
+    /// Books the earliest instant the queue's cells (and this worker's own
+    /// limit) allow, and not before `notBefore`.
+    private func reserve(cost: UInt64, key: String?, notBefore: UInt64) -> (Reservation, ReservationTicket, LocalTicket?) {
         let now = MonotonicClock.now()
         let horizon = bookingHorizon(key: key)
         guard let localLimiter else {
-            let (reservation, ticket) = parts.limiter.reserveTicket(cost: cost, key: key, maxWait: horizon)
+            let (reservation, ticket) = parts.limiter.reserveTicket(cost: cost, key: key, maxWait: horizon, notBefore: notBefore)
             return (reservation, ticket, nil)
         }
         return localLimiter.reserve(now: now) { earliest in
-            parts.limiter.reserveTicket(cost: cost, key: key, maxWait: horizon, notBefore: earliest)
+            parts.limiter.reserveTicket(cost: cost, key: key, maxWait: horizon, notBefore: max(earliest, notBefore))
         }
     }
 
