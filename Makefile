@@ -72,7 +72,7 @@ bench-spool: release ## Spool durable enqueue and claim throughput
 bench-e2e: release ## Fleet drain vs theoretical against the sandbox; HTTP executor req/s
 	$(SLUICE_RELEASE) bench e2e --runs 3
 
-bench-schedule: release ## The schedule under change: set-rate, scale-down, restart, kill -9, many keys, drops (3 runs, ~5 min)
+bench-schedule: release ## The schedule under change and at the provider's number: set-rate, scale-down, restart, kill -9, many keys, drops, at-limit, shared budget (3 runs, ~15 min)
 	$(SLUICE_RELEASE) bench schedule --runs 3
 
 bench-http: release test-tools ## The control plane under wrk: /metrics latency and NDJSON ingest at 64 connections

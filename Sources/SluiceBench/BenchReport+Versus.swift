@@ -69,6 +69,30 @@ extension BenchReport {
         return lines + [""]
     }
 
+    /// The side-by-side configured at exactly the provider's number (issue 12):
+    /// what each achieved as a share of it, and the 429s that cost.
+    func versusAtLimitSection() -> [String] {
+        var lines = ["### 4b. At the provider's own number", ""]
+        let summaries = Self.contenders(inputs).map { name in
+            VersusSummary(contender: name, runs: inputs.versusAtLimit.filter { $0.contender == name }.sorted { $0.run < $1.run })
+        }.filter { !$0.runs.isEmpty }
+        guard let first = summaries.first?.runs.first else { return lines + ["Not measured in this run.", ""] }
+        lines += [
+            "The same contenders and work (\(first.tasks) tasks, \(first.processes) processes), each configured at exactly the sandbox's"
+                + " \(first.sandboxLimit), burst 1, as a user copies the number from the provider's documentation. Command: \(command("versus-at-limit")).", "",
+            "| contender | runs | achieved rate | share of the limit | worst \(summaries[0].windowText) window (allowed) | 429s (per run) |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for summary in summaries {
+            let share = first.configuredRate > 0 ? summary.achievedRate / first.configuredRate * 100 : 0
+            let refused = summary.runs.map { "\($0.timeline.rateLimited)" }.joined(separator: ", ")
+            lines.append("| \(Self.displayName(summary.contender)) | \(summary.runs.count) | \(Self.decimal(summary.achievedRate, 2))/s | "
+                         + "\(Self.decimal(share, 1))% | \(summary.worstWindow) (\(summary.allowed)) | \(refused) |")
+        }
+        lines += ["", "Medians over the runs; the worst window is the worst run's (refused requests included, as the provider counts them)."]
+        return lines + [""]
+    }
+
     /// The contender's cost per decision: Sluice's from the one-process limiter run, the others' from the driver's measurement.
     func decisionCost(_ contender: String) -> String {
         if contender == "sluice" {

@@ -45,6 +45,7 @@ public struct BenchReport: Sendable {
         lines += spoolSection()
         lines += e2eSection(charts: charts)
         lines += versusSection(charts: charts)
+        lines += versusAtLimitSection()
         lines += scheduleSection()
         return lines.joined(separator: "\n") + "\n"
     }

@@ -12,6 +12,7 @@ import SluiceJSON
 ///     e2e.json, e2e-arrivals-run<K>.json   sluice bench e2e --json --arrivals-dir
 ///     versus/<contender>-run<K>.json   bench/versus/driver.py, one per leg
 ///     versus/decision-cost.json        each Python limiter's cost per decision
+///     at-limit/versus/<contender>-run<K>.json   the same contenders at exactly the provider's number
 ///     schedule.json                    sluice bench schedule --json
 ///
 /// A missing file leaves its section out, saying so; a file that does not parse is an error.
@@ -23,6 +24,8 @@ public struct BenchReportInputs: Sendable {
     public var e2e: JSONObject?
     public var e2eArrivals: JSONObject?
     public var versus: [VersusRun] = []
+    /// The side-by-side configured at exactly the provider's number (issue 12).
+    public var versusAtLimit: [VersusRun] = []
     public var decisionCost: JSONObject?
     public var schedule: JSONObject?
 
@@ -38,12 +41,17 @@ public struct BenchReportInputs: Sendable {
         e2e = try Self.optionalObject(at: "\(directory)/e2e.json")
         e2eArrivals = try Self.optionalObject(at: "\(directory)/e2e-arrivals-run1.json")
         let versusDirectory = "\(directory)/versus"
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: versusDirectory)) ?? []).sorted()
-        where name.hasSuffix(".json") && name.contains("-run") {
-            versus.append(try VersusRun(json: try Self.object(at: "\(versusDirectory)/\(name)"), file: name))
-        }
+        versus = try Self.versusRuns(in: versusDirectory)
+        versusAtLimit = try Self.versusRuns(in: "\(directory)/at-limit/versus")
         decisionCost = try Self.optionalObject(at: "\(versusDirectory)/decision-cost.json")
         schedule = try Self.optionalObject(at: "\(directory)/schedule.json")
+    }
+
+    /// Every `<contender>-run<K>.json` leg in `directory`, by name; none if it is missing.
+    static func versusRuns(in directory: String) throws -> [VersusRun] {
+        try ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+            .filter { $0.hasSuffix(".json") && $0.contains("-run") }
+            .map { try VersusRun(json: try Self.object(at: "\(directory)/\($0)"), file: $0) }
     }
 
     /// `key TAB value` lines, in order; a missing file is empty.

@@ -38,6 +38,14 @@ struct E2ESandbox {
         return stats
     }
 
+    /// `POST /__sandbox/faults`: the sandbox's fault plan from now on.
+    func setFaults(_ json: String) throws {
+        let answer = try E2EBareHTTPClient(port: port).exchange("POST", "/__sandbox/faults", body: Array(json.utf8))
+        guard answer.status == 200 else {
+            throw BenchError("bench: the sandbox refused the faults \(json): \(String(decoding: answer.body, as: UTF8.self))")
+        }
+    }
+
     /// `GET /__sandbox/arrivals`, parsed: per endpoint, every request's instant (µs from
     /// `monotonicStart`, the CLOCK_MONOTONIC ns they count from) and status.
     func arrivals() throws -> JSONObject {

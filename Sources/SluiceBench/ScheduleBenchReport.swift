@@ -93,6 +93,12 @@ extension ScheduleScenario {
             return [E2ETarget(name: "≥ 99% of the provider's number", value: ScheduleFigure.format(achieved, unit: "%", places: 1),
                               met: achieved.map { $0 >= 99 } ?? false),
                     atMost("≤ 1 × 429 per 1,000 requests after the first 10 s", "late_429_per_1000", 1, unit: "", places: 1)]
+        case .sharedBudget:
+            let learnt = value("shared_percent")
+            return [E2ETarget(name: "within 5% of the budget left after 30 s", value: ScheduleFigure.format(learnt, unit: "%", places: 1),
+                              met: learnt.map { abs($0 - 100) <= 5 } ?? false),
+                    atMost("429s ≤ 1% of requests", "rate_limited_percent", 1, unit: "%"),
+                    atMost("back at the full rate within 60 s", "recovery_s", 60, unit: "s")]
         }
     }
 }

@@ -22,6 +22,7 @@ struct ScheduleMeasurement {
         case .keys: try keys()
         case .drops: try withFleet(drops)
         case .limit20x4, .limit20x16, .limit100, .limit1_5: try withFleet(atTheLimit)
+        case .sharedBudget: try withFleet(sharedBudget)
         }
     }
 
@@ -179,6 +180,45 @@ struct ScheduleMeasurement {
                           late.isEmpty ? 0 : Double(refused) * 1000 / Double(late.count))
         }
         try check(fleet, timeline, stops: [stopped.status], into: &result)
+        return result
+    }
+
+    /// At the provider's own number while another client spends 30% of it,
+    /// then alone: what the queue learnt (accepted per second over the last
+    /// 10 s of the shared phase, against the 14/s left to it), the 429s that
+    /// taught it (as a share of its requests), and how long after the other
+    /// client stopped it was back at 95% of the number.
+    private func sharedBudget(_ fleet: ScheduleFleet) throws -> ScheduleRun {
+        let phases = ScheduleScenario.sharedBudgetPhases
+        try fleet.enqueue(scenario.taskLines())
+        try fleet.sandbox.setFaults(#"{"sharedBudget": {"endpoint": "\#(scenario.endpoint)", "share": \#(phases.share), "until": "\#(Int(phases.shared))s"}}"#)
+        let sharedFrom = MonotonicClock.now()
+        _ = try fleet.start()
+        let sharedUntil = sharedFrom + UInt64(phases.shared * 1e9)
+        try fleet.hold(seconds: Double(sharedUntil - MonotonicClock.now()) / 1e9 + phases.after)
+        let stopped = try fleet.stop()
+        let (timeline, origin) = try fleet.arrivals()
+        let at = { StartTimeline.offset(of: $0, since: origin) }
+        let left = scenario.rate * (1 - phases.share)
+        let accepted = { (from: UInt64, to: UInt64) in
+            zip(timeline.arrivals, timeline.statuses).filter { $0.0 >= from && $0.0 < to && (200..<300).contains($0.1) }.count
+        }
+        let learntFrom = at(sharedUntil) - 10_000_000
+        let learnt = Double(accepted(learntFrom, at(sharedUntil))) / 10
+        var result = ScheduleRun()
+        result.record("shared_rate", "accepted in the last 10 s of the shared \(Int(phases.shared)) s", unit: "/s", places: 2, learnt)
+        result.record("shared_percent", "… as a share of the \(ScheduleFigure.format(left, unit: "/s", places: 0)) the other client left",
+                      unit: "%", places: 1, learnt / left * 100)
+        let requests = timeline.arrivals.count
+        result.record("rate_limited_percent", "429s as a share of requests (\(requests) in the run)", unit: "%", places: 2,
+                      requests > 0 ? Double(timeline.rateLimited) * 100 / Double(requests) : nil)
+        result.record("rate_limited", "429s", unit: "", places: 0, combined: .sum, Double(timeline.rateLimited))
+        result.record("recovery_s", "back at 95% of 20/s after the other client stopped", unit: "s",
+                      timeline.recoverySeconds(after: at(sharedUntil), rate: scenario.rate))
+        let window = try fleet.busiestWindow()
+        result.record("busiest_window", "busiest window of \(scenario.limit) (the sandbox allows \(window.allowed); the other client's requests included)",
+                      unit: "", places: 0, combined: .max, Double(window.worst))
+        if stopped.status != .exited(0) { result.problems.append("the fleet \(stopped.status) after SIGTERM") }
         return result
     }
 

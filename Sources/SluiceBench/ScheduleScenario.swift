@@ -27,6 +27,9 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
     case limit20x16 = "limit-20x16"
     case limit100 = "limit-100"
     case limit1_5 = "limit-1.5"
+    /// Configured at the provider's 20/s while another client spends 30% of
+    /// it for 40 s, unseen, then stops (issue 12): the rest learnt from 429s.
+    case sharedBudget = "shared-budget"
 
     /// The at-the-limit scenarios.
     var isAtTheLimit: Bool { [.limit20x4, .limit20x16, .limit100, .limit1_5].contains(self) }
@@ -36,6 +39,7 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
     static let scaleDownPhases = (before: 3.0, after: 6.0)
     static let restartPhases = (before: 3.0, after: 5.0)
     static let killPhases = (before: 2.0, kills: 5, every: 2.0)
+    static let sharedBudgetPhases = (shared: 40.0, after: 60.0, share: 0.3)
     /// How long a drain may take before the run is given up (the theoretical is 20 s and 6 s).
     static let drainTimeout = 90.0
 
@@ -57,6 +61,7 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
         case .limit20x16: "20/s configured against the provider's 20/s, 16 processes"
         case .limit100: "100/s configured against the provider's 100/s"
         case .limit1_5: "1.5/s configured against the provider's 3 in any 2 s"
+        case .sharedBudget: "20/s configured while another client spends 30% of the provider's 20/s"
         }
     }
 
@@ -77,6 +82,8 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
             "Stripe at 50/s, 4 workers × 8 in flight, 25 fleet-wide slots, retries from 100 ms; 300 tasks drained while the sandbox drops 20% of connections unanswered"
         case .limit20x4, .limit20x16, .limit100, .limit1_5:
             "Stripe at \(sandboxLimit == "3/2s" ? "1.5/s" : sandboxLimit) (burst 1), \(self == .limit20x16 ? 16 : 4) workers × 8 in flight, \(tasks) tasks drained against the sandbox's sliding window of \(sandboxLimit)"
+        case .sharedBudget:
+            "Stripe at 20/s (burst 1), 4 workers × 8 in flight, 2,000 tasks against the sandbox's sliding window of 20/s; the sandbox's `sharedBudget` fault spends 30% of it for 40 s (14/s left), then stops; 60 s more"
         }
     }
 
@@ -92,7 +99,7 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
         case .setRate, .drops: 50
         case .scaleDown, .restart, .kill: 5
         case .keys: 150
-        case .limit20x4, .limit20x16: 20
+        case .limit20x4, .limit20x16, .sharedBudget: 20
         case .limit100: 100
         case .limit1_5: 1.5
         }
@@ -116,7 +123,7 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
         case .setRate, .drops: 0.2
         case .scaleDown, .restart, .kill: 1.6
         case .keys: 0.02
-        case .limit20x4, .limit20x16: 0.4
+        case .limit20x4, .limit20x16, .sharedBudget: 0.4
         case .limit100: 0.2
         case .limit1_5: 2
         }
@@ -129,6 +136,7 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
         case .keys: 3000
         case .drops: 300
         case .limit20x4, .limit20x16: 400
+        case .sharedBudget: 2000
         case .limit100: 1500
         case .limit1_5: 40
         }
@@ -143,7 +151,7 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
             #"{"limits": {"stripe.requests": "100/s"}, "faults": {"dropRatio": 0.2, "endpoints": ["stripe.payment_intents"]}, "seed": \#(seed)}"#
         case .setRate, .scaleDown, .restart, .kill:
             #"{"limits": {"stripe.requests": "100/s"}}"#
-        case .limit20x4, .limit20x16, .limit100, .limit1_5:
+        case .limit20x4, .limit20x16, .limit100, .limit1_5, .sharedBudget:
             #"{"limits": {"stripe.requests": "\#(sandboxLimit)"}}"#
         }
     }
@@ -161,7 +169,7 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
             #"{"provider": "twilio", "baseURL": "\#(baseURL)", "rate": "150/s", "processes": 2, "maxConcurrentPerWorker": 16, "accountSid": "ACsched", "perKey": {"rate": "0.9/s"}}"#
         case .drops:
             #"{"provider": "stripe", "baseURL": "\#(baseURL)", "rate": "50/s", "processes": 4, "maxConcurrentPerWorker": 8, "maxConcurrent": 25, "retry": {"initialInterval": "100ms"}}"#
-        case .limit20x4, .limit20x16, .limit100, .limit1_5:
+        case .limit20x4, .limit20x16, .limit100, .limit1_5, .sharedBudget:
             #"{"provider": "stripe", "baseURL": "\#(baseURL)", "rate": "\#(self == .limit1_5 ? "1.5/s" : sandboxLimit)", "processes": \#(self == .limit20x16 ? 16 : 4), "maxConcurrentPerWorker": 8}"#
         }
     }

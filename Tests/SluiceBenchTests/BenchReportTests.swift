@@ -60,6 +60,25 @@ import Testing
         #expect(report.contains("## 2. The spool (`sluice bench spool`)\n\nNot measured in this run."))
     }
 
+    /// The side-by-side at exactly the provider's number reads raw/at-limit/versus/,
+    /// and says so when it was not run.
+    @Test func atTheLimit_showsEachContendersShareOfTheLimit_andItsFourTwentyNines() throws {
+        let raw = try Self.rawDirectory()
+        let output = try ScratchDirectory(label: "bench-report-out")
+        _ = try BenchReport(inputs: BenchReportInputs(directory: raw.path)).write(to: output.path)
+        var report = try String(contentsOfFile: output.file("REPORT.md"), encoding: .utf8)
+        #expect(report.contains("### 4b. At the provider's own number\n\nNot measured in this run."))
+        try FileManager.default.createDirectory(atPath: raw.file("at-limit/versus"), withIntermediateDirectories: true)
+        // Configured at 90/s (the legs' figure) with 91 successes 11.111 ms apart: 90/s, 100% of it.
+        try Self.versusLeg("sluice", run: 1, count: 91, gap: 11_111).write(toFile: raw.file("at-limit/versus/sluice-run1.json"), atomically: true, encoding: .utf8)
+        try Self.versusLeg("dramatiq", run: 1, count: 46, gap: 22_222, refused: 3)
+            .write(toFile: raw.file("at-limit/versus/dramatiq-run1.json"), atomically: true, encoding: .utf8)
+        _ = try BenchReport(inputs: BenchReportInputs(directory: raw.path)).write(to: output.path)
+        report = try String(contentsOfFile: output.file("REPORT.md"), encoding: .utf8)
+        #expect(report.contains("| Sluice | 1 | 90.00/s | 100.0% | 91 (100) | 0 |"), "\(report)")
+        #expect(report.contains("| Dramatiq | 1 | 45.00/s | 50.0% | 49 (100) | 3 |"), "\(report)")
+    }
+
     @Test func malformedLeg_isAnErrorNamingTheFileAndField() throws {
         let raw = try Self.rawDirectory()
         try #"{"contender": "celery", "run": 1}"#.write(toFile: raw.file("versus/celery-run1.json"), atomically: true, encoding: .utf8)
