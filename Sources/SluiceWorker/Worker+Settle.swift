@@ -30,23 +30,7 @@ extension Worker {
             log.warn("queue.pushed_back", ("status", statusText), ("for_ms", "\(pushBack / 1_000_000)"),
                      ("from", classification.wait?.header ?? "none"))
         }
-        // The request budget the answer states (tokens are the weighted
-        // cells' business).
-        if let budget = classification.budgets.first(where: { $0.name.isEmpty || $0.name == "requests" }), let resetIn = budget.resetIn {
-            let now = MonotonicClock.now()
-            // What is left is already spoken for: the requests the fleet
-            // started while this answer travelled back (its round trip at the
-            // rate in force) will spend it, and the next ones would draw
-            // 429s. Hold the queue until the budget refills (a spent budget,
-            // 0, is the classification's own push-back).
-            let interval = parts.limiter.limits.rate.interval
-            let onTheWire = interval > 0 ? elapsed / interval + 1 : 0
-            if classification.pushBack == nil, budget.remaining > 0, budget.remaining <= onTheWire, resetIn > 0 {
-                parts.limiter.pushBack(until: now &+ resetIn)
-                log.info("queue.pushed_back", ("reason", "budget"), ("remaining", "\(budget.remaining)"), ("on_the_wire", "\(onTheWire)"),
-                         ("for_ms", "\(resetIn / 1_000_000)"), ("from", budget.resetHeader ?? "none"))
-            }
-        }
+        if classification.pushBack == nil { holdForSpokenForBudget(classification.budgets, cost: cost, elapsed: elapsed, log: log) }
         if let used = classification.costUsed, used > cost {
             parts.limiter.chargeWeighted(extra: used - cost)
         }
@@ -57,6 +41,38 @@ extension Worker {
         default: "task.retry"
         }
         settle(lease, settlement, log: log.with([("status", statusText), ("ms", "\(elapsed / 1_000_000)")]), event: event)
+    }
+
+    /// Holds the queue until a budget the answer states refills, when what
+    /// is left of it is already spoken for: the units the fleet started
+    /// while this answer travelled back (its round trip `elapsed` at the pace
+    /// in force) will spend it, and the next request would draw a 429. A
+    /// budget of requests is paced by the queue's rate; one of tokens (or any
+    /// unit) by the weighted limit of the same name, one request costing
+    /// `cost` of it. (A spent budget, 0, is the classification's own push-back.)
+    private func holdForSpokenForBudget(_ budgets: [RateBudget], cost: UInt64, elapsed: UInt64, log: EventLog) {
+        let limits = parts.limiter.limits
+        for budget in budgets {
+            guard budget.remaining > 0, let resetIn = budget.resetIn, resetIn > 0 else { continue }
+            let onTheWire: UInt64
+            if budget.name.isEmpty || budget.name == "requests" {
+                let interval = limits.rate.interval
+                guard interval > 0 else { continue }
+                onTheWire = elapsed / interval + 1
+            } else if let index = queue.weighted.firstIndex(where: { $0.name == budget.name }), index < limits.weighted.count {
+                let interval = limits.weighted[index].interval
+                guard interval > 0 else { continue }
+                onTheWire = (elapsed / interval).addingReportingOverflow(cost).partialValue
+            } else {
+                continue
+            }
+            guard budget.remaining <= onTheWire else { continue }
+            parts.limiter.pushBack(until: MonotonicClock.now() &+ resetIn)
+            log.info("queue.pushed_back", ("reason", "budget"), ("budget", budget.name.isEmpty ? "requests" : budget.name),
+                     ("remaining", "\(budget.remaining)"), ("on_the_wire", "\(onTheWire)"),
+                     ("for_ms", "\(resetIn / 1_000_000)"), ("from", budget.resetHeader ?? "none"))
+            return
+        }
     }
 
     static func seconds(_ nanoseconds: UInt64) -> String { String(format: "%.3f", Double(nanoseconds) / 1e9) }

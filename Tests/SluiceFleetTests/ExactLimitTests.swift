@@ -153,6 +153,31 @@ import Testing
         // What was left: 100 per 10 s, plus the first window's head start.
         #expect(accepted >= 200, "\(accepted) accepted")
     }
+
+    static let completion = #"{"kind":"generate_text","payload":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}],"max_tokens":200}}"#
+
+    /// The same for a budget of tokens (OpenAI's `x-ratelimit-remaining-tokens`):
+    /// the queue's weighted `tokens` limit is the provider's number, another
+    /// client spends half of it, and answers take 300 ms. What is left is
+    /// spoken for when it is no more than the tokens the fleet starts while an
+    /// answer travels back (at the weighted limit's pace) and one request more.
+    @Test func aTokenBudgetNoLargerThanWhatIsOnTheWire_holdsTheQueueBeforeItsFourTwentyNines() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {"openai.requests": "10000/min", "openai.tokens": "40000/10s"}}"#)
+        try fixture.configure(queues: #"{"openai-api": {"provider": "openai", "baseURL": "BASE", "rate": "100/s", "weighted": [{"name": "tokens", "rate": "4000/s", "burst": 400}], "processes": 4, "maxConcurrentPerWorker": 8}}"#)
+        try fixture.enqueue("openai-api", (0..<1000).map { _ in Self.completion })
+        try fixture.setFaults(#"{"latency": "300ms", "sharedBudget": {"endpoint": "openai.chat_completions", "share": 0.5}}"#)
+        try fixture.startFleet()
+        usleep(25_000_000)
+        let arrivals = try fixture.arrivals("openai.chat_completions")
+        let log = fixture.fleetLog.filter { $0.contains("queue.pushed_back") && $0.contains("budget") }
+        _ = try fixture.stopFleet()
+        let refused = arrivals.statuses.filter { $0 == 429 }.count
+        let accepted = arrivals.statuses.filter { $0 == 200 }.count
+        #expect(!log.isEmpty, "no hold for the token budget")
+        #expect(refused <= 8, "\(refused) × 429 of \(arrivals.instants.count); holds: \(log.prefix(3))")
+        // What was left: 20,000 tokens per 10 s (~98 requests of 203), plus the first window's head start.
+        #expect(accepted >= 200, "\(accepted) accepted")
+    }
 }
 
 /// What a 429 teaches is visible fleet-wide, and an operator's set-rate
