@@ -18,6 +18,12 @@ final class AttemptRegistry: Sendable {
 
     private let state = Mutex(State())
     private let serial = Atomic<UInt64>(0)
+    /// `refusingToSend`, readable without the lock: a request waiting at its
+    /// gate (handed over, not yet on the wire) asks it there and is withdrawn.
+    private let refusing = Atomic<Bool>(false)
+
+    /// Shutdown has begun: nothing not yet on the wire may go.
+    var refusesToSend: Bool { refusing.load(ordering: .acquiring) }
 
     /// Registers a new attempt in the waiting phase; returns its id.
     func begin() -> UInt64 {
@@ -62,9 +68,11 @@ final class AttemptRegistry: Sendable {
     /// Shutdown: from now on no attempt may start sending, and every one still
     /// waiting is cancelled. One critical section decides both, so an attempt
     /// is either already sending (and gets the shutdown timeout) or never sends.
+    /// One handed over but still at its gate is withdrawn there (`refusesToSend`).
     func stopWaitingAttempts() {
         let tasks = state.withLock { state in
             state.refusingToSend = true
+            refusing.store(true, ordering: .releasing)
             return state.entries.values.filter { $0.phase == .waiting }.compactMap(\.task)
         }
         tasks.forEach { $0.cancel() }

@@ -30,28 +30,29 @@ final class CurlTransfer {
 
     /// A HEAD request's answer declares the length of a body it does not carry.
     let answersHead: Bool
-    /// The monotonic instant by which the first byte of the answer must have
-    /// come; nil: only the request timeout bounds the wait.
-    let firstByteDeadline: UInt64?
+    /// How long after the request went on the wire the first byte of the
+    /// answer must have come (ns); nil: only the request timeout bounds the
+    /// wait. Counted from the wire, not the transfer's start: the wait at
+    /// the gate is not the provider's.
+    let firstByteTimeout: UInt64?
     /// The answer's first byte did not come in time.
     private(set) var noFirstByte = false
 
     /// The monotonic instant before which the request must not be written
-    /// (its granted instant); nil: at once. See `HTTPExecutor.send(_:at:notAfter:stillWanted:onWire:)`.
-    let gate: UInt64?
+    /// (its granted instant); nil: at once. See `HTTPExecutor.send(_:at:notAfter:stillWanted:rebook:onWire:)`.
+    private(set) var gate: UInt64?
     /// The monotonic instant after which the request must not be sent at
-    /// all; nil: no bound.
-    let notAfter: UInt64?
+    /// the instant it was granted; nil: no bound.
+    private(set) var notAfter: UInt64?
     /// Asked at the gate: false withdraws the request unsent (the queue was
-    /// paused or held, or its rate moved, while it waited there).
+    /// paused or held, its rate moved, or shutdown began while it waited there).
     let stillWanted: (@Sendable () -> Bool)?
+    /// Asked when the request, its connection ready, is past `notAfter`
+    /// (given the instant): a new gate and latest instant to wait for
+    /// instead of aborting, or nil to abort.
+    let rebook: (@Sendable (UInt64) -> (gate: UInt64, notAfter: UInt64)?)?
     /// Told the instant the request goes on the wire, once.
     let onWire: (@Sendable (UInt64) -> Void)?
-    /// When the transfer started (set by the executor before `perform`).
-    var startedAt: UInt64 = 0
-    /// How long the transfer took to be ready to write its request (a
-    /// connection opened, or one reused), before any wait at the gate.
-    private(set) var setup: UInt64?
     /// When the request went on the wire (its connection ready, the head
     /// about to be written); nil until then.
     private(set) var wentAt: UInt64?
@@ -60,49 +61,67 @@ final class CurlTransfer {
     /// The request was not sent: at the gate it was no longer wanted.
     private(set) var withdrawnAt: UInt64?
 
-    init(limit: Int, answersHead: Bool = false, firstByteDeadline: UInt64? = nil, gate: UInt64? = nil, notAfter: UInt64? = nil,
-         stillWanted: (@Sendable () -> Bool)? = nil, onWire: (@Sendable (UInt64) -> Void)? = nil, isCancelled: @escaping () -> Bool) {
+    /// How many new instants one request may book at its gate before it is
+    /// aborted as too late (each booking was missed: the host is starved).
+    static let mostRebooks = 3
+
+    init(limit: Int, answersHead: Bool = false, firstByteTimeout: UInt64? = nil, gate: UInt64? = nil, notAfter: UInt64? = nil,
+         stillWanted: (@Sendable () -> Bool)? = nil, rebook: (@Sendable (UInt64) -> (gate: UInt64, notAfter: UInt64)?)? = nil,
+         onWire: (@Sendable (UInt64) -> Void)? = nil, isCancelled: @escaping () -> Bool) {
         self.limit = limit
         self.answersHead = answersHead
-        self.firstByteDeadline = firstByteDeadline
+        self.firstByteTimeout = firstByteTimeout
         self.gate = gate
         self.notAfter = notAfter
         self.stillWanted = stillWanted
+        self.rebook = rebook
         self.onWire = onWire
         self.isCancelled = isCancelled
     }
 
     /// The request is about to be written (its connection is ready): waits
     /// for the gate, then true to abort instead when it was cancelled, is no
-    /// longer wanted, or would go later than `notAfter` (a start later than
-    /// promised could stack on the starts booked after it). Called by
-    /// libcurl's prerequest callback, after connecting, so a new connection's
-    /// handshake counts; the wait is a sleep to an absolute instant on this
-    /// pool thread, the last thing before the head is written, which is
-    /// what makes starts precise. A resend on a fresh connection (libcurl
-    /// retries a reused connection the server had closed) is the same
-    /// request: the first instant stands.
+    /// longer wanted, or is later than `notAfter` and could not be booked
+    /// again (a start later than promised could stack on the starts booked
+    /// after it). Called by libcurl's prerequest callback, after connecting,
+    /// so a new connection's handshake counts; the wait is a sleep to an
+    /// absolute instant on this pool thread, the last thing before the head
+    /// is written, which is what makes starts precise.
+    ///
+    /// Too late, the request books a new instant and waits for it here,
+    /// rather than abort: libcurl closes the connection of an aborted
+    /// transfer, so a provider slower to connect to than the lateness
+    /// allowed would see every attempt open a connection, be too late, and
+    /// abort, for ever. A resend on a fresh connection (libcurl retries a
+    /// reused connection the server had closed) is the same request: the
+    /// first instant stands.
     func aboutToSend() -> Bool {
         if wentAt != nil { return false }
-        let ready = MonotonicClock.now()
-        if setup == nil { setup = ready > startedAt ? ready - startedAt : 0 }
-        var now = ready
-        if let gate, ready < gate {
-            MonotonicClock.sleep(until: gate)
-            now = MonotonicClock.now()
+        var rebooks = 0
+        while true {
+            var now = MonotonicClock.now()
+            if let gate, now < gate {
+                MonotonicClock.sleep(until: gate)
+                now = MonotonicClock.now()
+            }
+            if isCancelled() { return true }
+            if let stillWanted, !stillWanted() {
+                withdrawnAt = now
+                return true
+            }
+            if let latest = notAfter, now > latest {
+                if rebooks < Self.mostRebooks, let next = rebook?(now) {
+                    rebooks += 1
+                    (gate, notAfter) = (next.gate, next.notAfter)
+                    continue
+                }
+                tooLateAt = now
+                return true
+            }
+            wentAt = now
+            onWire?(now)
+            return false
         }
-        if isCancelled() { return true }
-        if let stillWanted, !stillWanted() {
-            withdrawnAt = now
-            return true
-        }
-        if let notAfter, now > notAfter {
-            tooLateAt = now
-            return true
-        }
-        wentAt = now
-        onWire?(now)
-        return false
     }
 
     /// Body bytes (decoded): kept, or refused (0) once past the limit.
@@ -165,7 +184,7 @@ final class CurlTransfer {
         if isCancelled() { return true }
         guard oversized == nil else { return true }
         // libcurl calls this at least once a second even while nothing moves.
-        if headerBytes == 0, let firstByteDeadline, MonotonicClock.now() > firstByteDeadline {
+        if headerBytes == 0, let firstByteTimeout, let wentAt, MonotonicClock.now() > wentAt &+ firstByteTimeout {
             noFirstByte = true
             return true
         }

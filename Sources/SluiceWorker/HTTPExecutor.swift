@@ -43,18 +43,16 @@ public final class HTTPExecutor: Sendable {
         case withdrawn
     }
 
-    /// How long before its instant a request is handed over, beyond the
-    /// connection lead: more than the wake-up jitter of the hand-over (an
-    /// async sleep, a pool thread woken), so the request is at its gate, its
-    /// connection ready, before the instant, and the last wait is the pool
-    /// thread's own sleep to the instant.
+    /// How long before its instant a request is handed over: more than the
+    /// wake-up jitter of the hand-over (an async sleep, a pool thread woken),
+    /// so the request is at its gate, its connection ready, before the
+    /// instant, and the last wait is the pool thread's own sleep to it.
     public static let handOverLead: UInt64 = 5_000_000
 
     private let curl: Curl
     private let requestTimeout: UInt64
     private let firstByteTimeout: UInt64
     private let maximumResponseBytes: Int
-    private let connectionSetups = ConnectionLead()
     private let jobs = Mutex<[Job]>([])
     private let waiting = DispatchSemaphore(value: 0)
     private let stopping = Atomic<Bool>(false)
@@ -66,24 +64,27 @@ public final class HTTPExecutor: Sendable {
         let gate: UInt64?
         let notAfter: UInt64?
         let stillWanted: (@Sendable () -> Bool)?
+        let rebook: Rebooking?
         let onWire: (@Sendable (UInt64) -> Void)?
         /// Set once, before the job is queued.
         var continuation: CheckedContinuation<Sending, Never>?
         let cancelled = Atomic<Bool>(false)
 
         init(_ request: OutgoingRequest, gate: UInt64?, notAfter: UInt64?, stillWanted: (@Sendable () -> Bool)?,
-             onWire: (@Sendable (UInt64) -> Void)?) {
+             rebook: Rebooking?, onWire: (@Sendable (UInt64) -> Void)?) {
             self.request = request
             self.gate = gate
             self.notAfter = notAfter
             self.stillWanted = stillWanted
+            self.rebook = rebook
             self.onWire = onWire
         }
     }
 
     /// Throws when libcurl cannot be loaded: nothing could be sent.
     /// `firstByteTimeout` bounds the wait for the answer to begin (from the
-    /// start of the attempt); `requestTimeout` bounds the whole attempt.
+    /// request on the wire); `requestTimeout` bounds the whole attempt, its
+    /// wait at the gate not counted.
     public init(maximumConnections: Int, requestTimeout: UInt64, firstByteTimeout: UInt64? = nil,
                 maximumResponseBytes: Int = 4 << 20) throws(CurlUnavailable) {
         curl = try Curl.shared.get()
@@ -103,18 +104,35 @@ public final class HTTPExecutor: Sendable {
         }
     }
 
+    /// How a request found too late at its gate books a new instant: `book`
+    /// is given the instant it was found late and answers the new gate and
+    /// latest instant, or nil (abort it); `within` bounds how far past the
+    /// first gate the new ones may lie, and extends the request's timeout
+    /// by as much, so waiting at the gate never eats into it.
+    public struct Rebooking: Sendable {
+        public var within: UInt64
+        public var book: @Sendable (UInt64) -> (gate: UInt64, notAfter: UInt64)?
+
+        public init(within: UInt64, book: @escaping @Sendable (UInt64) -> (gate: UInt64, notAfter: UInt64)?) {
+            self.within = within
+            self.book = book
+        }
+    }
+
     /// Sends `request` at the monotonic instant `gate` (nil: at once), unless
-    /// it would go on the wire after `notAfter` or `stillWanted` says no at
-    /// the gate. Both are judged the moment its connection is ready and the
-    /// gate reached, just before its head is written: a request promised to
-    /// start at an instant must not start much later, or it stacks on the
-    /// requests booked after it at the provider. Hand it over `lead()` ahead
-    /// of `gate`: the connection is made (or reused) meanwhile and the
-    /// request waits, ready, on its pool thread. `onWire` is told the
-    /// instant it goes, on the pool's thread, before any answer.
-    public func send(_ request: OutgoingRequest, at gate: UInt64? = nil, notAfter: UInt64?,
-                     stillWanted: (@Sendable () -> Bool)? = nil, onWire: (@Sendable (UInt64) -> Void)? = nil) async -> Sending {
-        let job = Job(request, gate: gate, notAfter: notAfter, stillWanted: stillWanted, onWire: onWire)
+    /// `stillWanted` says no at the gate or it would go on the wire after
+    /// `notAfter` (then `rebook`, if given, books a new instant to wait for
+    /// there, keeping the connection). All is judged the moment its
+    /// connection is ready and the gate reached, just before its head is
+    /// written: a request promised to start at an instant must not start
+    /// much later, or it stacks on the requests booked after it at the
+    /// provider. Hand it over `handOverLead` ahead of `gate`: the connection
+    /// is reused (or made) meanwhile and the request waits, ready, on its
+    /// pool thread. `onWire` is told the instant it goes, on the pool's
+    /// thread, before any answer.
+    public func send(_ request: OutgoingRequest, at gate: UInt64? = nil, notAfter: UInt64?, stillWanted: (@Sendable () -> Bool)? = nil,
+                     rebook: Rebooking? = nil, onWire: (@Sendable (UInt64) -> Void)? = nil) async -> Sending {
+        let job = Job(request, gate: gate, notAfter: notAfter, stillWanted: stillWanted, rebook: rebook, onWire: onWire)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 job.continuation = continuation
@@ -125,11 +143,6 @@ public final class HTTPExecutor: Sendable {
             job.cancelled.store(true, ordering: .relaxed)
         }
     }
-
-    /// How long before its gate a request is best handed over: the
-    /// connection lead (see `ConnectionLead`), and no instant nearer than
-    /// that to now should be booked for it.
-    public func connectionLead() -> UInt64 { connectionSetups.lead(at: MonotonicClock.now()) }
 
     /// Stops the pool. Requires: no `send` in flight (the worker drains first).
     public func close() {
@@ -173,16 +186,16 @@ public final class HTTPExecutor: Sendable {
 
     private func perform(_ job: Job, on handle: Curl.Handle) -> Sending {
         let startedAt = MonotonicClock.now()
-        // The wait at the gate is not the request's time: its timeouts run from the gate.
-        let atGate = max(startedAt, job.gate ?? startedAt)
-        let gateWait = atGate - startedAt
-        let deadline = firstByteTimeout < requestTimeout ? atGate &+ firstByteTimeout : nil
+        // The wait at the gate is not the request's time: its timeouts run
+        // from the gate, and from as far past it as a new instant booked there may lie.
+        let gateWait = max(startedAt, job.gate ?? startedAt) - startedAt &+ (job.rebook?.within ?? 0)
         // The progress callback reads the job's cancel flag.
-        let transfer = CurlTransfer(limit: maximumResponseBytes, answersHead: job.request.method == "HEAD", firstByteDeadline: deadline,
-                                    gate: job.gate, notAfter: job.notAfter, stillWanted: job.stillWanted, onWire: job.onWire) {
+        let transfer = CurlTransfer(limit: maximumResponseBytes, answersHead: job.request.method == "HEAD",
+                                    firstByteTimeout: firstByteTimeout < requestTimeout ? firstByteTimeout : nil,
+                                    gate: job.gate, notAfter: job.notAfter, stillWanted: job.stillWanted, rebook: job.rebook?.book,
+                                    onWire: job.onWire) {
             job.cancelled.load(ordering: .relaxed)
         }
-        transfer.startedAt = startedAt
         var errorBuffer = [CChar](repeating: 0, count: Curl.errorBufferSize)
         let context = Unmanaged.passRetained(transfer)
         defer { context.release() }
@@ -203,7 +216,6 @@ public final class HTTPExecutor: Sendable {
                 return curl.easyPerform(handle)
             }
         }
-        if let setup = transfer.setup { connectionSetups.record(setup: setup, at: MonotonicClock.now()) }
         if let at = transfer.tooLateAt { return .tooLate(at: at) }
         if transfer.withdrawnAt != nil { return .withdrawn }
         let result = transfer.result(code: code ?? 0, error: Self.words(errorBuffer) ?? curl.describe(code ?? 0))

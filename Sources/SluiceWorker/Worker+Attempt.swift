@@ -25,10 +25,10 @@ extension Worker {
         }
         let (request, cost, limitKey) = (admitted.request, admitted.cost, admitted.key)
         while true {
-            let booking: Booking
+            let admittedBooking: Booking
             switch await admit(cost: cost, key: limitKey) {
             case .admitted(let granted):
-                booking = granted
+                admittedBooking = granted
             case .cancelled:
                 settle(lease, .release, log: log, event: "task.released")
                 return
@@ -40,21 +40,26 @@ extension Worker {
                 return
             }
             guard attempts.markSending(id) else {
-                booking.giveBack(slotTo: parts.limiter)
+                admittedBooking.giveBack(slotTo: parts.limiter)
                 settle(lease, .release, log: log, event: "task.released")
                 return
             }
-            let startAt = booking.startAt
             let dueAt = lease.dueAt
             let statistics = parts.limiter.taskStatistics
             let wallClock = parts.wallClock
-            let sending = await parts.executor.send(request, at: startAt, notAfter: startAt &+ booking.tolerance,
-                                                    stillWanted: stillWanted(booking)) { wentAt in
+            let held = HeldBooking(admittedBooking)
+            let sending = await parts.executor.send(request, at: admittedBooking.startAt, notAfter: admittedBooking.startAt &+ admittedBooking.tolerance,
+                                                    stillWanted: stillWanted(admittedBooking.rateBooked),
+                                                    rebook: rebookAtGate(held, cost: cost, key: limitKey)) { wentAt in
                 // On the pool's thread, the moment the head is written.
                 let wallNow = wallClock.now()
+                let startAt = held.current.startAt
                 statistics.requestStarted(scheduleToStart: wallNow > dueAt ? wallNow - dueAt : 0)
                 statistics.started(lateness: wentAt > startAt ? wentAt - startAt : 0, rebooked: false)
             }
+            // The booking its gate ended with (a late request books again there).
+            let booking = held.current
+            let startAt = booking.startAt
             switch sending {
             case .tooLate(let at):
                 // Not sent: going now could reach the provider inside the
@@ -121,6 +126,11 @@ extension Worker {
         let ticket: ReservationTicket
         let localTicket: LocalTicket?
 
+        /// The same slot, the capacity already given back.
+        var withoutTickets: Booking {
+            Booking(slot: slot, startAt: startAt, tolerance: tolerance, rateBooked: rateBooked, ticket: .none, localTicket: nil)
+        }
+
         /// The instant was not used: the slot is freed, and the capacity
         /// given back where nothing was booked after it.
         func giveBack(slotTo limiter: QueueHandle) {
@@ -132,13 +142,43 @@ extension Worker {
 
     /// Whether a booking handed to the executor is still to be used at its
     /// gate: what `mustBookAgain` asks at the hand-over, asked again at the
-    /// instant (a pause, a 429's hold or a set-rate may come in between).
-    private func stillWanted(_ booking: Booking) -> @Sendable () -> Bool {
+    /// instant (a shutdown, a pause, a 429's hold or a set-rate may come in
+    /// between). Shutdown first: a request still at its gate has not started,
+    /// and shutdown lets only started requests finish.
+    private func stillWanted(_ rateBooked: GCRA.Limit) -> @Sendable () -> Bool {
         let limiter = parts.limiter
-        let rateBooked = booking.rateBooked
+        let attempts = self.attempts
         return {
+            guard !attempts.refusesToSend else { return false }
             let limits = limiter.limits
             return !limits.paused && limiter.pushedBackUntil <= MonotonicClock.now() && !Self.rateMoved(from: rateBooked, to: limits.rate)
+        }
+    }
+
+    /// How a request found too late at its gate, its connection ready, books
+    /// a new instant there (at most a booking horizon from then) instead of
+    /// being aborted: the late instant is given back first (restored where
+    /// nothing was booked after it), the concurrency slot kept. Nil when the
+    /// queue allows nothing within the horizon: the request is aborted and
+    /// the attempt books again as usual.
+    private func rebookAtGate(_ held: HeldBooking, cost: UInt64, key: String?) -> HTTPExecutor.Rebooking {
+        let within = bookingHorizon(key: key)
+        let statistics = parts.limiter.taskStatistics
+        return HTTPExecutor.Rebooking(within: within) { [self] lateAt in
+            held.replace { old in
+                statistics.started(lateness: lateAt > old.startAt ? lateAt - old.startAt : 0, rebooked: true)
+                old.ticket.giveBack()
+                old.localTicket?.giveBack()
+                let rateBooked = parts.limiter.limits.rate
+                let (reservation, ticket, localTicket) = reserve(cost: cost, key: key, maxWait: within)
+                guard case .granted(let startAt) = reservation else {
+                    // Nothing held now but the slot: the abort gives that back.
+                    return (old.withoutTickets, nil)
+                }
+                let booking = Booking(slot: old.slot, startAt: startAt, tolerance: old.tolerance, rateBooked: rateBooked,
+                                      ticket: ticket, localTicket: localTicket)
+                return (booking, (gate: startAt, notAfter: startAt &+ old.tolerance))
+            }
         }
     }
 
@@ -157,13 +197,10 @@ extension Worker {
             let rateBooked = limitsBooked.rate
             let tolerance = limitsBooked.edgeGuard > 0 ? Self.lateness(allowedBy: limitsBooked.edgeGuard) : Self.lateStartTolerance
             let overrunsBooked = parts.limiter.weightedOverruns
-            // A connection slow to open is opened before the instant, not after it.
-            let connectionLead = parts.executor.connectionLead()
-            let (reservation, ticket, localTicket) = reserve(cost: cost, key: key, notBefore: MonotonicClock.now() &+ connectionLead)
+            let (reservation, ticket, localTicket) = reserve(cost: cost, key: key, maxWait: bookingHorizon(key: key))
             switch reservation {
             case .granted(let startAt):
-                let handOverAt = startAt.subtractingReportingOverflow(HTTPExecutor.handOverLead &+ connectionLead)
-                let wakeAt = handOverAt.overflow ? 0 : handOverAt.partialValue
+                let wakeAt = startAt > HTTPExecutor.handOverLead ? startAt - HTTPExecutor.handOverLead : 0
                 var slept = await sleep(until: wakeAt)
                 // Woken early by a rate change that leaves this booking standing: sleep on.
                 while slept, MonotonicClock.now() < wakeAt,
@@ -310,16 +347,15 @@ extension Worker {
     }
 
     /// Books the earliest instant the queue's cells (and this worker's own
-    /// limit) allow, and not before `notBefore`.
-    private func reserve(cost: UInt64, key: String?, notBefore: UInt64) -> (Reservation, ReservationTicket, LocalTicket?) {
+    /// limit) allow, at most `maxWait` from now.
+    private func reserve(cost: UInt64, key: String?, maxWait: UInt64) -> (Reservation, ReservationTicket, LocalTicket?) {
         let now = MonotonicClock.now()
-        let horizon = bookingHorizon(key: key)
         guard let localLimiter else {
-            let (reservation, ticket) = parts.limiter.reserveTicket(cost: cost, key: key, maxWait: horizon, notBefore: notBefore)
+            let (reservation, ticket) = parts.limiter.reserveTicket(cost: cost, key: key, maxWait: maxWait)
             return (reservation, ticket, nil)
         }
         return localLimiter.reserve(now: now) { earliest in
-            parts.limiter.reserveTicket(cost: cost, key: key, maxWait: horizon, notBefore: max(earliest, notBefore))
+            parts.limiter.reserveTicket(cost: cost, key: key, maxWait: maxWait, notBefore: earliest)
         }
     }
 

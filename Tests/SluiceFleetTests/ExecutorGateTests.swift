@@ -76,23 +76,59 @@ import Testing
         #expect(upstream.requests.isEmpty)
     }
 
-    /// The lead is half as much again as the slowest setup of the last one
-    /// to two minutes, capped at a second, and forgets what is older.
-    @Test func theConnectionLead_coversTheSlowestRecentSetup_andForgetsOldOnes() {
-        let lead = ConnectionLead()
-        let minute = ConnectionLead.span
-        #expect(lead.lead(at: 1) == 0)
-        lead.record(setup: 40_000, at: 1)
-        lead.record(setup: 300_000_000, at: 2)
-        lead.record(setup: 60_000, at: 3)
-        #expect(lead.lead(at: 4) == 450_000_000)
-        // Still counted in the next span…
-        #expect(lead.lead(at: minute + 10) == 450_000_000)
-        lead.record(setup: 100_000, at: minute + 20)
-        // … forgotten in the one after it.
-        #expect(lead.lead(at: 2 * minute + 30) == 150_000)
-        #expect(lead.lead(at: 5 * minute) == 0)
-        lead.record(setup: 5_000_000_000, at: 5 * minute)
-        #expect(lead.lead(at: 5 * minute + 1) == ConnectionLead.longest)
+    /// Found too late at its gate (here: handed over after its latest
+    /// instant), a request books a new instant there and goes at it, on the
+    /// connection it has, rather than be aborted (libcurl would close that
+    /// connection, and a slow one would be too late again, for ever).
+    @Test func aRequestTooLateAtItsGate_booksANewInstantThere_andGoesAtIt() async throws {
+        let upstream = try Self.okUpstream()
+        defer { upstream.stop() }
+        let executor = try HTTPExecutor(maximumConnections: 1, requestTimeout: 5_000_000_000)
+        defer { executor.close() }
+        let past = MonotonicClock.now() - 50_000_000
+        let asked = Mutex<[UInt64]>([])
+        let newGate = Mutex<UInt64>(0)
+        let rebook = HTTPExecutor.Rebooking(within: 1_000_000_000) { lateAt in
+            asked.withLock { $0.append(lateAt) }
+            let gate = MonotonicClock.now() + 50_000_000
+            newGate.withLock { $0 = gate }
+            return (gate: gate, notAfter: gate + 1_000_000_000)
+        }
+        let sending = await executor.send(Self.request(upstream, "/rebooked"), at: past, notAfter: past + 1_000_000, rebook: rebook)
+        guard case .sent(.answered, let onWireAt?) = sending else {
+            Issue.record("not sent at its new instant: \(sending)")
+            return
+        }
+        #expect(asked.withLock { $0.count } == 1, "booked again once")
+        #expect(onWireAt >= newGate.withLock { $0 }, "sent before its new instant")
+        #expect(upstream.requests.map(\.path) == ["/rebooked"])
+    }
+
+    /// A gate that cannot book again (the queue allows nothing within the
+    /// horizon) aborts the request, unsent; a request late at every new
+    /// instant is aborted after `CurlTransfer.mostRebooks` of them.
+    @Test func aRequestThatCannotBookAgain_orIsLateEveryTime_isTooLate_andNothingIsSent() async throws {
+        let upstream = try Self.okUpstream()
+        defer { upstream.stop() }
+        let executor = try HTTPExecutor(maximumConnections: 1, requestTimeout: 5_000_000_000)
+        defer { executor.close() }
+        let past = MonotonicClock.now() - 50_000_000
+        let refused = HTTPExecutor.Rebooking(within: 1_000_000_000) { _ in nil }
+        guard case .tooLate = await executor.send(Self.request(upstream, "/refused"), at: past, notAfter: past + 1_000_000, rebook: refused) else {
+            Issue.record("a request that could not book again was not refused")
+            return
+        }
+        let asked = Mutex(0)
+        // Every new instant is already past its latest when the gate reaches it.
+        let alwaysLate = HTTPExecutor.Rebooking(within: 1_000_000_000) { lateAt in
+            asked.withLock { $0 += 1 }
+            return (gate: lateAt - 10_000_000, notAfter: lateAt - 5_000_000)
+        }
+        guard case .tooLate = await executor.send(Self.request(upstream, "/late"), at: past, notAfter: past + 1_000_000, rebook: alwaysLate) else {
+            Issue.record("a request late at every new instant was not refused")
+            return
+        }
+        #expect(asked.withLock { $0 } == CurlTransfer.mostRebooks)
+        #expect(upstream.requests.isEmpty)
     }
 }

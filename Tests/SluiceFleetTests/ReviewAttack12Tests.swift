@@ -10,9 +10,8 @@ import Testing
     /// connection takes longer than ¾ of the guard (a distant provider's
     /// TLS handshake; here a SOCKS5 hop of 300 ms), every booking was aborted
     /// on its fresh connection and booked again, for ever: the queue sent
-    /// nothing. The executor now learns how long a connection takes to open
-    /// (`ConnectionLead`), the worker hands each request over that much before
-    /// its instant, and the request waits, its connection ready, at the gate.
+    /// nothing. A request too late at its gate now books a new instant there
+    /// and waits for it on the connection it has (`Worker.rebookAtGate`).
     @Test func aConnectionSlowerThanTheGuard_doesNotKeepEveryRequestUnsent() throws {
         let upstream = try HostileUpstream(socksDelay: 0.3) { _ in .bytes(HostileUpstream.response(200, body: Array("{}".utf8))) }
         defer { upstream.stop() }
