@@ -73,7 +73,9 @@ extension ClusterAgent {
                      ("for_ms", "\((queue.holdToPublish - sentAt) / 1_000_000)"))
         }
         queue.holdToPublish = 0
-        if let record = reply.runtime { applyRecord(&queue, record, own: false) }
+        if let record = reply.runtime {
+            applyRecord(&queue, record, liftsHold: queue.lifts != nil && queue.lifts != record.lifts)
+        }
         applyHold(&queue, left: reply.holdLeft, receivedAt: receivedAt)
     }
 
@@ -98,17 +100,17 @@ extension ClusterAgent {
         }
     }
 
-    /// Applies a settings record read from Redis (`own`: the one this host
-    /// just wrote, whose lift it already made). Once applied, the host is up
-    /// to date with its version; not applied (a change of this host's waits
-    /// to be written), it asks again.
-    func applyRecord(_ queue: inout QueueState, _ record: FleetRuntime, own: Bool) {
+    /// Applies a settings record read from Redis (`liftsHold`: another host
+    /// lifted the fleet's hold since the record applied last; `own`: the one
+    /// this host just wrote). Once applied, the host is up to date with its
+    /// version; not applied (a change of this host's waits to be written),
+    /// it asks again.
+    func applyRecord(_ queue: inout QueueState, _ record: FleetRuntime, liftsHold lifts: Bool, own: Bool = false) {
         guard let runtime else {
             // Nothing on this host applies settings (an agent on its own): it follows the schedule only.
             queue.version = record.version
             return
         }
-        let lifts = !own && queue.lifts != nil && queue.lifts != record.lifts
         guard runtime.apply(queue.handle.name, record, liftsHold: lifts) else { return }
         if queue.version != nil, queue.version != record.version, !own {
             log.info("coordinator.settings_applied", ("queue", queue.handle.name.rawValue), ("version", "\(record.version)"),
@@ -144,7 +146,10 @@ extension ClusterAgent {
                     loop.queues[index].seenHold = queue.handle.pushedBackUntil
                     loop.queues[index].holdToPublish = 0
                 }
-                applyRecord(&loop.queues[index], record, own: true)
+                // Another host lifted the hold too since this host's last record.
+                let mine: UInt64 = change.liftsHold ? 1 : 0
+                let others = queue.lifts.map { record.lifts > $0 &+ mine } ?? false
+                applyRecord(&loop.queues[index], record, liftsHold: others, own: true)
             } catch {
                 for (name, change) in changes[position...] { runtime.putBack(name, change) }
                 failed(&loop, error)
