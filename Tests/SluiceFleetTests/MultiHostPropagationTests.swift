@@ -94,15 +94,16 @@ import Testing
         #expect(savedB.contains("\"30/s\""), "host B saved it in its overrides: \(savedB)")
     }
 
+    /// Through the CLI this time (`sluice queue pause|resume --config`, which goes through host A's API).
     @Test func pauseThroughHostA_stopsHostB_andResumeStartsItAgain() throws {
         let cluster = try Cluster(hosts: 2)
         try cluster.enqueue(host: 1, FleetEndToEndTests.payments(700, prefix: "b"))
         try cluster.startAll()
         #expect(Self.awaitArrivals(cluster, Self.payments, atLeast: 60))
-        #expect(try cluster.api(host: 0, "POST", "/v1/queues/stripe-api/pause").status == 200)
+        #expect(try cluster.cli(host: 0, ["queue", "pause", "stripe-api"]) == "queue stripe-api paused")
         let pausedAt = MonotonicClock.now()
         usleep(3_000_000)
-        #expect(try cluster.api(host: 0, "POST", "/v1/queues/stripe-api/resume").status == 200)
+        #expect(try cluster.cli(host: 0, ["queue", "resume", "stripe-api"]) == "queue stripe-api resumed")
         let resumedAt = MonotonicClock.now()
         usleep(2_500_000)
         let payments = try cluster.fixture.arrivals(Self.payments)
@@ -137,6 +138,14 @@ import Testing
 }
 
 extension Cluster {
+    /// `sluice <arguments> --config <host's configuration>`; its output, trimmed, once it exited 0.
+    func cli(host: Int, _ arguments: [String]) throws -> String {
+        let child = try SpawnedChild(fixture.sluice, arguments + ["--config", configPath(host)], in: fixture.files,
+                                     label: "cli-\(host)-\(arguments.joined(separator: "-"))")
+        guard try child.wait() == .exited(0) else { throw FixtureError("sluice \(arguments) on host \(host): \(child.errors)") }
+        return child.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// One request with a JSON body to a host's control plane.
     func api(host: Int, _ method: String, _ path: String, body: String) throws -> ControlClient.Response {
         guard let endpoint = ControlEndpoint.read(root: spoolRoot(host)) else { throw FixtureError("host \(host) wrote no control.json") }
