@@ -75,6 +75,12 @@ extension ClusterAgent {
         queue.holdToPublish = 0
         if let record = reply.runtime {
             applyRecord(&queue, record, liftsHold: queue.lifts != nil && queue.lifts != record.lifts)
+        } else if reply.unreadableSettings {
+            // Blocking this queue's blocks until someone fixes Redis would stop
+            // the fleet; the configuration and the overrides stay in force.
+            log.error("coordinator.settings_unreadable", ("queue", queue.handle.name.rawValue), ("version", "\(reply.version)"),
+                      ("effect", "not applied; this host keeps its settings"), ("fix", "the next set-rate, pause or resume writes them anew"))
+            queue.version = reply.version
         }
         applyHold(&queue, left: reply.holdLeft, receivedAt: receivedAt)
     }
@@ -134,11 +140,7 @@ extension ClusterAgent {
             do {
                 let reply = try redis.evaluate(RuntimeScript.script, keys: [queue.runtimeKey, queue.holdKey],
                                                arguments: RuntimeScript.arguments(change, host: status.snapshot.host))
-                guard let record = RuntimeScript.record(reply) else {
-                    throw RedisError.unexpectedReply(command: "EVALSHA (runtime)", reply: reply)
-                }
                 status.update { $0.redisCalls += 1; $0.settingsWritten += 1 }
-                log.info("coordinator.settings_written", ("queue", name.rawValue), ("version", "\(record.version)"))
                 if change.liftsHold {
                     // The fleet's hold is gone from Redis; one read back from it
                     // while the change waited to be written goes too.
@@ -146,6 +148,13 @@ extension ClusterAgent {
                     loop.queues[index].seenHold = queue.handle.pushedBackUntil
                     loop.queues[index].holdToPublish = 0
                 }
+                guard let record = RuntimeScript.record(reply) else {
+                    // Written, but the record as a whole does not read: the
+                    // next look reads its version and skips it (see `heard`).
+                    log.error("coordinator.settings_unreadable", ("queue", name.rawValue), ("effect", "written; the record does not read back"))
+                    continue
+                }
+                log.info("coordinator.settings_written", ("queue", name.rawValue), ("version", "\(record.version)"))
                 // Another host lifted the hold too since this host's last record.
                 let mine: UInt64 = change.liftsHold ? 1 : 0
                 let others = queue.lifts.map { record.lifts > $0 &+ mine } ?? false

@@ -2,8 +2,14 @@ import SluiceRedis
 
 /// The Lua script that writes an operator's change of a queue's runtime
 /// settings (`FleetRuntime`) into Redis, atomically: the fields changed, the
-/// version bumped, and, for a change that lifts the hold (set-rate, resume,
-/// reset), the fleet's hold deleted and `lifts` bumped. Returns the whole
+/// version moved on, and, for a change that lifts the hold (set-rate, resume,
+/// reset), the fleet's hold deleted and `lifts` bumped.
+///
+/// The version is Redis's clock in µs at the write (or the last version + 1,
+/// if more), not a count: hosts compare versions for equality, and a count
+/// would start again at 1 after Redis lost the record, so a host that knew
+/// an old "1" would miss the new one. Redis's `TIME` moves on across a
+/// restart, and µs stay exact in Lua's doubles. Returns the whole
 /// record as it now stands, so the writer applies what other hosts changed
 /// in the same record (a pause from elsewhere survives a set-rate here).
 ///
@@ -23,7 +29,10 @@ enum RuntimeScript {
           redis.call('DEL', KEYS[2])
         end
         redis.call('HSET', KEYS[1], 'changedBy', ARGV[7])
-        redis.call('HINCRBY', KEYS[1], 'version', 1)
+        local time = redis.call('TIME')
+        local raw = redis.call('HGET', KEYS[1], 'version')
+        local last = raw and tonumber(raw) or 0
+        redis.call('HSET', KEYS[1], 'version', math.max(last + 1, tonumber(time[1]) * 1000000 + tonumber(time[2])))
         local settings = redis.call('HMGET', KEYS[1], 'version', 'rate', 'burst', 'replacedRate', 'replacedBurst', 'paused', 'lifts')
         for i = 1, 7 do settings[i] = settings[i] or '' end
         return settings

@@ -129,6 +129,9 @@ enum ScheduleScript {
         var version: UInt64
         /// The settings, when their version is not the one the host applied last.
         var runtime: FleetRuntime?
+        /// The settings' version moved but they do not read (another program
+        /// wrote them): nothing to apply; the host skips that version.
+        var unreadableSettings = false
 
         init(schedule: Schedule, holdLeft: UInt64 = 0, version: UInt64 = 0, runtime: FleetRuntime? = nil) {
             self.schedule = schedule
@@ -151,9 +154,9 @@ enum ScheduleScript {
             case (2, 5): schedule = .full(retryAfter: a)
             case (0, 5): schedule = .none
             case (0, 11):
-                guard let record = FleetRuntime(parts[4...]) else { return nil }
                 schedule = .none
-                runtime = record
+                runtime = FleetRuntime(parts[4...])
+                unreadableSettings = runtime == nil
             default: return nil
             }
         }

@@ -85,13 +85,17 @@ import Testing
         #expect(first.runtime == FleetRuntime() && first.version == 0, "a host's first call learns there is nothing: \(first)")
         let slow = FleetRuntime.RateSetting(rate: try Rate(parsing: "10/s"), burst: 1, replacedRate: "90/s", replacedBurst: 1)
         let written = try write(client, keys, RuntimeChange(rate: slow, liftsHold: true))
-        #expect(written == FleetRuntime(version: 1, rate: slow, lifts: 1))
+        #expect(written == FleetRuntime(version: written.version, rate: slow, lifts: 1))
+        let time = try client.time()
+        #expect(written.version > 0 && written.version <= UInt64(time.seconds) * 1_000_000 + UInt64(time.microseconds),
+                "the version is Redis's clock at the write, in µs: \(written.version)")
         let paused = try write(client, keys, RuntimeChange(paused: true))
-        #expect(paused == FleetRuntime(version: 2, rate: slow, paused: true, lifts: 1), "a pause keeps the rate set before")
-        let behind = try schedule(client, keys, count: 5, version: 1)
+        #expect(paused == FleetRuntime(version: paused.version, rate: slow, paused: true, lifts: 1), "a pause keeps the rate set before")
+        #expect(paused.version > written.version)
+        let behind = try schedule(client, keys, count: 5, version: written.version)
         #expect(behind.schedule == .none && behind.runtime == paused, "no block at a rate or a state no longer in force: \(behind)")
-        let upToDate = try schedule(client, keys, count: 5, version: 2)
-        #expect(upToDate.runtime == nil && upToDate.version == 2)
+        let upToDate = try schedule(client, keys, count: 5, version: paused.version)
+        #expect(upToDate.runtime == nil && upToDate.version == paused.version)
         if case .block = upToDate.schedule {} else { Issue.record("up to date: a block \(upToDate)") }
         #expect(server.cli(["PTTL", keys.runtime]) == "-1", "runtime settings never expire")
     }
@@ -102,10 +106,22 @@ import Testing
         defer { client.close() }
         let keys = Keys("lift")
         _ = try schedule(client, keys, count: 0, hold: 60_000 * Self.ms)
-        _ = try write(client, keys, RuntimeChange(paused: true))
-        #expect(try schedule(client, keys, count: 0, version: 1).holdLeft > 59_000 * Self.ms, "a pause does not lift it")
+        let paused = try write(client, keys, RuntimeChange(paused: true))
+        #expect(try schedule(client, keys, count: 0, version: paused.version).holdLeft > 59_000 * Self.ms, "a pause does not lift it")
         let resumed = try write(client, keys, RuntimeChange(paused: false, liftsHold: true))
         #expect(resumed.lifts == 1 && resumed.paused == false)
-        #expect(try schedule(client, keys, count: 0, version: 2).holdLeft == 0, "a resume does")
+        #expect(try schedule(client, keys, count: 0, version: resumed.version).holdLeft == 0, "a resume does")
+    }
+
+    @Test func settingsAnotherProgramWrote_areSkipped_notAStop() throws {
+        let server = try RedisServer()
+        let client = try client(server)
+        defer { client.close() }
+        let keys = Keys("garbage")
+        _ = server.cli(["HSET", keys.runtime, "version", "7", "rate", "fast", "burst", "x"])
+        let reply = try schedule(client, keys, count: 3, version: 0)
+        #expect(reply.unreadableSettings && reply.runtime == nil && reply.version == 7, "read as a reply, not an error: \(reply)")
+        let next = try schedule(client, keys, count: 3, version: 7)
+        if case .block = next.schedule {} else { Issue.record("once skipped, blocks again: \(next)") }
     }
 }
