@@ -83,3 +83,24 @@ import Testing
         #expect(a.agent.status.snapshot.settingsWritten == 2 && b.agent.status.snapshot.settingsApplied == 2)
     }
 }
+
+extension AgentPropagationTests {
+    /// Redis frozen (SIGSTOP) when the operator acts: the change stays with
+    /// the host that took it, and reaches the other once Redis answers again.
+    @Test func aChangeMadeWhileRedisIsFrozen_reachesTheOtherHostOnceItIsBack() throws {
+        let redis = try RedisServer()
+        let hosts = try hosts(redis)
+        for host in hosts { host.agent.start() }
+        defer { for host in hosts { host.agent.stop() } }
+        let (a, b) = (hosts[0], hosts[1])
+        #expect(ChildProcessRunner.waitUntil(seconds: 5) { !a.applied.withLock(\.isEmpty) && !b.applied.withLock(\.isEmpty) })
+        redis.pause()
+        a.exchange.post(try QueueName(validating: "q"), RuntimeChange(paused: true))
+        #expect(ChildProcessRunner.waitUntil(seconds: 5) { !a.agent.status.snapshot.up }, "host A finds Redis frozen")
+        #expect(a.exchange.isPending(try QueueName(validating: "q")), "the change waits to be written")
+        redis.resume()
+        #expect(ChildProcessRunner.waitUntil(seconds: 5) { b.applied.withLock { $0.contains { $0.0.paused == true } } },
+                "host B gets it once Redis is back")
+        #expect(a.agent.status.snapshot.settingsWritten == 1, "written once")
+    }
+}
