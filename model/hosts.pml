@@ -22,6 +22,16 @@
  *                  (BlockPlan.trimmed): the excess error, (rtt − bound) / 2,
  *                  is dropped at each end of the block, in whole instants;
  *                  those instants pass unused, the rest is used
+ *   held, HOLD     the fleet's hold (ClusterAgent+Propagation.swift): a
+ *                  host told to wait (a 429) publishes "HOLD ticks from
+ *                  now" with a call (here one host, once, with any of its
+ *                  calls); the script keeps held = max(held, now + HOLD),
+ *                  on Redis's clock, and starts no block
+ *                  before it; the reply says what is left of it, which the
+ *                  host places after the reply arrived (the latest Redis
+ *                  could have read its clock): its local hold is, on the
+ *                  true time line, held + err + rtt/2 ≥ held, and instants
+ *                  before it pass unused (the segment's push-back)
  *   start[]        the instants the hosts let requests start at, on one
  *                  true time line (the granted instants: a worker that starts
  *                  late is jitter, not the protocol)
@@ -31,20 +41,32 @@
  * error) and its round trip (within the bound, or one tick of error over).
  * Burst 1. Safety ("the limit holds across hosts, at burst 1"): sorted, any
  * m+1 starts (m ≥ 2) span at least (m−1) intervals, i.e. a half-open window
- * of m−1 intervals holds at most m = rate·W + 1.
+ * of m−1 intervals holds at most m = rate·W + 1. And "a hold holds every
+ * host": no start of a block reserved after a hold was published (by
+ * either host) is before the hold's end.
  *
  * -DBROKEN          leaves no guard (blocks adjoin): must fail.
  * -DBROKEN_BOUND    guards with this block's bound alone, forgetting that the
  *                   previous block was taken with a larger one: must fail.
  * -DBROKEN_TRIM     uses a block whose round trip overran its bound whole:
  *                   must fail.
+ * -DWITH_HOLD       adds the hold (one host told to wait, once, with any of
+ *                   its calls) and checks both properties; to stay within
+ *                   pan's memory bound it leaves out round trips that
+ *                   overrun their bound (trimming is checked without it).
+ * -DBROKEN_HOLD     (with -DWITH_HOLD) the host uses the block as mapped, trusting the script's
+ *                   start after the hold and skipping nothing: its mapping
+ *                   error puts a start inside the hold: must fail.
  */
 #define INTERVAL 2
 #define K        3       /* instants per block */
 #define BLOCKS   2       /* blocks per host */
 #define STARTS   12      /* 2 hosts × BLOCKS × K, at most */
+#define HOLD     3       /* a hold's length, in ticks */
 
 int tat;
+int held;
+bool told;
 int lastBound;
 byte now;
 int start[STARTS];
@@ -53,8 +75,15 @@ byte finished;
 
 /* One call of the script, atomically (Lua scripts run alone in Redis).
  * Bounds are even, so (lastBound + bound) / 2 is exact. */
-inline reserve(first, bound) {
+inline reserve(first, bound, hold) {
     atomic {
+#ifdef WITH_HOLD
+        if                                              /* one host, once, was told to wait (a 429) */
+        :: !told -> held = now + HOLD; told = true
+        :: skip
+        fi;
+#endif
+        hold = held;
 #ifdef BROKEN
         guard = 0;
 #else
@@ -65,13 +94,14 @@ inline reserve(first, bound) {
 #endif
 #endif
         first = (tat + guard > now -> tat + guard : now);
+        first = (held > first -> held : first);
         tat = first + K * INTERVAL;
         lastBound = bound
     }
 }
 
 proctype host() {
-    int first, guard, bound, rtt, err;
+    int first, guard, bound, rtt, err, hold, placed;
     byte block = 0, k, edge;
     do
     :: block < BLOCKS ->
@@ -83,10 +113,12 @@ proctype host() {
         :: bound = 2
         :: bound = 4
         fi;
-        reserve(first, bound);
+        reserve(first, bound, hold);
         if                                              /* the real round trip */
         :: rtt = bound
+#ifndef WITH_HOLD
         :: rtt = bound + 2                              /* overran: one tick more error */
+#endif
         fi;
         if                                              /* this block's mapping error, |err| ≤ rtt/2: */
         :: err = -(rtt / 2)                             /* its extremes (an error between them brings */
@@ -99,11 +131,20 @@ proctype host() {
         edge = ((rtt - bound) / 2 + INTERVAL - 1) / INTERVAL;
 #endif
         d_step {                                        /* the order starts are recorded in does not matter */
+            placed = (hold > 0 -> hold + err + rtt / 2 : -100);   /* the hold as this host places it (none: -100) */
             k = edge;
             do
-            :: k < K - edge -> start[recorded] = first + k * INTERVAL + err; recorded++; k++
+#ifdef BROKEN_HOLD
+            :: k < K - edge ->
+#else
+            :: k < K - edge && first + k * INTERVAL + err < placed -> k++   /* inside the hold: passes unused */
+            :: k < K - edge && first + k * INTERVAL + err >= placed ->
+#endif
+                assert(hold == 0 || first + k * INTERVAL + err >= hold);
+                start[recorded] = first + k * INTERVAL + err; recorded++; k++
             :: else -> break
-            od
+            od;
+            hold = 0; placed = 0                        /* used up: no state to tell apart */
         };
         block++
     :: else -> break

@@ -31,6 +31,8 @@ hosts |                   | pass
 hosts | -DBROKEN          | fail
 hosts | -DBROKEN_BOUND    | fail
 hosts | -DBROKEN_TRIM     | fail
+hosts | -DWITH_HOLD       | pass
+hosts | -DWITH_HOLD -DBROKEN_HOLD | fail
 "
 OUT=.build/model
 # Any C compiler builds pan.c; the Swift toolchain always brings clang.

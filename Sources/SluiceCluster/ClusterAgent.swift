@@ -17,9 +17,23 @@ import Synchronization
 /// instants held run out, this host grants itself the rate ÷ `maxHosts`
 /// (`share`). Never the full local rate.
 public final class ClusterAgent: Sendable {
-    private struct QueueState {
+    struct QueueState {
         let handle: QueueHandle
         let key: String
+        /// The fleet's hold on the queue and its runtime settings, in Redis.
+        let holdKey: String
+        let runtimeKey: String
+        /// The settings version applied last (nil: not yet read from Redis),
+        /// and the `lifts` count it had.
+        var version: UInt64?
+        var lifts: UInt64?
+        /// The segment's push-back as the agent left it at its last look: a
+        /// different value is a hold this host's workers set (a 429).
+        var seenHold: UInt64 = 0
+        /// A hold of this host's to publish, until this instant (0: none).
+        var holdToPublish: UInt64 = 0
+        /// When the agent last called Redis for this queue.
+        var lastCall: UInt64 = 0
         /// Instants the workers claimed and used, at the last look, and when.
         var used: UInt64 = 0
         var sampledAt: UInt64 = 0
@@ -32,7 +46,7 @@ public final class ClusterAgent: Sendable {
         var fullUntil: UInt64 = 0
     }
 
-    private struct Loop {
+    struct Loop {
         var queues: [QueueState]
         /// A typical round trip to Redis (a moving average), ns.
         var roundTrip: UInt64 = 1_000_000
@@ -49,9 +63,11 @@ public final class ClusterAgent: Sendable {
         var idle: UInt32 = ClusterAgent.idleLook
     }
 
-    private let config: CoordinatorConfig
-    private let redis: RedisClient
-    private let log: EventLog
+    let config: CoordinatorConfig
+    let redis: RedisClient
+    let log: EventLog
+    /// Runtime changes to and from the fleet (nil: none are exchanged).
+    let runtime: RuntimeExchange?
     public let status: ClusterStatus
     private let loop: Mutex<Loop>
     private let stopping = Atomic<Bool>(false)
@@ -87,8 +103,10 @@ public final class ClusterAgent: Sendable {
     /// agent granted). Call before any worker starts: a worker of a queue
     /// that is not coordinated enforces this host's own cell alone.
     public init(config: CoordinatorConfig, identity: HostIdentity, fleet: FleetName, queues: [QueueHandle],
-                password: Secret?, log: EventLog, backlog: @escaping @Sendable (QueueName) -> Int?) {
+                password: Secret?, log: EventLog, runtime: RuntimeExchange? = nil,
+                backlog: @escaping @Sendable (QueueName) -> Int?) {
         self.config = config
+        self.runtime = runtime
         self.backlog = backlog
         self.log = log
         status = ClusterStatus(host: identity.description)
@@ -98,7 +116,10 @@ public final class ClusterAgent: Sendable {
                                    clientName: "sluice:\(fleet.rawValue):\(identity.name)")
         redis = RedisClient(endpoint: config.redis, password: password.map { RedisPassword($0.reveal()) }, options: options)
         for queue in queues { queue.setCoordinated(queue.limits.rate.interval > 0) }
-        loop = Mutex(Loop(queues: queues.map { QueueState(handle: $0, key: keys.schedule($0.name)) }))
+        loop = Mutex(Loop(queues: queues.map {
+            QueueState(handle: $0, key: keys.schedule($0.name), holdKey: keys.hold($0.name), runtimeKey: keys.runtime($0.name),
+                       seenHold: $0.pushedBackUntil)
+        }))
     }
 
     /// Starts the agent's thread.
@@ -122,6 +143,7 @@ public final class ClusterAgent: Sendable {
     private func run() {
         while !stopping.load(ordering: .acquiring) {
             let pause = loop.withLock { loop -> UInt32 in
+                writeRuntimeChanges(&loop)
                 let busy = (0..<loop.queues.count).reduce(false) { busy, index in tick(&loop, index) || busy }
                 loop.idle = busy ? Self.idleLook : min(loop.idle * 2, Self.longestIdle)
                 return loop.idle
@@ -135,10 +157,18 @@ public final class ClusterAgent: Sendable {
     private func tick(_ loop: inout Loop, _ index: Int) -> Bool {
         let handle = loop.queues[index].handle
         let limits = handle.limits
-        // A full ring (32 blocks still to come) takes no block: one reserved now would pass unused.
-        guard handle.isCoordinated, !limits.paused, limits.rate.interval > 0, handle.canPublishGrant else { return false }
-        let interval = limits.rate.interval
         let now = MonotonicClock.now()
+        noteLocalHold(&loop.queues[index], now: now)
+        // Behind on the settings, or a hold to publish: nothing is reserved
+        // before the fleet has heard and been heard.
+        if loop.up, loop.queues[index].version == nil || loop.queues[index].holdToPublish > now {
+            return synchronise(&loop, index, now: now)
+        }
+        // A full ring (32 blocks still to come) takes no block: one reserved now would pass unused.
+        guard handle.isCoordinated, !limits.paused, limits.rate.interval > 0, handle.canPublishGrant else {
+            return synchronise(&loop, index, now: now)
+        }
+        let interval = limits.rate.interval
         sampleUse(&loop.queues[index], now: now)
         let waiting = handle.attemptsWaitingForGrants
         let ahead = handle.grantsAhead(now: now)
@@ -156,7 +186,9 @@ public final class ClusterAgent: Sendable {
             return whileDown(&loop, index, count: count, dry: dry && now >= alone, interval: interval, maxHosts: maxHosts,
                              after: max(ahead.until, alone), now: now) || busy
         }
-        guard count > 0, now >= loop.queues[index].fullUntil, now >= loop.quietUntil else { return busy }
+        guard count > 0, now >= loop.queues[index].fullUntil, now >= loop.quietUntil else {
+            return synchronise(&loop, index, now: now) || busy
+        }
         reserve(&loop, index, count: count, interval: interval)
         return true
     }
@@ -212,11 +244,14 @@ public final class ClusterAgent: Sendable {
         let notBefore = loop.shared
             ? Self.shareSpan &+ Self.longestBackoff &+ 2 &* (config.callTimeout &+ Self.pauseAfterFailure) : 0
         let sentAt = MonotonicClock.now()
+        loop.queues[index].lastCall = sentAt
         let reply: ScheduleScript.Reply
         do {
-            let answer = try redis.evaluate(ScheduleScript.script, keys: [queue.key],
-                                            arguments: [count, interval, bound, ScheduleScript.idleTTL,
-                                                        ScheduleScript.horizon(interval: interval, callTimeout: config.callTimeout), notBefore])
+            let arguments = ScheduleScript.arguments(count: count, interval: interval, bound: bound,
+                                                     horizon: ScheduleScript.horizon(interval: interval, callTimeout: config.callTimeout),
+                                                     notBefore: notBefore, hold: holdToPublish(queue, now: sentAt),
+                                                     version: queue.version ?? .max)
+            let answer = try redis.evaluate(ScheduleScript.script, keys: [queue.key, queue.holdKey, queue.runtimeKey], arguments: arguments)
             guard let parsed = ScheduleScript.Reply(answer) else {
                 throw RedisError.unexpectedReply(command: "EVALSHA (schedule)", reply: answer)
             }
@@ -227,8 +262,9 @@ public final class ClusterAgent: Sendable {
         }
         let receivedAt = MonotonicClock.now()
         (loop.lastAnswer, loop.shared, loop.up) = (receivedAt, false, true)
-        guard case .block(let offset, let granted, _) = reply else {
-            if case .full(let retryAfter) = reply { loop.queues[index].fullUntil = receivedAt &+ max(retryAfter, 1_000_000) }
+        heard(&loop.queues[index], reply, sentAt: sentAt, receivedAt: receivedAt)
+        guard case .block(let offset, let granted, _) = reply.schedule else {
+            if case .full(let retryAfter) = reply.schedule { loop.queues[index].fullUntil = receivedAt &+ max(retryAfter, 1_000_000) }
             status.update { $0.redisCalls += 1; $0.up = true; $0.reason = nil }
             return
         }
@@ -259,7 +295,7 @@ public final class ClusterAgent: Sendable {
         if wasDown { log.info("coordinator.up", ("redis", "\(config.redis)")) }
     }
 
-    private func failed(_ loop: inout Loop, _ error: any Error) {
+    func failed(_ loop: inout Loop, _ error: any Error) {
         loop.quietUntil = MonotonicClock.now() &+ Self.pauseAfterFailure
         loop.up = false
         let effect = switch config.onUnavailable {

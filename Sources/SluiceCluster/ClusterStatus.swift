@@ -23,6 +23,14 @@ public final class ClusterStatus: Sendable {
         /// Blocks this host made alone at the rate ÷ maxHosts (`share`), and their instants.
         public var blocksShared: UInt64 = 0
         public var instantsShared: UInt64 = 0
+        /// Holds (429s) this host published to the fleet, and holds of
+        /// other hosts it applied to its own segment.
+        public var holdsPublished: UInt64 = 0
+        public var holdsApplied: UInt64 = 0
+        /// Runtime changes (set-rate, pause, resume) this host wrote to
+        /// Redis, and changes of other hosts it applied.
+        public var settingsWritten: UInt64 = 0
+        public var settingsApplied: UInt64 = 0
         /// The latest round trip to Redis, ns.
         public var lastRoundTrip: UInt64 = 0
         public var host = ""

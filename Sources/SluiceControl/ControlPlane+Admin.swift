@@ -1,3 +1,4 @@
+import SluiceCluster
 import SluiceHTTP
 import SluiceJSON
 import SluiceLimiter
@@ -25,7 +26,8 @@ extension ControlPlane {
 
     /// `PUT /v1/queues/{queue}/rate` with `{"rate": "20/s", "burst": 5}`
     /// (`burst` optional: the current one is kept). Every process enforces it
-    /// from its next reservation; it is saved so a restart keeps it.
+    /// from its next reservation; it is saved so a restart keeps it. Several
+    /// hosts: it is written to Redis too, and every host applies it.
     func setRate(_ request: HTTPRequest, _ queue: Queue) throws(ControlError) -> HTTPResponse {
         let body = try Self.jsonObject(request.body, example: #"{"rate": "20/s", "burst": 5}"#)
         guard case .string(let text)? = body["rate"] else { throw .badRequest("rate: required, a string like \"20/s\" or \"1200/min\"") }
@@ -48,16 +50,23 @@ extension ControlPlane {
                 replacedRate: overrides.rate?.replacedRate ?? queue.config.rate.text,
                 replacedBurst: overrides.rate?.replacedBurst ?? queue.config.burst)
         } apply: { () throws(CoordinatorError) in
-            try rateLearning.configure(queue.config.name.rawValue, limit: GCRA.Limit(rate: rate, burst: burst), window: rate.period)
+            try putRateInForce(queue, rate: rate, burst: burst)
+        } fleet: { overrides in
+            overrides.rate.map { RuntimeChange(rate: $0.fleetSetting, liftsHold: true) }
         }
         queue.handle.clearPushBack()
         log.info("queue.rate_set", ("queue", queue.config.name.rawValue), ("rate", rate.text), ("burst", "\(burst)"))
         return .json(.ok, JSONWriter.bytes(describe(queue)))
     }
 
-    /// `POST /v1/queues/{queue}/pause` and `/resume`: fleet-wide, saved.
+    /// `POST /v1/queues/{queue}/pause` and `/resume`: fleet-wide (every host
+    /// of several, through Redis), saved.
     func setPaused(_ paused: Bool, _ queue: Queue) throws(ControlError) -> HTTPResponse {
-        try changeOverrides(queue) { $0.paused = paused } apply: { () throws(CoordinatorError) in try queue.handle.setPaused(paused) }
+        try changeOverrides(queue) { $0.paused = paused } apply: { () throws(CoordinatorError) in
+            try queue.handle.setPaused(paused)
+        } fleet: { _ in
+            RuntimeChange(paused: paused, liftsHold: !paused)
+        }
         if !paused { queue.handle.clearPushBack() }
         log.info(paused ? "queue.paused" : "queue.resumed", ("queue", queue.config.name.rawValue))
         return .json(.ok, JSONWriter.bytes(describe(queue)))
@@ -67,6 +76,9 @@ extension ControlPlane {
     func resetWaiting(_ queue: Queue) throws(ControlError) -> HTTPResponse {
         let ids: [TaskID]
         do { ids = try queue.spool.resetWaitingRetries() } catch { throw .storage("\(error)") }
+        // The fleet's hold is lifted too (before this host's, so the agent
+        // does not read it back from Redis in between).
+        overridesLock.withLock { _ in runtime?.post(queue.config.name, RuntimeChange(liftsHold: true)) }
         queue.handle.clearPushBack()
         log.info("queue.reset", ("queue", queue.config.name.rawValue), ("tasks", "\(ids.count)"))
         return .json(.ok, JSONWriter.bytes(.object([("reset", .array(ids.map { .string($0.rawValue) }))])))
@@ -106,26 +118,49 @@ extension ControlPlane {
     /// Saves the changed overrides first, then applies the change to the
     /// segment: a change that is live is always one a restart keeps. If
     /// either step fails, the file is put back as it was (a save can fail
-    /// after its rename, in the directory's fsync).
+    /// after its rename, in the directory's fsync). Several hosts: then the
+    /// change `fleet` makes of the new overrides is posted for the agent to
+    /// write to Redis, under the same lock a record read from Redis is
+    /// applied under (see `RuntimeExchange`).
     private func changeOverrides(_ queue: Queue, _ change: (inout RuntimeOverrides) -> Void,
-                                 apply: () throws(CoordinatorError) -> Void) throws(ControlError) {
+                                 apply: () throws(CoordinatorError) -> Void,
+                                 fleet: (RuntimeOverrides) -> RuntimeChange?) throws(ControlError) {
         try overridesLock.withLock { _ throws(ControlError) in
-            let name = queue.config.name.rawValue
-            let saved = try RuntimeOverrides.load(root: spoolRoot, queue: name)
-            var overrides = saved
-            change(&overrides)
-            do throws(ControlError) {
-                try overrides.save(root: spoolRoot, queue: name)
-                try Self.applying(apply)
-            } catch {
-                do {
-                    try saved.save(root: spoolRoot, queue: name)
-                } catch let restore {
-                    log.error("queue.overrides_restore_failed", ("queue", name), ("error", "\(restore)"))
-                }
-                throw error
-            }
+            let overrides = try changeOverridesLocked(queue, change, apply: apply)
+            if let runtime, let posted = fleet(overrides) { runtime.post(queue.config.name, posted) }
         }
+    }
+
+    /// `changeOverrides` without the fleet. Requires: `overridesLock` held.
+    /// Returns the overrides saved.
+    @discardableResult
+    func changeOverridesLocked(_ queue: Queue, _ change: (inout RuntimeOverrides) -> Void,
+                               apply: () throws(CoordinatorError) -> Void) throws(ControlError) -> RuntimeOverrides {
+        let name = queue.config.name.rawValue
+        let saved = try RuntimeOverrides.load(root: spoolRoot, queue: name)
+        var overrides = saved
+        change(&overrides)
+        do throws(ControlError) {
+            try overrides.save(root: spoolRoot, queue: name)
+            try Self.applying(apply)
+            return overrides
+        } catch {
+            do {
+                try saved.save(root: spoolRoot, queue: name)
+            } catch let restore {
+                log.error("queue.overrides_restore_failed", ("queue", name), ("error", "\(restore)"))
+            }
+            throw error
+        }
+    }
+
+    /// Puts an operator's rate in force: learning starts again from it and,
+    /// on a queue whose rate comes from the fleet's schedule, the instants
+    /// granted at the old rate and not yet claimed pass unused (the next
+    /// block is reserved at the new rate).
+    func putRateInForce(_ queue: Queue, rate: Rate, burst: UInt64) throws(CoordinatorError) {
+        try rateLearning.configure(queue.config.name.rawValue, limit: GCRA.Limit(rate: rate, burst: burst), window: rate.period)
+        if queue.handle.isCoordinated { queue.handle.discardGrants() }
     }
 
     private static func applying(_ apply: () throws(CoordinatorError) -> Void) throws(ControlError) {

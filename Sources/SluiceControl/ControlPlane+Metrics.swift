@@ -207,5 +207,11 @@ enum MetricsPage {
             page.sample("sluice_coordinator_instants_total", labels, ("outcome", "granted"), queue.grantsPublished)
             page.sample("sluice_coordinator_instants_total", labels, ("outcome", "passed_unused"), queue.grantsPassedUnused)
         }
+        page.family("sluice_coordinator_holds_total", .counter, "Holds (a 429's push-back): published to the fleet by this host, or applied here from another host.")
+        page.sample("sluice_coordinator_holds_total", none, ("direction", "published"), status.holdsPublished)
+        page.sample("sluice_coordinator_holds_total", none, ("direction", "applied"), status.holdsApplied)
+        page.family("sluice_coordinator_settings_changes_total", .counter, "Runtime changes (set-rate, pause, resume): written to Redis from this host, or applied here from another host.")
+        page.sample("sluice_coordinator_settings_changes_total", none, ("direction", "written"), status.settingsWritten)
+        page.sample("sluice_coordinator_settings_changes_total", none, ("direction", "applied"), status.settingsApplied)
     }
 }

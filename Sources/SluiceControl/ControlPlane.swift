@@ -1,4 +1,5 @@
 import Glibc
+import SluiceCluster
 import SluiceConfig
 import SluiceHTTP
 import SluiceJSON
@@ -36,13 +37,17 @@ public final class ControlPlane: Sendable {
     let browserGuard: BrowserGuard
     let log: EventLog
     let metricsRendering = RenderCoalescer()
-    /// Serialises read-modify-write of the overrides files.
+    /// Serialises read-modify-write of the overrides files (and, several
+    /// hosts, orders changes posted to the fleet with records applied from it).
     let overridesLock = Mutex(())
+    /// Several hosts: runtime changes to and from the fleet (nil: one host).
+    let runtime: RuntimeExchange?
     private let server = Mutex<HTTPServer?>(nil)
 
     public init(config: FleetConfig, coordinator: Coordinator, spools: [String: SpoolQueue],
-                state: FleetState, adminToken: Secret?, log: EventLog) throws {
+                state: FleetState, adminToken: Secret?, log: EventLog, runtime: RuntimeExchange? = nil) throws {
         self.config = config
+        self.runtime = runtime
         spoolRoot = config.spoolRoot ?? SpoolRoot.defaultPath()
         var queues: [String: Queue] = [:]
         for queue in config.queues {
@@ -62,6 +67,9 @@ public final class ControlPlane: Sendable {
         if config.listen.host != "0.0.0.0" { hosts.insert(config.listen.host) }
         browserGuard = BrowserGuard(allowedHosts: hosts)
         self.log = log
+        runtime?.setApplier { [weak self] queue, record, liftsHold in
+            self?.applyFleetRuntime(queue, record, liftsHold: liftsHold) ?? true
+        }
     }
 
     /// Binds the listener and starts serving; returns the bound address.

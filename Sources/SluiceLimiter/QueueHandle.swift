@@ -116,7 +116,10 @@ public struct QueueHandle: Sendable, Equatable {
     /// Reservations granted before keep their instants; a caller about to
     /// start must check `pushedBackUntil` and, if it is ahead, reserve again
     /// (the worker does).
-    public func pushBack(until: UInt64) {
+    ///
+    /// `counting`: false for a hold another host was told of (several
+    /// hosts), which this host's push-back counter does not count.
+    public func pushBack(until: UInt64, counting: Bool = true) {
         let held = block.atomicWord(at: SegmentLayout.Block.pushedBackUntil)
         var heldUntil = held.pointee.load(ordering: .relaxed)
         while heldUntil < until {
@@ -135,7 +138,7 @@ public struct QueueHandle: Sendable, Equatable {
             if exchanged { break }
             current = actual
         }
-        counters.add(.pushBacks)
+        if counting { counters.add(.pushBacks) }
     }
 
     /// Charges `extra` more units to every weighted cell, at once: the cost a

@@ -73,8 +73,10 @@ public final class Supervisor {
                 WorkerProcess(queue: queue.name.rawValue, ordinal: $0, state: .waiting(until: 0))
             }
         }
+        // Several hosts: set-rate, pause and resume go to Redis and come from it.
+        let runtime = config.coordinator == nil ? nil : RuntimeExchange()
         controlPlane = try ControlPlane(config: config, coordinator: coordinator, spools: spools,
-                                        state: fleetState, adminToken: adminToken, log: log)
+                                        state: fleetState, adminToken: adminToken, log: log, runtime: runtime)
         // Before any worker starts (`run`): a worker of a queue not yet
         // coordinated would enforce this host's own cell alone.
         let segment = coordinator
@@ -84,7 +86,7 @@ public final class Supervisor {
             let plane = controlPlane
             clusterAgent = ClusterAgent(config: cluster, identity: identity, fleet: config.fleet, queues: queueHandles,
                                         password: coordinatorPassword, log: EventLog(component: "coordinator", minimum: config.logLevel),
-                                        backlog: { plane.backlog(of: $0.rawValue)?.readyDue })
+                                        runtime: runtime, backlog: { plane.backlog(of: $0.rawValue)?.readyDue })
             fleetState.attachCoordinator(clusterAgent!.status)
         } else {
             clusterAgent = nil

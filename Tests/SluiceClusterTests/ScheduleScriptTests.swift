@@ -12,13 +12,16 @@ import Testing
     static let ms: UInt64 = 1_000_000
     static let horizon: UInt64 = 1_000 * ms
 
-    func run(_ client: RedisClient, key: String, count: UInt64, interval: UInt64, bound: UInt64) throws -> ScheduleScript.Reply {
-        let reply = try client.evaluate(ScheduleScript.script, keys: [key], arguments: [count, interval, bound, ScheduleScript.idleTTL, Self.horizon, 0])
+    func run(_ client: RedisClient, key: String, count: UInt64, interval: UInt64, bound: UInt64,
+             hold: UInt64 = 0, version: UInt64 = 0) throws -> ScheduleScript.Reply {
+        let arguments = ScheduleScript.arguments(count: count, interval: interval, bound: bound, horizon: Self.horizon, notBefore: 0,
+                                                 hold: hold, version: version)
+        let reply = try client.evaluate(ScheduleScript.script, keys: [key, key + ":hold", key + ":runtime"], arguments: arguments)
         return try #require(ScheduleScript.Reply(reply))
     }
 
     func block(_ reply: ScheduleScript.Reply) -> (offset: UInt64, count: UInt64, guard_: UInt64)? {
-        if case .block(let offset, let count, let guard_) = reply { (offset, count, guard_) } else { nil }
+        if case .block(let offset, let count, let guard_) = reply.schedule { (offset, count, guard_) } else { nil }
     }
 
     func client(_ server: RedisServer) throws -> RedisClient {
@@ -49,7 +52,7 @@ import Testing
         defer { client.close() }
         let key = "sluice:t:schedule:full"
         _ = try run(client, key: key, count: 50, interval: 10 * Self.ms, bound: 10 * Self.ms)   // 2 s … 2.5 s ahead
-        guard case .full(let retryAfter) = try run(client, key: key, count: 5, interval: 10 * Self.ms, bound: 10 * Self.ms) else {
+        guard case .full(let retryAfter) = try run(client, key: key, count: 5, interval: 10 * Self.ms, bound: 10 * Self.ms).schedule else {
             Issue.record("booked beyond the horizon")
             return
         }
