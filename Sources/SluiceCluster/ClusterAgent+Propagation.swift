@@ -45,11 +45,7 @@ extension ClusterAgent {
         do {
             let arguments = ScheduleScript.arguments(count: 0, interval: 0, bound: 0, horizon: 0, notBefore: 0,
                                                      hold: holdToPublish(queue, now: now), version: queue.version ?? .max)
-            let answer = try redis.evaluate(ScheduleScript.script, keys: [queue.key, queue.holdKey, queue.runtimeKey], arguments: arguments)
-            guard let parsed = ScheduleScript.Reply(answer) else {
-                throw RedisError.unexpectedReply(command: "EVALSHA (schedule)", reply: answer)
-            }
-            reply = parsed
+            reply = try runSchedule(for: queue, arguments)
         } catch {
             failed(&loop, error)
             return false
@@ -165,5 +161,15 @@ extension ClusterAgent {
                 return
             }
         }
+    }
+
+    /// One call of the schedule script for `queue` (its schedule, the
+    /// fleet's hold and runtime record), its reply parsed.
+    func runSchedule(for queue: QueueState, _ arguments: [UInt64]) throws -> ScheduleScript.Reply {
+        let answer = try redis.evaluate(ScheduleScript.script, keys: [queue.key, queue.holdKey, queue.runtimeKey], arguments: arguments)
+        guard let reply = ScheduleScript.Reply(answer) else {
+            throw RedisError.unexpectedReply(command: "EVALSHA (schedule)", reply: answer)
+        }
+        return reply
     }
 }

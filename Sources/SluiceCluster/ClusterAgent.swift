@@ -251,11 +251,7 @@ public final class ClusterAgent: Sendable {
                                                      horizon: ScheduleScript.horizon(interval: interval, callTimeout: config.callTimeout),
                                                      notBefore: notBefore, hold: holdToPublish(queue, now: sentAt),
                                                      version: queue.version ?? .max)
-            let answer = try redis.evaluate(ScheduleScript.script, keys: [queue.key, queue.holdKey, queue.runtimeKey], arguments: arguments)
-            guard let parsed = ScheduleScript.Reply(answer) else {
-                throw RedisError.unexpectedReply(command: "EVALSHA (schedule)", reply: answer)
-            }
-            reply = parsed
+            reply = try runSchedule(for: queue, arguments)
         } catch {
             failed(&loop, error)
             return
