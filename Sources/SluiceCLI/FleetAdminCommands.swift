@@ -147,7 +147,7 @@ enum QueueDescriptionText {
         let runtime = text("rate", "setAtRuntime") == "yes" ? " (set at runtime)" : ""
         let rows: [(String, String)] = [
             ("rate", "\(text("rate", "configured")) burst \(text("rate", "burst"))\(runtime); observed \(text("rate", "observedPerSecond"))/s over 10 s"),
-            ("in force", "\(text("rate", "inForcePerSecond"))/s · edge guard \(seconds("rate", "edgeGuardSeconds")) · share left by 429s \(text("rate", "learntShare")) (\(text("rate", "decreases")) decreases)"),
+            ("in force", "\(text("rate", "inForcePerSecond"))/s · edge guard \(seconds("rate", "edgeGuardSeconds")) + path \(seconds("rate", "pathGuardSeconds")) · share left by 429s \(text("rate", "learntShare")) (\(text("rate", "decreases")) decreases)"),
             ("paused", text("paused")),
             ("backlog", "due \(text("backlog", "readyDue")) · waiting \(text("backlog", "readyWaiting")) · leased \(text("backlog", "leased")) · dead \(text("backlog", "dead")) · oldest due \(seconds("backlog", "oldestDueAgeSeconds"))"),
             ("in flight", "\(text("inflight")) (fleet-wide slots \(text("slotsInUse")) of \(text("maxConcurrent") == "0" ? "unlimited" : text("maxConcurrent")))"),

@@ -35,6 +35,7 @@ struct QueueDescription {
             ("observedPerSecond", .double((snapshot.sample.observedPerSecond * 100).rounded() / 100)),
             ("inForcePerSecond", inForce),
             ("edgeGuardSeconds", .double(Double(snapshot.limits.edgeGuard) / 1e9)),
+            ("pathGuardSeconds", snapshot.learner.map { .double(Double($0.pathGuard) / 1e9) } ?? .null),
             ("learntShare", share),
             ("decreases", decreases),
         ]

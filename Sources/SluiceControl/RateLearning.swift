@@ -79,14 +79,16 @@ final class RateLearning: Sendable {
 
     /// The operator set a new rate: learning starts again from it (the 429s
     /// taught the old number, not this one); the measured guard is kept (it
-    /// is about this fleet's lateness, not the provider). Published at once.
+    /// is about this fleet's lateness, not the provider; so is the path
+    /// guard, about the network). Published at once.
     func configure(_ queue: String, limit: GCRA.Limit, window: UInt64) throws(CoordinatorError) {
         guard let handle = handles[queue] else { return }
         try shared.withLock { shared throws(CoordinatorError) in
             let guardNow = shared.queues[queue]?.learner.edgeGuard ?? RateLearner.initialGuard
+            let pathNow = shared.queues[queue]?.learner.pathGuard ?? RateLearner.pathGuardRange.lowerBound
             var learning = shared.queues[queue] ?? Learning(learner: RateLearner(configured: limit, window: window),
                                                             lastRateLimited: 0, lateness: [], lastQuietAt: MonotonicClock.now())
-            learning.learner = RateLearner(configured: limit, window: window, edgeGuard: guardNow)
+            learning.learner = RateLearner(configured: limit, window: window, edgeGuard: guardNow, pathGuard: pathNow)
             learning.published = nil
             try publish(&learning, to: handle, rescaling: true)
             shared.queues[queue] = learning
