@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "SluiceConfigTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceRedis", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceProvidersTests", dependencies: ["SluiceCore", "SluiceConfig", "SluiceJSON", "SluiceProviders", "SluiceSpool", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceFleetTests", dependencies: ["SluiceControl", "SluiceHTTP", "SluiceJSON", "SluicePOSIX", "SluiceCore", "SluiceLimiter", "SluiceConfig", "SluiceProviders", "SluiceRedis", "SluiceSpool", "SluiceWorker", "SluiceSupervisor", "SluiceTestSupport", "sluice", "sluice-test-child"], swiftSettings: strict),
-        .testTarget(name: "SluiceControlTests", dependencies: ["SluiceControl", "SluiceCluster", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceSpool", "SluiceConfig", "SluiceHTTP", "SluicePOSIX", "SluiceTestSupport", "sluice"], swiftSettings: strict),
+        .testTarget(name: "SluiceControlTests", dependencies: ["SluiceControl", "SluiceCLI", "SluiceCluster", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceRedis", "SluiceSpool", "SluiceConfig", "SluiceHTTP", "SluicePOSIX", "SluiceTestSupport", "sluice"], swiftSettings: strict),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluicePOSIX", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(name: "SluiceSandboxTests", dependencies: ["SluiceCore", "SluiceProviders", "SluiceSandbox", "SluiceTestSupport", "sluice"], swiftSettings: strict),
         .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceJSON", "SluiceTestSupport"], swiftSettings: strict),
