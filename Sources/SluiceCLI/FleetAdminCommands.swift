@@ -162,7 +162,8 @@ enum QueueDescriptionText {
     /// host's coordinator: up or why not, who this host is, what it exchanged.
     static func coordinatorRows(_ queue: JSONObject) -> [(String, String)] {
         guard case .object(let coordinator)? = queue["coordinator"] else {
-            return [("across hosts", "no: this host's limits only (no coordinator)")]
+            // null: no coordinator block; absent: a fleet older than the field, which says nothing.
+            return queue["coordinator"] == .null ? [("across hosts", "no: this host's limits only (no coordinator)")] : []
         }
         let scope = coordinator["acrossHosts"] == .bool(true)
             ? "yes: the rate is one schedule in Redis for every host"
