@@ -31,7 +31,7 @@ import Testing
         ([(2_500_000, 1_000)], second, 3_000_000, "everything 2.5 ms late: the guard covers it"),
         ([(80_000, 999), (12_000_000, 1)], second, 100_000, "one in a thousand at 12 ms: dropping it (0.1%) is cheaper than a 15 ms guard (1.5%)"),
         ([(80_000, 900), (12_000_000, 100)], 60 * second, 15_000_000, "per minute a 15 ms guard is nearly free: cover the 10%"),
-        ([(80_000, 20)], second, nil, "too few observations: keep the guard in force"),
+        ([(80_000, 19)], second, nil, "too few observations: keep the guard in force"),
     ] as [([(UInt64, UInt64)], UInt64, UInt64?, String)])
     func chooseGuard_takesTheBoundThatCostsTheLeastThroughput(_ observations: [(UInt64, UInt64)], _ window: UInt64, _ expected: UInt64?, _ why: String) {
         #expect(RateLearner.chooseGuard(Self.lateness(observations), window: window) == expected, "\(why)")
