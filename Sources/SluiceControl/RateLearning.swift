@@ -17,8 +17,12 @@ import Synchronization
 /// configured rate and the worker's fixed late-start tolerance.
 final class RateLearning: Sendable {
     static let tick: UInt64 = 250_000_000
-    /// Lateness is judged over this much recent history.
+    /// Lateness is judged over this much recent history, or over more (up
+    /// to `longestLatenessWindow`) until it holds the learner's
+    /// `minimumSamples`: at 1.5/s, 10 s never hold 20 requests, and a slow
+    /// queue would keep its initial guard for ever.
     static let latenessWindow: UInt64 = 10_000_000_000
+    static let longestLatenessWindow: UInt64 = 120_000_000_000
     /// A rate in force closer than this (relative) to the one published is
     /// not published again: every publication is a new generation.
     static let publishThreshold = 0.001
@@ -122,7 +126,7 @@ final class RateLearning: Sendable {
                 }
                 learning.lastQuietAt = now
                 learning.lateness.append((now, totals.startLateness))
-                learning.lateness.removeAll { now - $0.at > Self.latenessWindow }
+                Self.trim(&learning.lateness, now: now, totals: totals.startLateness)
                 if let oldest = learning.lateness.first {
                     learning.learner.observe(lateness: totals.startLateness.subtracting(oldest.histogram))
                 }
@@ -148,6 +152,20 @@ final class RateLearning: Sendable {
             try? publish(&learning, to: handle)
             shared.queues[queue] = learning
         }
+    }
+
+    /// Drops the oldest lateness snapshots beyond `latenessWindow`, but
+    /// keeps enough that the window holds `RateLearner.minimumSamples`
+    /// (never beyond `longestLatenessWindow`).
+    static func trim(_ lateness: inout [(at: UInt64, histogram: LatencyHistogram)], now: UInt64, totals: LatencyHistogram) {
+        var drop = 0
+        while drop + 1 < lateness.count, now - lateness[drop].at > latenessWindow {
+            let longest = now - lateness[drop].at > longestLatenessWindow
+            let enoughAfter = totals.subtracting(lateness[drop + 1].histogram).count >= RateLearner.minimumSamples
+            guard longest || enoughAfter else { break }
+            drop += 1
+        }
+        lateness.removeFirst(drop)
     }
 
     /// Writes the learner's limit and guard into the segment when they moved.
