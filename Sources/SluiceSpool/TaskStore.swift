@@ -21,9 +21,10 @@ public protocol TaskStore: Sendable {
     func waitForArrivals(milliseconds: Int32) -> Bool
 
     /// Settles a lease: complete, retry later (attempt spent), postpone (attempt not spent),
-    /// dead-letter, or release (attempt not spent).
+    /// dead-letter, or release (attempt not spent); a completion or a
+    /// dead-letter keeps `result`, the provider's answer, with the task.
     /// Requires: the caller holds `lease`.
-    func settle(_ lease: Lease, _ settlement: Settlement) throws(SpoolError)
+    func settle(_ lease: Lease, _ settlement: Settlement, result: TaskResult?) throws(SpoolError)
 
     /// Returns leases of processes that are gone to ready (attempt not spent),
     /// removes their half-written files, expands pending batches.
@@ -43,6 +44,8 @@ public protocol TaskStore: Sendable {
 }
 
 extension TaskStore {
+    /// Settles a lease keeping no answer.
+    public func settle(_ lease: Lease, _ settlement: Settlement) throws(SpoolError) { try settle(lease, settlement, result: nil) }
     public func complete(_ lease: Lease) throws(SpoolError) { try settle(lease, .complete) }
     public func retry(_ lease: Lease, at dueAt: UInt64, error: String) throws(SpoolError) {
         try settle(lease, .retry(dueAt: dueAt, error: error))
