@@ -73,7 +73,8 @@ public struct ResultCapture: Sendable {
     func encode(_ bytes: [UInt8], contentType: String?) -> TaskResult.Body {
         if Self.saysJSON(contentType), let value = try? JSONParser.parse(bytes) {
             // The bytes were redacted; a secret written with JSON escapes
-            // (`\u0073k_…`) is only visible once parsed: redact every string again.
+            // (`\u0073k_…`) is only visible once parsed: redact every string
+            // (and key) again.
             return .json(redactStrings(value))
         }
         if Self.isText(bytes[...]) { return .text(String(decoding: bytes, as: UTF8.self)) }
@@ -116,7 +117,9 @@ public struct ResultCapture: Sendable {
         switch value {
         case .string(let text): return .string(redactor.redact(text))
         case .array(let elements): return .array(elements.map(redactStrings))
-        case .object(let object): return .object(JSONObject(object.members.map { ($0.key, redactStrings($0.value)) }))
+        // Keys too: a key may carry an escaped secret as well. Two keys that
+        // redact alike become one member (the later wins): they held secrets.
+        case .object(let object): return .object(JSONObject(object.members.map { (redactor.redact($0.key), redactStrings($0.value)) }))
         case .null, .bool, .number: return value
         }
     }

@@ -79,10 +79,11 @@ import Testing
         let echoes = [
             #"{"echo":{"Authorization":"Bearer sk_live_0123456789abcdef"}}"#,
             #"{"echo":"\u0073k_live_0123456789abcdef"}"#,
+            #"{"\u0073k_live_0123456789abcdef":1}"#,
             "Authorization: Bearer sk_live_0123456789abcdef\r\nHost: api",
         ]
         for (index, echo) in echoes.enumerated() {
-            let kept = capture().result(status: 400, headers: ["Content-Type": index < 2 ? "application/json" : "text/plain",
+            let kept = capture().result(status: 400, headers: ["Content-Type": index < 3 ? "application/json" : "text/plain",
                                                                "X-Request-Id": "Bearer \(Self.secret)"],
                                         body: Array(echo.utf8), attempt: 1, at: 0)
             let stored = JSONWriter.string(.object(kept.jsonObject()))
