@@ -70,7 +70,7 @@ func taskID(_ text: String) throws(UsageError) -> TaskID {
 }
 
 /// The task `id` in queue `only`, or in the first queue that has it.
-private func findTask(_ id: TaskID, only: String?, location: SpoolLocation) throws -> TaskStatus? {
+func findTask(_ id: TaskID, only: String?, location: SpoolLocation) throws -> TaskStatus? {
     let names = try only.map { [try location.queueName($0)] } ?? location.queueNames()
     for name in names {
         if let status = try location.openExisting(name)?.status(of: id) { return status }
@@ -78,7 +78,7 @@ private func findTask(_ id: TaskID, only: String?, location: SpoolLocation) thro
     return nil
 }
 
-private func showText(_ status: TaskStatus, now: UInt64) -> String {
+func showText(_ status: TaskStatus, now: UInt64) -> String {
     var lines = ["task \(status.id) in queue \(status.queue)"]
     func row(_ label: String, _ value: String) { lines.append("  " + label.padding(11) + TerminalText.escaped(value)) }
     switch status.state {
