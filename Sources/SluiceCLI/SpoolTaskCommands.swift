@@ -110,7 +110,7 @@ func resultLines(_ result: TaskResult) -> [String] {
     var lines = ["  result"]
     func row(_ label: String, _ value: String) { lines.append("    " + label.padding(9) + TerminalText.escaped(value)) }
     row("status", "\(result.status) (attempt \(result.attempt), \(Timestamp.format(result.receivedAt)))")
-    for name in result.headers.keys.sorted() { row(name, result.headers[name] ?? "") }
+    for name in result.headers.keys.sorted() { lines.append("    " + TerminalText.escaped("\(name): \(result.headers[name] ?? "")")) }
     let size = result.bodyBytes.map { "\($0) bytes" } ?? "not read: over maxResponseBytes"
     row("body", "\(result.body.encoding), \(size)\(result.truncated && result.bodyBytes != nil ? ", truncated" : "")")
     switch result.body {
