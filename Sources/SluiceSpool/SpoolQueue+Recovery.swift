@@ -115,6 +115,16 @@ extension SpoolQueue {
         }
     }
 
+    /// Removes finished tasks (and their answers) past their retention from
+    /// `done/`, and forgets their ids: the part of `recover` a long-running
+    /// fleet needs periodically, since recovery itself runs only at a
+    /// start or a worker's exit. Returns how many went.
+    public func purgeFinished() throws(SpoolError) -> Int {
+        var report = RecoveryReport()
+        try spoolIO("purge finished tasks of queue \"\(name)\"") { try purgeDone(into: &report) }
+        return report.donePurged
+    }
+
     private func purgeDone(into report: inout RecoveryReport) throws(SystemError) {
         let retention = options.finishedRetention
         guard retention > 0 else { return }

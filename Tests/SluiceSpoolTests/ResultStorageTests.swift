@@ -93,6 +93,21 @@ import Testing
         #expect(spool.files(.done).isEmpty && spool.files(.ids).isEmpty)
     }
 
+    @Test func purgeFinished_alone_removesWhatIsPastRetention_andLeavesTheRest() throws {
+        let spool = try SpoolFixture()
+        let kept = options(results: 60 * second)
+        let queue = try SpoolQueue(root: spool.root, name: QueueName(validating: "emails"), options: kept)
+        try queue.enqueueNow([try request("old"), try request("waiting")])
+        let lease = try #require(try queue.claim())
+        let other = lease.task.id.rawValue == "old" ? "waiting" : "old"
+        try queue.settle(lease, .complete, result: Self.answer)
+        let purger = try SpoolQueue(root: spool.root, name: queue.name, clock: ManualWallClock(SystemWallClock().now() + 61 * second),
+                                    options: kept, instants: ManualClock(MonotonicClock.now() + 61 * second))
+        #expect(try purger.purgeFinished() == 1)
+        #expect(spool.files(.done).isEmpty && spool.files(.ids) == [other] && spool.files(.ready).count == 1,
+                "only the finished task went; the waiting one is untouched")
+    }
+
     @Test func aRecordWithABrokenResult_isQuarantined_notHalfRead() throws {
         let spool = try SpoolFixture()
         let queue = try spool.queue(options: options(results: 3600 * second))
