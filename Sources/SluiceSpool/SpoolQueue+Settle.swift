@@ -1,6 +1,9 @@
 import SluicePOSIX
 
 extension SpoolQueue {
+    /// True when finished tasks keep their answers (`resultRetention` > 0).
+    public var keepsResults: Bool { options.resultRetention > 0 }
+
     /// Settles `lease` (see `Settlement`), keeping `result` with the task
     /// when the settlement finishes it and results are kept
     /// (`resultRetention` > 0).
@@ -15,7 +18,7 @@ extension SpoolQueue {
     public func settle(_ lease: Lease, _ settlement: Settlement, result: TaskResult?) throws(SpoolError) {
         var record = lease.task
         record.apply(settlement, now: clock.now())
-        if options.resultRetention > 0 { record.keep(result, for: settlement) }
+        if keepsResults { record.keep(result, for: settlement) }
         var state = lease.state
         let move = try transition { try state.settle(settlement, key: lease.key, keepDone: options.finishedRetention > 0) }
         try perform(move, record: record, key: lease.key, doing: "\(settlement.verb) task \"\(lease.task.id)\"")

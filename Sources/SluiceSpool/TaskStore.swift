@@ -7,6 +7,9 @@ import SluiceCore
 /// carry the task id as Idempotency-Key).
 public protocol TaskStore: Sendable {
     var name: QueueName { get }
+    /// Whether a settle keeps the answer it is given (results are retained):
+    /// when not, a worker need not make one.
+    var keepsResults: Bool { get }
 
     /// Durably accepts tasks; an id already present is not written again.
     func enqueue(_ requests: [TaskRequest], expandingNow: Bool) throws(SpoolError) -> [EnqueueOutcome]

@@ -45,8 +45,10 @@ extension Worker {
     }
 
     /// The answer to keep with the task when `settlement` finishes it (done,
-    /// or dead with its last answer); nil otherwise, or when none came.
+    /// or dead with its last answer); nil otherwise, when none came, or when
+    /// the store keeps none (no redaction and encoding spent for nothing).
     func answer(_ result: HTTPExecutor.Result, for settlement: Settlement, attempt: Int) -> TaskResult? {
+        guard parts.store.keepsResults else { return nil }
         switch settlement {
         case .complete, .deadLetter: break
         case .retry, .postpone, .reschedule, .release: return nil

@@ -127,4 +127,18 @@ import Testing
             #expect(!text.contains(form) && !taskShow.contains(form) && !taskJSON.contains(form), "the API or CLI shows \(form)")
         }
     }
+
+    @Test func aQueueWithResultRetentionZero_forgetsFinishedTasksAsBefore() throws {
+        let fixture = try FleetFixture(sandboxConfiguration: #"{"limits": {}}"#)
+        try fixture.configure(queues: """
+            {"stripe-api": {"provider": "stripe", "baseURL": "BASE", "rate": "50/s", "resultRetention": "0s"}}
+            """)
+        try fixture.enqueue("stripe-api", [#"{"id":"order-7","kind":"create_payment","payload":{"amount":700,"currency":"usd"}}"#])
+        try fixture.startFleet()
+        #expect(fixture.waitUntilDrained(["stripe-api"], seconds: 30))
+        #expect(ChildProcessRunner.waitUntil(seconds: 10) { (try? fixture.api("GET", "/v1/tasks/order-7").status) == 404 },
+                "no result kept, and the finished task forgotten at once, as before results")
+        #expect(try fixture.stopFleet().0 == .exited(0))
+        #expect(try fixture.counts("stripe-api").done == 0)
+    }
 }
