@@ -146,7 +146,7 @@ verify-systemd: deploy-tools static ## systemd-analyze verify the units; the fle
 	cc -O2 -Wall -Wextra -Werror -o $(DENY_WX) scripts/deny-write-execute.c
 	scripts/verify-systemd.sh $(SLUICE_STATIC) $(DENY_WX)
 
-verify-k8s: deploy-tools ## kubernetes-validate --strict every manifest; kubectl kustomize if present
+verify-k8s: deploy-tools ## kubernetes-validate --strict every manifest (k8s/base, k8s/overlays/*); kubectl kustomize if present
 	scripts/verify-k8s.sh
 
 verify-container: deploy-tools static ## hadolint the Dockerfile; run the image's static sluice end to end

@@ -184,8 +184,9 @@ struct ScheduleMeasurement {
     }
 
     /// At the provider's own number while another client spends 30% of it,
-    /// then alone: what the queue learnt (accepted per second over the last
-    /// 10 s of the shared phase, against the 14/s left to it), the 429s that
+    /// then alone: what the queue learnt (accepted per second from 30 s into
+    /// the shared phase to its end, against the 14/s left to it: the learning
+    /// is a sawtooth some 30 s long, so a shorter span samples its phase), the 429s that
     /// taught it (as a share of its requests), and how long after the other
     /// client stopped it was back at 95% of the number.
     private func sharedBudget(_ fleet: ScheduleFleet) throws -> ScheduleRun {
@@ -203,10 +204,10 @@ struct ScheduleMeasurement {
         let accepted = { (from: UInt64, to: UInt64) in
             zip(timeline.arrivals, timeline.statuses).filter { $0.0 >= from && $0.0 < to && (200..<300).contains($0.1) }.count
         }
-        let learntFrom = at(sharedUntil) - 10_000_000
-        let learnt = Double(accepted(learntFrom, at(sharedUntil))) / 10
+        let learntFrom = at(sharedFrom + UInt64(phases.learning * 1e9))
+        let learnt = Double(accepted(learntFrom, at(sharedUntil))) / (phases.shared - phases.learning)
         var result = ScheduleRun()
-        result.record("shared_rate", "accepted in the last 10 s of the shared \(Int(phases.shared)) s", unit: "/s", places: 2, learnt)
+        result.record("shared_rate", "accepted from \(Int(phases.learning)) s to \(Int(phases.shared)) s of the shared budget", unit: "/s", places: 2, learnt)
         result.record("shared_percent", "… as a share of the \(ScheduleFigure.format(left, unit: "/s", places: 0)) the other client left",
                       unit: "%", places: 1, learnt / left * 100)
         let requests = timeline.arrivals.count

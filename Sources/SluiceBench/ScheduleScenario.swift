@@ -28,7 +28,7 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
     case limit100 = "limit-100"
     case limit1_5 = "limit-1.5"
     /// Configured at the provider's 20/s while another client spends 30% of
-    /// it for 40 s, unseen, then stops (issue 12): the rest learnt from 429s.
+    /// it for 60 s, unseen, then stops (issue 12): the rest learnt from 429s.
     case sharedBudget = "shared-budget"
 
     /// The at-the-limit scenarios.
@@ -39,7 +39,7 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
     static let scaleDownPhases = (before: 3.0, after: 6.0)
     static let restartPhases = (before: 3.0, after: 5.0)
     static let killPhases = (before: 2.0, kills: 5, every: 2.0)
-    static let sharedBudgetPhases = (shared: 40.0, after: 60.0, share: 0.3)
+    static let sharedBudgetPhases = (shared: 60.0, after: 60.0, learning: 30.0, share: 0.3)
     /// How long a drain may take before the run is given up (the theoretical is 20 s and 6 s).
     static let drainTimeout = 90.0
 
@@ -83,7 +83,7 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
         case .limit20x4, .limit20x16, .limit100, .limit1_5:
             "Stripe at \(sandboxLimit == "3/2s" ? "1.5/s" : sandboxLimit) (burst 1), \(self == .limit20x16 ? 16 : 4) workers × 8 in flight, \(tasks) tasks drained against the sandbox's sliding window of \(sandboxLimit)"
         case .sharedBudget:
-            "Stripe at 20/s (burst 1), 4 workers × 8 in flight, 2,000 tasks against the sandbox's sliding window of 20/s; the sandbox's `sharedBudget` fault spends 30% of it for 40 s (14/s left), then stops; 60 s more"
+            "Stripe at 20/s (burst 1), 4 workers × 8 in flight, 2,400 tasks against the sandbox's sliding window of 20/s; the sandbox's `sharedBudget` fault spends 30% of it for 60 s (14/s left), then stops; 60 s more"
         }
     }
 
@@ -136,7 +136,7 @@ enum ScheduleScenario: String, CaseIterable, Sendable {
         case .keys: 3000
         case .drops: 300
         case .limit20x4, .limit20x16: 400
-        case .sharedBudget: 2000
+        case .sharedBudget: 2400
         case .limit100: 1500
         case .limit1_5: 40
         }

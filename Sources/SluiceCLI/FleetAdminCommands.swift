@@ -147,7 +147,7 @@ enum QueueDescriptionText {
         let runtime = text("rate", "setAtRuntime") == "yes" ? " (set at runtime)" : ""
         let rows: [(String, String)] = [
             ("rate", "\(text("rate", "configured")) burst \(text("rate", "burst"))\(runtime); observed \(text("rate", "observedPerSecond"))/s over 10 s"),
-            ("in force", "\(text("rate", "inForcePerSecond"))/s · edge guard \(seconds("rate", "edgeGuardSeconds")) · share left by 429s \(text("rate", "learntShare")) (\(text("rate", "decreases")) decreases)"),
+            ("in force", "\(text("rate", "inForcePerSecond"))/s · edge guard \(seconds("rate", "edgeGuardSeconds")) + path \(seconds("rate", "pathGuardSeconds")) · share left by 429s \(text("rate", "learntShare")) (\(text("rate", "decreases")) decreases)"),
             ("paused", text("paused")),
             ("backlog", "due \(text("backlog", "readyDue")) · waiting \(text("backlog", "readyWaiting")) · leased \(text("backlog", "leased")) · dead \(text("backlog", "dead")) · oldest due \(seconds("backlog", "oldestDueAgeSeconds"))"),
             ("in flight", "\(text("inflight")) (fleet-wide slots \(text("slotsInUse")) of \(text("maxConcurrent") == "0" ? "unlimited" : text("maxConcurrent")))"),
@@ -155,6 +155,33 @@ enum QueueDescriptionText {
             ("schedule→start", "p50 \(seconds("scheduleToStart", "p50Seconds")) · p99 \(seconds("scheduleToStart", "p99Seconds")) (last 60 s, \(text("scheduleToStart", "count")) requests)"),
             ("totals", "enqueued \(text("totals", "enqueued")) · requests \(text("totals", "requests")) · succeeded \(text("totals", "succeeded")) · dead \(text("totals", "dead")) · 429s \(text("totals", "rateLimited"))"),
         ]
-        return "queue \(text("name")) (\(text("provider")))\n" + rows.map { "  " + $0.0.padding(16) + $0.1 }.joined(separator: "\n")
+        return "queue \(text("name")) (\(text("provider")))\n" + (rows + coordinatorRows(queue)).map { "  " + $0.0.padding(16) + $0.1 }.joined(separator: "\n")
+    }
+
+    /// Whether the queue's limit is the fleet's across hosts, and the
+    /// host's coordinator: up or why not, who this host is, what it exchanged.
+    static func coordinatorRows(_ queue: JSONObject) -> [(String, String)] {
+        guard case .object(let coordinator)? = queue["coordinator"] else {
+            // null: no coordinator block; absent: a fleet older than the field, which says nothing.
+            return queue["coordinator"] == .null ? [("across hosts", "no: this host's limits only (no coordinator)")] : []
+        }
+        let scope = coordinator["acrossHosts"] == .bool(true)
+            ? "yes: the rate is one schedule in Redis for every host"
+            : "no: the queue is unlimited, so not coordinated; a rate set on it is this host's own"
+        let holds = "holds published \(coordinator.integer(at: "holds", "published") ?? 0) · applied \(coordinator.integer(at: "holds", "applied") ?? 0)"
+            + " · runtime changes written \(coordinator.integer(at: "settings", "written") ?? 0) · applied \(coordinator.integer(at: "settings", "applied") ?? 0)"
+        return [("across hosts", scope), ("coordinator", summary(coordinator)), ("fleet exchange", holds)]
+    }
+
+    /// One line: Redis, up or down (and why), this host, what it does without Redis.
+    static func summary(_ coordinator: JSONObject) -> String {
+        func string(_ key: String) -> String {
+            if case .string(let text)? = coordinator[key] { return text }
+            return "-"
+        }
+        let fallback = coordinator.integer(at: "maxHosts").map { "share (rate ÷ \($0))" } ?? string("onUnavailable")
+        let state = coordinator["up"] == .bool(false) ? "DOWN: \(string("reason"))" : "up"
+        let roundTrip = coordinator.double(at: "roundTripSeconds").map { String(format: " · round trip %.1f ms", $0 * 1000) } ?? ""
+        return "\(string("redis")) \(state) · host \(string("host")) · without Redis: \(fallback)\(roundTrip)"
     }
 }

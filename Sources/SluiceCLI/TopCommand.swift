@@ -13,7 +13,9 @@ let topCommand = Command(
 
         Redraws every second from the running fleet's API: configured rate, rate observed over the
         last 10 s, backlog (due + waiting), in flight, 429s received, schedule-to-start p99 over the
-        last minute, workers running of desired. q or Ctrl-C quits (the terminal is restored).
+        last minute, workers running of desired. With a coordinator, a second line: Redis up or down
+        (and why), this host's identity, holds exchanged with the other hosts; a queue it does not
+        coordinate says "this host only". q or Ctrl-C quits (the terminal is restored).
 
           --once          print the table once and exit (no screen control; for scripts)
         \(SpoolLocation.help)
@@ -55,12 +57,20 @@ enum TopScreen {
         guard response.status == 200, case .array(let queues)? = response.json?["queues"] else {
             throw CommandFailure("the fleet answered \(response.status): \(response.message)")
         }
+        return frame(queues: queues, address: "\(client.address)", now: now)
+    }
+
+    /// The frame for the queues `GET /v1/queues` listed. With a coordinator,
+    /// a second line says how Redis is doing for this host, and a queue
+    /// that is not coordinated (unlimited) says "this host only".
+    static func frame(queues: [JSONValue], address: String, now: Date) -> [String] {
         let clock = DateFormatter()
         clock.dateFormat = "HH:mm:ss"
         var rows = [["QUEUE", "RATE", "IN FORCE", "OBSERVED", "BACKLOG", "INFLIGHT", "429s", "S2S p99", "WORKERS", ""]]
         for case .object(let queue) in queues {
             let backlog = (queue.integer(at: "backlog", "readyDue") ?? 0) + (queue.integer(at: "backlog", "readyWaiting") ?? 0)
-            let paused = queue["paused"] == .bool(true) ? "paused" : ""
+            var notes = queue["paused"] == .bool(true) ? ["paused"] : []
+            if case .object(let coordinator)? = queue["coordinator"], coordinator["acrossHosts"] != .bool(true) { notes.append("this host only") }
             rows.append([
                 string(queue["name"]), string(queue.value(at: ["rate", "configured"])),
                 queue.double(at: "rate", "inForcePerSecond").map { String(format: "%.2f/s", $0) } ?? "-",
@@ -69,10 +79,16 @@ enum TopScreen {
                 queue.integer(at: "totals", "rateLimited").map(String.init) ?? "-",
                 queue.double(at: "scheduleToStart", "p99Seconds").map { String(format: "%.3fs", $0) } ?? "-",
                 "\(queue.integer(at: "workers", "running") ?? 0)/\(queue.integer(at: "workers", "desired") ?? 0)",
-                paused,
+                notes.joined(separator: ", "),
             ])
         }
-        return ["sluice top  \(client.address)  \(clock.string(from: now))   q quits", ""] + SpoolFormat.table(rows, numeric: [4, 5, 6]).split(separator: "\n").map(String.init)
+        var header = ["sluice top  \(address)  \(clock.string(from: now))   q quits"]
+        for case .object(let queue) in queues.prefix(1) {
+            if case .object(let coordinator)? = queue["coordinator"] {
+                header.append("coordinator " + QueueDescriptionText.summary(coordinator) + " · holds published \(coordinator.integer(at: "holds", "published") ?? 0), applied \(coordinator.integer(at: "holds", "applied") ?? 0)")
+            }
+        }
+        return header + [""] + SpoolFormat.table(rows, numeric: [4, 5, 6]).split(separator: "\n").map(String.init)
     }
 
     private static func string(_ value: JSONValue?) -> String {

@@ -39,18 +39,18 @@ extension ClusterAgent {
     func synchronise(_ loop: inout Loop, _ index: Int, now: UInt64) -> Bool {
         let queue = loop.queues[index]
         let due = queue.version == nil || queue.holdToPublish > now || now >= queue.lastCall &+ Self.syncSpan
+            || runtime?.hasDecreases(queue.handle.name) == true
         guard due, now >= loop.quietUntil else { return false }
         loop.queues[index].lastCall = now
         let reply: ScheduleScript.Reply
+        let decreases = runtime?.takeDecreases(queue.handle.name) ?? 0
         do {
             let arguments = ScheduleScript.arguments(count: 0, interval: 0, bound: 0, horizon: 0, notBefore: 0,
-                                                     hold: holdToPublish(queue, now: now), version: queue.version ?? .max)
-            let answer = try redis.evaluate(ScheduleScript.script, keys: [queue.key, queue.holdKey, queue.runtimeKey], arguments: arguments)
-            guard let parsed = ScheduleScript.Reply(answer) else {
-                throw RedisError.unexpectedReply(command: "EVALSHA (schedule)", reply: answer)
-            }
-            reply = parsed
+                                                     hold: holdToPublish(queue, now: now), version: queue.version ?? .max,
+                                                     decreases: decreases)
+            reply = try runSchedule(for: queue, arguments)
         } catch {
+            runtime?.putBackDecreases(queue.handle.name, decreases)
             failed(&loop, error)
             return false
         }
@@ -59,14 +59,16 @@ extension ClusterAgent {
         (loop.lastAnswer, loop.up) = (receivedAt, true)
         status.update { $0.redisCalls += 1; $0.up = true; $0.reason = nil }
         if wasDown { log.info("coordinator.up", ("redis", "\(config.redis)")) }
-        heard(&loop.queues[index], reply, sentAt: now, receivedAt: receivedAt)
+        heard(&loop.queues[index], reply, sentAt: now, receivedAt: receivedAt, decreasesSent: decreases)
         return false
     }
 
     /// What a reply of the schedule script says besides its block: the
     /// hold this host sent is published; settings another host changed are
-    /// applied, then the fleet's hold.
-    func heard(_ queue: inout QueueState, _ reply: ScheduleScript.Reply, sentAt: UInt64, receivedAt: UInt64) {
+    /// applied, then the fleet's hold; another host's rate decreases (429s)
+    /// lower this host's rate too.
+    func heard(_ queue: inout QueueState, _ reply: ScheduleScript.Reply, sentAt: UInt64, receivedAt: UInt64, decreasesSent: UInt64 = 0) {
+        heardDecreases(&queue, reply.decreases, sent: decreasesSent)
         if queue.holdToPublish > sentAt {
             status.update { $0.holdsPublished += 1 }
             log.info("coordinator.hold_published", ("queue", queue.handle.name.rawValue),
@@ -83,6 +85,19 @@ extension ClusterAgent {
             queue.version = reply.version
         }
         applyHold(&queue, left: reply.holdLeft, receivedAt: receivedAt)
+    }
+
+    /// The fleet's count of rate decreases after this call (which added
+    /// `sent` of this host's): grown by more than that since the last
+    /// reply, another host's learning lowered the rate, and this host's
+    /// does too (once: the learner takes one decrease per second however
+    /// many 429s came together). The first reply only sets the count.
+    private func heardDecreases(_ queue: inout QueueState, _ count: UInt64, sent: UInt64) {
+        defer { queue.decreasesSeen = count }
+        guard let seen = queue.decreasesSeen, count > seen &+ sent else { return }
+        status.update { $0.decreasesApplied += 1 }
+        log.info("coordinator.decrease_applied", ("queue", queue.handle.name.rawValue), ("fleet_decreases", "\(count)"))
+        runtime?.applyDecrease(queue.handle.name)
     }
 
     /// The fleet's hold, `left` ns from when Redis read its clock, placed at
@@ -165,5 +180,15 @@ extension ClusterAgent {
                 return
             }
         }
+    }
+
+    /// One call of the schedule script for `queue` (its schedule, the
+    /// fleet's hold and runtime record), its reply parsed.
+    func runSchedule(for queue: QueueState, _ arguments: [UInt64]) throws -> ScheduleScript.Reply {
+        let answer = try redis.evaluate(ScheduleScript.script, keys: [queue.key, queue.holdKey, queue.runtimeKey], arguments: arguments)
+        guard let reply = ScheduleScript.Reply(answer) else {
+            throw RedisError.unexpectedReply(command: "EVALSHA (schedule)", reply: answer)
+        }
+        return reply
     }
 }

@@ -32,6 +32,8 @@ public final class ClusterAgent: Sendable {
         var seenHold: UInt64 = 0
         /// A hold of this host's to publish, until this instant (0: none).
         var holdToPublish: UInt64 = 0
+        /// The fleet's count of rate decreases at the last reply (nil: none yet).
+        var decreasesSeen: UInt64?
         /// When the agent last called Redis for this queue.
         var lastCall: UInt64 = 0
         /// Instants the workers claimed and used, at the last look, and when.
@@ -246,23 +248,21 @@ public final class ClusterAgent: Sendable {
         let sentAt = MonotonicClock.now()
         loop.queues[index].lastCall = sentAt
         let reply: ScheduleScript.Reply
+        let decreases = runtime?.takeDecreases(queue.handle.name) ?? 0
         do {
             let arguments = ScheduleScript.arguments(count: count, interval: interval, bound: bound,
                                                      horizon: ScheduleScript.horizon(interval: interval, callTimeout: config.callTimeout),
                                                      notBefore: notBefore, hold: holdToPublish(queue, now: sentAt),
-                                                     version: queue.version ?? .max)
-            let answer = try redis.evaluate(ScheduleScript.script, keys: [queue.key, queue.holdKey, queue.runtimeKey], arguments: arguments)
-            guard let parsed = ScheduleScript.Reply(answer) else {
-                throw RedisError.unexpectedReply(command: "EVALSHA (schedule)", reply: answer)
-            }
-            reply = parsed
+                                                     version: queue.version ?? .max, decreases: decreases)
+            reply = try runSchedule(for: queue, arguments)
         } catch {
+            runtime?.putBackDecreases(queue.handle.name, decreases)
             failed(&loop, error)
             return
         }
         let receivedAt = MonotonicClock.now()
         (loop.lastAnswer, loop.shared, loop.up) = (receivedAt, false, true)
-        heard(&loop.queues[index], reply, sentAt: sentAt, receivedAt: receivedAt)
+        heard(&loop.queues[index], reply, sentAt: sentAt, receivedAt: receivedAt, decreasesSent: decreases)
         guard case .block(let offset, let granted, _) = reply.schedule else {
             if case .full(let retryAfter) = reply.schedule { loop.queues[index].fullUntil = receivedAt &+ max(retryAfter, 1_000_000) }
             status.update { $0.redisCalls += 1; $0.up = true; $0.reason = nil }

@@ -31,6 +31,8 @@ public final class ClusterStatus: Sendable {
         /// Redis, and changes of other hosts it applied.
         public var settingsWritten: UInt64 = 0
         public var settingsApplied: UInt64 = 0
+        /// Rate decreases (429s) of other hosts' learning this host applied.
+        public var decreasesApplied: UInt64 = 0
         /// The latest round trip to Redis, ns.
         public var lastRoundTrip: UInt64 = 0
         public var host = ""

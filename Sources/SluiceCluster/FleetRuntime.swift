@@ -14,19 +14,7 @@ public struct FleetRuntime: Equatable, Sendable {
     /// A rate set at runtime, with the configured rate and burst it replaced
     /// (the rule of `RuntimeOverrides`: a host whose configuration no longer
     /// says these keeps its configuration).
-    public struct RateSetting: Equatable, Sendable {
-        public var rate: Rate
-        public var burst: UInt64
-        public var replacedRate: String
-        public var replacedBurst: UInt64
-
-        public init(rate: Rate, burst: UInt64, replacedRate: String, replacedBurst: UInt64) {
-            self.rate = rate
-            self.burst = burst
-            self.replacedRate = replacedRate
-            self.replacedBurst = replacedBurst
-        }
-    }
+    public typealias RateSetting = RuntimeRate
 
     /// Bumped by every change written (0: the fleet never changed the queue).
     public var version: UInt64 = 0

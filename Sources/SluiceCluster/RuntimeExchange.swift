@@ -24,6 +24,9 @@ public final class RuntimeExchange: Sendable {
 
     private let pending = Mutex<[QueueName: RuntimeChange]>([:])
     private let applier = Mutex<Applier?>(nil)
+    /// Rate decreases this host's learning made (429s), not yet counted in Redis.
+    private let decreases = Mutex<[QueueName: UInt64]>([:])
+    private let decreaseApplier = Mutex<(@Sendable (QueueName) -> Void)?>(nil)
 
     public init() {}
 
@@ -50,6 +53,32 @@ public final class RuntimeExchange: Sendable {
 
     /// Sets who applies records read from Redis (the control plane).
     public func setApplier(_ apply: @escaping Applier) { applier.withLock { $0 = apply } }
+
+    // MARK: What a 429 taught
+
+    /// This host's learning lowered `queue`'s rate after a 429: the agent
+    /// counts it in Redis on its next call, and every other host lowers its
+    /// rate too (AIMD fleet-wide; each climbs back on its own, on the same
+    /// schedule).
+    public func noteDecrease(_ queue: QueueName) { decreases.withLock { $0[queue, default: 0] += 1 } }
+
+    /// Whether a decrease of `queue` waits to be counted.
+    func hasDecreases(_ queue: QueueName) -> Bool { decreases.withLock { ($0[queue] ?? 0) > 0 } }
+
+    /// Takes the decreases of `queue` waiting to be counted.
+    func takeDecreases(_ queue: QueueName) -> UInt64 { decreases.withLock { $0.removeValue(forKey: queue) ?? 0 } }
+
+    /// Puts back decreases Redis did not count.
+    func putBackDecreases(_ queue: QueueName, _ count: UInt64) {
+        guard count > 0 else { return }
+        decreases.withLock { $0[queue, default: 0] += count }
+    }
+
+    /// Sets who lowers this host's rate when another host's 429 did (the control plane's learning).
+    public func setDecreaseApplier(_ apply: @escaping @Sendable (QueueName) -> Void) { decreaseApplier.withLock { $0 = apply } }
+
+    /// Another host's learning lowered `queue`'s rate.
+    func applyDecrease(_ queue: QueueName) { decreaseApplier.withLock { $0 }?(queue) }
 
     /// Applies a record read from Redis; false when nothing applies them yet.
     func apply(_ queue: QueueName, _ record: FleetRuntime, liftsHold: Bool) -> Bool {

@@ -28,7 +28,9 @@ enum ScheduleScript {
         -- ARGV: count (0: no block, only the hold and the settings), interval (ns),
         --       bound (ns), idle TTL (ms), horizon (ns), not before (ns from now:
         --       a host back from running alone), hold (ns from now: a 429 this
-        --       host got; 0: none), the settings version the host applied last
+        --       host got; 0: none), the settings version the host applied last,
+        --       the 429 decreases this host's learning made since its last call
+        -- The answer always ends with the fleet's count of such decreases.
         local time = redis.call('TIME')
         local seconds, micros = tonumber(time[1]), tonumber(time[2])
         -- The hold: an instant on Redis's clock in microseconds (exact in a
@@ -43,6 +45,12 @@ enum ScheduleScript {
         end
         local left = 0
         if held > nowMicros then left = (held - nowMicros) * 1000 end
+        local decreases = tonumber(ARGV[9])
+        if decreases > 0 then
+          decreases = redis.call('HINCRBY', KEYS[3], 'decreases', decreases)
+        else
+          decreases = tonumber(redis.call('HGET', KEYS[3], 'decreases')) or 0
+        end
         local settings = redis.call('HMGET', KEYS[3], 'version', 'rate', 'burst', 'replacedRate', 'replacedBurst', 'paused', 'lifts')
         local version = tonumber(settings[1]) or 0
         local answer = {0, 0, 0, left, version}
@@ -51,10 +59,14 @@ enum ScheduleScript {
         -- state no longer in force.
         if version ~= tonumber(ARGV[8]) then
           for i = 2, 7 do answer[i + 4] = settings[i] or '' end
+          answer[12] = decreases
           return answer
         end
         local count = tonumber(ARGV[1])
-        if count == 0 then return answer end
+        if count == 0 then
+          answer[6] = decreases
+          return answer
+        end
         local state = redis.call('HMGET', KEYS[1], 'epoch', 'tat', 'bound')
         local epoch, tat, previous = tonumber(state[1]), tonumber(state[2]), tonumber(state[3])
         local fresh = not epoch or not tat or not previous
@@ -68,7 +80,7 @@ enum ScheduleScript {
         local horizon = tonumber(ARGV[5])
         -- Held beyond the horizon: no block until the hold is within it.
         if left > horizon then
-          answer[1], answer[2] = 2, left - horizon
+          answer[1], answer[2], answer[6] = 2, left - horizon, decreases
           return answer
         end
         local guard = math.max(0, math.ceil((previous + bound) / 2) - interval)
@@ -80,14 +92,14 @@ enum ScheduleScript {
         if fresh then
           first = now + 2 * horizon
         elseif first > now + horizon then
-          answer[1], answer[2] = 2, first - now - horizon
+          answer[1], answer[2], answer[6] = 2, first - now - horizon, decreases
           return answer
         end
         local after = first + count * interval
         redis.call('HSET', KEYS[1], 'epoch', epoch, 'tat', after, 'bound', bound)
         redis.call('PEXPIRE', KEYS[1], math.ceil((after - now) / 1000000) + tonumber(ARGV[4]))
         answer[1], answer[2], answer[3] = 1, first - now, count
-        answer[6] = guard
+        answer[6], answer[7] = guard, decreases
         return answer
         """)
 
@@ -110,7 +122,7 @@ enum ScheduleScript {
     /// a block (a = offset, b = count, then its guard), 2 the schedule is full
     /// (a = retry after), 0 no block (none asked, or the settings first);
     /// the settings' fields follow when the version is not the one the host
-    /// said it applied.
+    /// said it applied; last, the fleet's count of rate decreases (429s).
     struct Reply: Equatable, Sendable {
         enum Schedule: Equatable, Sendable {
             /// The first instant `offset` ns after Redis read its clock,
@@ -132,16 +144,24 @@ enum ScheduleScript {
         /// The settings' version moved but they do not read (another program
         /// wrote them): nothing to apply; the host skips that version.
         var unreadableSettings = false
+        /// How many times the hosts' learning lowered the queue's rate after
+        /// a 429, fleet-wide, ever (`RateLearner.rateLimited`): a host that sees
+        /// it grow by more than its own lowers its rate too.
+        var decreases: UInt64 = 0
 
-        init(schedule: Schedule, holdLeft: UInt64 = 0, version: UInt64 = 0, runtime: FleetRuntime? = nil) {
+        init(schedule: Schedule, holdLeft: UInt64 = 0, version: UInt64 = 0, runtime: FleetRuntime? = nil, decreases: UInt64 = 0) {
             self.schedule = schedule
             self.holdLeft = holdLeft
             self.version = version
             self.runtime = runtime
+            self.decreases = decreases
         }
 
         init?(_ reply: RESPValue) {
-            guard let parts = reply.elements, parts.count == 5 || parts.count == 6 || parts.count == 11,
+            guard let all = reply.elements, let last = all.last?.integer, last >= 0 else { return nil }
+            decreases = UInt64(last)
+            let parts = all.dropLast()
+            guard parts.count == 5 || parts.count == 6 || parts.count == 11,
                   let numbers = Optional(parts.prefix(5).compactMap(\.integer)), numbers.count == 5, numbers.allSatisfy({ $0 >= 0 })
             else { return nil }
             let (kind, a, b) = (numbers[0], UInt64(numbers[1]), UInt64(numbers[2]))
@@ -164,7 +184,7 @@ enum ScheduleScript {
 
     /// The script's arguments, in order.
     static func arguments(count: UInt64, interval: UInt64, bound: UInt64, horizon: UInt64, notBefore: UInt64,
-                          hold: UInt64, version: UInt64) -> [UInt64] {
-        [count, interval, bound, idleTTL, horizon, notBefore, hold, version]
+                          hold: UInt64, version: UInt64, decreases: UInt64 = 0) -> [UInt64] {
+        [count, interval, bound, idleTTL, horizon, notBefore, hold, version, decreases]
     }
 }

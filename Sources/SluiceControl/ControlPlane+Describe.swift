@@ -1,16 +1,23 @@
+import SluiceCluster
 import SluiceJSON
 import SluiceLimiter
 import SluiceSpool
 
 extension ControlPlane {
     /// A queue as `GET /v1/queues/{queue}` shows it: limits in force, backlog
-    /// by state, observed pace, workers, schedule-to-start over the last minute.
+    /// by state, observed pace, workers, schedule-to-start over the last
+    /// minute, and (with a `coordinator` block) how it is limited across hosts.
     func describe(_ queue: Queue) -> JSONValue {
         let snapshot = MetricsSnapshot(queue: queue, plane: self)
         let overrides = (try? RuntimeOverrides.load(root: spoolRoot, queue: snapshot.name)) ?? RuntimeOverrides()
         return QueueDescription(snapshot: snapshot, provider: queue.config.provider.rawValue,
                                 configuredRate: overrides.rate?.rate.text ?? queue.config.rate.text,
-                                rateOverridden: overrides.rate != nil).json
+                                rateOverridden: overrides.rate != nil,
+                                coordinator: config.coordinator.map { coordinator in
+                                    CoordinatorDescription(config: coordinator,
+                                                           status: state.coordinator ?? ClusterStatus.Snapshot(),
+                                                           acrossHosts: queue.handle.isCoordinated)
+                                }).json
     }
 }
 
@@ -20,6 +27,8 @@ struct QueueDescription {
     let provider: String
     let configuredRate: String
     let rateOverridden: Bool
+    /// Nil without a `coordinator` block.
+    var coordinator: CoordinatorDescription? = nil
 
     /// The rate as configured and as in force (see `RateLearner`).
     var rateJSON: JSONValue {
@@ -35,6 +44,7 @@ struct QueueDescription {
             ("observedPerSecond", .double((snapshot.sample.observedPerSecond * 100).rounded() / 100)),
             ("inForcePerSecond", inForce),
             ("edgeGuardSeconds", .double(Double(snapshot.limits.edgeGuard) / 1e9)),
+            ("pathGuardSeconds", snapshot.learner.map { .double(Double($0.pathGuard) / 1e9) } ?? .null),
             ("learntShare", share),
             ("decreases", decreases),
         ]
@@ -78,6 +88,7 @@ struct QueueDescription {
                 ("dead", .integer(Int(snapshot.statistics.completedDead))),
                 ("rateLimited", .integer(Int(snapshot.statistics.rateLimited))),
             ])),
+            ("coordinator", coordinator?.json ?? .null),
         ])
     }
 }

@@ -115,6 +115,11 @@ enum MetricsPage {
              "How late after its instant a request may still go on the wire; the spacing leaves this much per window.") {
             $0.sample("sluice_rate_limit_edge_guard_seconds", $2, Double($1.limits.edgeGuard) / 1e9)
         }
+        each("sluice_rate_limit_path_guard_seconds", .gauge,
+             "What the spacing leaves per window for the path after a request is stamped (network jitter); doubled by a 429 at the full rate.") {
+            guard let learner = $1.learner else { return }
+            $0.sample("sluice_rate_limit_path_guard_seconds", $2, Double(learner.pathGuard) / 1e9)
+        }
         each("sluice_rate_limit_learnt_share", .gauge, "The share of the configured rate that 429s left (1: all of it).") {
             guard let learner = $1.learner else { return }
             $0.sample("sluice_rate_limit_learnt_share", $2, learner.share)

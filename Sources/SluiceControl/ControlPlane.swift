@@ -63,7 +63,7 @@ public final class ControlPlane: Sendable {
         rateLearning = RateLearning(queues: queueOrder.compactMap { queues[$0] }.map { queue in
             let saved = (try? RuntimeOverrides.load(root: config.spoolRoot ?? SpoolRoot.defaultPath(), queue: queue.config.name.rawValue))?.rate
             return (queue.handle, queue.handle.limits.rate, (saved?.rate ?? queue.config.rate).period)
-        }, log: log)
+        }, log: log, fleet: runtime)
         authorization = Authorization(token: adminToken)
         var hosts = Set(config.allowedHosts)
         if config.listen.host != "0.0.0.0" { hosts.insert(config.listen.host) }
@@ -72,6 +72,7 @@ public final class ControlPlane: Sendable {
         runtime?.setApplier { [weak self] queue, record, liftsHold in
             self?.applyFleetRuntime(queue, record, liftsHold: liftsHold) ?? true
         }
+        runtime?.setDecreaseApplier { [weak self] queue in self?.rateLearning.fleetDecrease(queue.rawValue) }
     }
 
     /// Binds the listener and starts serving; returns the bound address.

@@ -1,4 +1,5 @@
 import Glibc
+import SluiceCluster
 import SluiceLimiter
 import SluicePOSIX
 import Synchronization
@@ -40,12 +41,16 @@ final class RateLearning: Sendable {
     private let shared = Mutex(Shared())
     private let ticker = Mutex<PeriodicThread?>(nil)
     private let log: EventLog
+    /// Told of each decrease this host's 429s teach, for the other hosts
+    /// (a coordinated fleet); nil on one host.
+    private let fleet: RuntimeExchange?
 
     /// Starts learning each queue from `configured` (the limit the supervisor
     /// registered: the configuration with the saved overrides) and puts the
     /// initial guarded rate in force at once.
-    init(queues: [(handle: QueueHandle, configured: GCRA.Limit, window: UInt64)], log: EventLog) {
+    init(queues: [(handle: QueueHandle, configured: GCRA.Limit, window: UInt64)], log: EventLog, fleet: RuntimeExchange? = nil) {
         self.log = log
+        self.fleet = fleet
         var handles: [String: QueueHandle] = [:]
         for queue in queues { handles[queue.handle.name.rawValue] = queue.handle }
         self.handles = handles
@@ -74,14 +79,16 @@ final class RateLearning: Sendable {
 
     /// The operator set a new rate: learning starts again from it (the 429s
     /// taught the old number, not this one); the measured guard is kept (it
-    /// is about this fleet's lateness, not the provider). Published at once.
+    /// is about this fleet's lateness, not the provider; so is the path
+    /// guard, about the network). Published at once.
     func configure(_ queue: String, limit: GCRA.Limit, window: UInt64) throws(CoordinatorError) {
         guard let handle = handles[queue] else { return }
         try shared.withLock { shared throws(CoordinatorError) in
             let guardNow = shared.queues[queue]?.learner.edgeGuard ?? RateLearner.initialGuard
+            let pathNow = shared.queues[queue]?.learner.pathGuard ?? RateLearner.pathGuardRange.lowerBound
             var learning = shared.queues[queue] ?? Learning(learner: RateLearner(configured: limit, window: window),
                                                             lastRateLimited: 0, lateness: [], lastQuietAt: MonotonicClock.now())
-            learning.learner = RateLearner(configured: limit, window: window, edgeGuard: guardNow)
+            learning.learner = RateLearner(configured: limit, window: window, edgeGuard: guardNow, pathGuard: pathNow)
             learning.published = nil
             try publish(&learning, to: handle, rescaling: true)
             shared.queues[queue] = learning
@@ -108,6 +115,7 @@ final class RateLearning: Sendable {
                     if learning.learner.decreases != before {
                         log.info("queue.rate_learnt", ("queue", name), ("reason", "429"),
                                  ("share", "\(learning.learner.share)"), ("in_force_rps", "\(learning.learner.inForcePerSecond)"))
+                        fleet?.noteDecrease(handle.name)
                     }
                 } else {
                     learning.learner.quiet(now: now, elapsed: now > learning.lastQuietAt ? now - learning.lastQuietAt : 0)
@@ -121,6 +129,24 @@ final class RateLearning: Sendable {
                 try? publish(&learning, to: handle)
                 shared.queues[name] = learning
             }
+        }
+    }
+
+    /// Another host's 429 lowered the queue's rate there: lowered here too,
+    /// as a 429 of this host's would (one decrease per `decreaseSpacing`, so
+    /// a 429 seen here and there at once teaches one), published at once.
+    func fleetDecrease(_ queue: String) {
+        guard let handle = handles[queue] else { return }
+        let now = MonotonicClock.now()
+        shared.withLock { shared in
+            guard var learning = shared.queues[queue] else { return }
+            let before = learning.learner.decreases
+            learning.learner.rateLimited(now: now)
+            guard learning.learner.decreases != before else { return }
+            log.info("queue.rate_learnt", ("queue", queue), ("reason", "429 on another host"),
+                     ("share", "\(learning.learner.share)"), ("in_force_rps", "\(learning.learner.inForcePerSecond)"))
+            try? publish(&learning, to: handle)
+            shared.queues[queue] = learning
         }
     }
 

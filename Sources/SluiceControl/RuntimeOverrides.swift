@@ -13,20 +13,7 @@ import SluicePOSIX
 /// someone edited the configuration since, the edit is the newer decision
 /// and the override is dropped (and the supervisor says so).
 public struct RuntimeOverrides: Equatable, Sendable {
-    public struct RateOverride: Equatable, Sendable {
-        public var rate: Rate
-        public var burst: UInt64
-        /// The configured rate and burst when the override was made.
-        public var replacedRate: String
-        public var replacedBurst: UInt64
-
-        public init(rate: Rate, burst: UInt64, replacedRate: String, replacedBurst: UInt64) {
-            self.rate = rate
-            self.burst = burst
-            self.replacedRate = replacedRate
-            self.replacedBurst = replacedBurst
-        }
-    }
+    public typealias RateOverride = RuntimeRate
 
     public struct ProcessesOverride: Equatable, Sendable {
         public var processes: Int

@@ -28,18 +28,25 @@ import Glibc
 /// Pure: instants are given, nothing is read; the supervisor's
 /// `RateLearning` drives one per queue and publishes `inForce`.
 public struct RateLearner: Equatable, Sendable {
-    /// The guard before any lateness was measured: 0.5% of a per-second
-    /// window, some fifty times the lateness of a request waiting at its
-    /// gate on a quiet host (`HTTPExecutor`: typically under 100 µs), so a
-    /// loaded host's first seconds seldom book a request again. A request
-    /// later than it is booked again, never sent late: a guard too small
-    /// costs instants, not 429s.
-    public static let initialGuard: UInt64 = 5_000_000
+    /// The guard before any lateness was measured: generous (2% of a
+    /// per-second window), so a loaded host's first seconds do not lose the
+    /// instants its late wake-ups miss (with 5 ms, a loaded host drained a
+    /// 1.5/s queue at a median 79%). Learnt from `minimumSamples` on.
+    public static let initialGuard: UInt64 = 20_000_000
     /// The guard's bounds: under 100 µs the wire itself is noisier; 100 ms
     /// is the late start tolerated without a guard (a starved host).
     public static let guardRange: ClosedRange<UInt64> = 100_000...100_000_000
     /// Lateness observations needed before the guard is chosen from them.
-    public static let minimumSamples: UInt64 = 50
+    public static let minimumSamples: UInt64 = 20
+    /// The path guard's start and bounds: what the spacing leaves, on top of
+    /// the edge guard, for what follows the stamp (the write, the network,
+    /// the provider's own clock), which Sluice cannot measure: 1 ms (0.1% of
+    /// a per-second window) to start, doubled by each 429 at the full rate,
+    /// at most 32 ms; halved after each `pathGuardCalm` without a 429.
+    public static let pathGuardRange: ClosedRange<UInt64> = 1_000_000...32_000_000
+    public static let pathGuardCalm: UInt64 = 60_000_000_000
+    /// A share at least this is "the full rate" for the path guard.
+    static let fullShare = 0.99
     /// The share a 429 leaves: 90% of what was in force.
     public static let decrease = 0.9
     /// The least share the 429s can leave (10% of the configured rate).
@@ -62,6 +69,9 @@ public struct RateLearner: Equatable, Sendable {
     public let window: UInt64
     /// How late after its instant a request may still go (ns).
     public private(set) var edgeGuard: UInt64 = RateLearner.initialGuard
+    /// What the spacing leaves for the path after the stamp (ns).
+    public private(set) var pathGuard: UInt64 = RateLearner.pathGuardRange.lowerBound
+    private var pathGuardSince: UInt64 = 0
     /// The share of the configured rate the 429s leave (1: all of it).
     public private(set) var share = 1.0
     /// 429s that lowered the share since the rate was configured.
@@ -71,18 +81,20 @@ public struct RateLearner: Equatable, Sendable {
 
     /// `window`: the configured rate's unit (`Rate.period`); 0 for an
     /// unlimited queue, which learns nothing.
-    public init(configured: GCRA.Limit, window: UInt64, edgeGuard: UInt64 = RateLearner.initialGuard) {
+    public init(configured: GCRA.Limit, window: UInt64, edgeGuard: UInt64 = RateLearner.initialGuard,
+                pathGuard: UInt64 = RateLearner.pathGuardRange.lowerBound) {
         self.configured = configured
         self.window = window
         self.edgeGuard = min(max(edgeGuard, Self.guardRange.lowerBound), Self.guardRange.upperBound)
+        self.pathGuard = min(max(pathGuard, Self.pathGuardRange.lowerBound), Self.pathGuardRange.upperBound)
     }
 
-    /// The limit to enforce: the configured interval widened by the guard
-    /// (`W + g` for every `W` configured) and divided by the share; the
+    /// The limit to enforce: the configured interval widened by the guards
+    /// (`W + g + p` for every `W` configured) and divided by the share; the
     /// burst kept. Unlimited stays unlimited.
     public var inForce: GCRA.Limit {
         guard configured.interval > 0, window > 0 else { return configured }
-        let widened = Double(configured.interval) * (1 + Double(edgeGuard) / Double(window)) / share
+        let widened = Double(configured.interval) * (1 + Double(edgeGuard + pathGuard) / Double(window)) / share
         let interval = widened >= Double(UInt64.max / 2) ? UInt64.max / 2 : UInt64(widened.rounded(.up))
         let (tolerance, overflow) = interval.multipliedReportingOverflow(by: configured.capacity - 1)
         return GCRA.Limit(interval: interval, tolerance: overflow ? .max : tolerance)
@@ -115,18 +127,28 @@ public struct RateLearner: Equatable, Sendable {
         return best?.guard
     }
 
-    /// A 429 got through at `now` (monotonic ns).
+    /// A 429 got through at `now` (monotonic ns). At the full rate it may
+    /// be the path, not another client: the path guard doubles as well.
     public mutating func rateLimited(now: UInt64) {
         guard configured.interval > 0 else { return }
         if let last = lastDecreaseAt, now < last &+ Self.decreaseSpacing { return }
+        if share >= Self.fullShare {
+            pathGuard = min(pathGuard * 2, Self.pathGuardRange.upperBound)
+        }
+        pathGuardSince = now
         shareBeforeDecrease = share
         share = max(Self.floor, share * Self.decrease)
         lastDecreaseAt = now
         decreases &+= 1
     }
 
-    /// `elapsed` ns passed, up to `now`, with no 429: the share climbs back.
+    /// `elapsed` ns passed, up to `now`, with no 429: the share climbs back,
+    /// and the path guard halves after each `pathGuardCalm`.
     public mutating func quiet(now: UInt64, elapsed: UInt64) {
+        if pathGuard > Self.pathGuardRange.lowerBound, now >= pathGuardSince &+ Self.pathGuardCalm {
+            pathGuard = max(pathGuard / 2, Self.pathGuardRange.lowerBound)
+            pathGuardSince = now
+        }
         guard share < 1, let last = lastDecreaseAt else { return }
         let seconds = Double(elapsed) / 1e9
         let returnTarget = shareBeforeDecrease * Self.returnUpTo

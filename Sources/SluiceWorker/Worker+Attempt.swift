@@ -156,13 +156,16 @@ extension Worker {
     }
 
     /// How a request found too late at its gate, its connection ready, books
-    /// a new instant there (at most a booking horizon from then) instead of
-    /// being aborted: the late instant is given back first (restored where
-    /// nothing was booked after it), the concurrency slot kept. Nil when the
-    /// queue allows nothing within the horizon: the request is aborted and
-    /// the attempt books again as usual.
+    /// a new instant there instead of being aborted: the late instant is
+    /// given back first (restored where nothing was booked after it), the
+    /// concurrency slot kept. It may book up to `maximumHorizon` ahead, not
+    /// only its own horizon: the other attempts have booked the schedule up
+    /// to theirs while its connection opened, and a request refused here is
+    /// aborted, its connection closed, and the next one pays the setup
+    /// again (a queue behind a 400 ms handshake sent nothing). Nil when the
+    /// queue allows nothing within that: the attempt books again as usual.
     private func rebookAtGate(_ held: HeldBooking, cost: UInt64, key: String?) -> HTTPExecutor.Rebooking {
-        let within = bookingHorizon(key: key)
+        let within = Self.maximumHorizon
         let statistics = parts.limiter.taskStatistics
         return HTTPExecutor.Rebooking(within: within) { [self] lateAt in
             held.replace { old in

@@ -66,6 +66,37 @@ import Testing
         #expect(b.agent.status.snapshot.holdsPublished == 0, "host B does not publish back what it applied")
     }
 
+    /// AIMD fleet-wide: a decrease one host's learning made after a 429 is
+    /// counted in Redis and the other host lowers its rate too, once; the
+    /// host that made it is not told its own back.
+    @Test func aRateDecreaseOnOneHost_isAppliedByTheOther_once() throws {
+        let redis = try RedisServer()
+        let hosts = try hosts(redis)
+        final class Count: Sendable {
+            let value = Atomic<Int>(0)
+            func load(ordering _: AtomicLoadOrdering) -> Int { value.load(ordering: .relaxed) }
+        }
+        let told = hosts.map { _ in Count() }
+        for (index, host) in hosts.enumerated() {
+            let count = told[index]
+            host.exchange.setDecreaseApplier { _ in count.value.add(1, ordering: .relaxed) }
+        }
+        for host in hosts { host.agent.start() }
+        defer { for host in hosts { host.agent.stop() } }
+        let (a, b) = (hosts[0], hosts[1])
+        #expect(ChildProcessRunner.waitUntil(seconds: 5) { a.agent.status.snapshot.redisCalls > 0 && b.agent.status.snapshot.redisCalls > 0 })
+        a.exchange.noteDecrease(try QueueName(validating: "q"))
+        #expect(ChildProcessRunner.waitUntil(seconds: 3) { told[1].load(ordering: .relaxed) == 1 }, "host B lowers its rate")
+        // Both hosts look again (at least one more call each) before the counts are judged.
+        let (callsA, callsB) = (a.agent.status.snapshot.redisCalls, b.agent.status.snapshot.redisCalls)
+        #expect(ChildProcessRunner.waitUntil(seconds: 3) {
+            a.agent.status.snapshot.redisCalls > callsA + 1 && b.agent.status.snapshot.redisCalls > callsB + 1
+        })
+        #expect(told[1].load(ordering: .relaxed) == 1, "once")
+        #expect(told[0].load(ordering: .relaxed) == 0, "host A is not told its own decrease")
+        #expect(b.agent.status.snapshot.decreasesApplied == 1)
+    }
+
     @Test func aChangePostedOnOneHost_isAppliedByTheOther_andALiftLiftsItsHold() throws {
         let redis = try RedisServer()
         let hosts = try hosts(redis)

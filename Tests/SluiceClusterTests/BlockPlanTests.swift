@@ -79,15 +79,17 @@ import Testing
     @Test func scriptReply_isReadOnlyInItsShape() {
         typealias Reply = ScheduleScript.Reply
         let n = { (values: [Int64]) in RESPValue.array(values.map(RESPValue.integer)) }
-        // A block: kind 1, offset, count, hold left, version, guard.
-        #expect(Reply(n([1, 5, 3, 0, 0, 0])) == Reply(schedule: .block(offset: 5, count: 3, guard_: 0)))
-        // Full: kind 2, retry after; a hold of 40 ns left, settings version 2.
-        #expect(Reply(n([2, 7, 0, 40, 2])) == Reply(schedule: .full(retryAfter: 7), holdLeft: 40, version: 2))
+        // A block: kind 1, offset, count, hold left, version, guard; last, the fleet's decreases.
+        #expect(Reply(n([1, 5, 3, 0, 0, 0, 0])) == Reply(schedule: .block(offset: 5, count: 3, guard_: 0)))
+        // Full: kind 2, retry after; a hold of 40 ns left, settings version 2, 3 decreases.
+        #expect(Reply(n([2, 7, 0, 40, 2, 3])) == Reply(schedule: .full(retryAfter: 7), holdLeft: 40, version: 2, decreases: 3))
         // No block asked for.
-        #expect(Reply(n([0, 0, 0, 0, 4])) == Reply(schedule: .none, version: 4))
-        #expect(Reply(n([1, -1, 3, 0, 0, 0])) == nil, "a negative offset")
-        #expect(Reply(n([1, 5, 0, 0, 0, 0])) == nil, "a block of nothing")
-        #expect(Reply(n([3, 5, 3, 0, 0])) == nil, "an unknown kind")
+        #expect(Reply(n([0, 0, 0, 0, 4, 0])) == Reply(schedule: .none, version: 4))
+        #expect(Reply(n([1, -1, 3, 0, 0, 0, 0])) == nil, "a negative offset")
+        #expect(Reply(n([1, 5, 0, 0, 0, 0, 0])) == nil, "a block of nothing")
+        #expect(Reply(n([3, 5, 3, 0, 0, 0])) == nil, "an unknown kind")
+        #expect(Reply(n([0, 0, 0, 0, 4, -1])) == nil, "a negative count of decreases")
+        #expect(Reply(n([1, 5, 3, 0, 0, 0])) == nil, "the shape before decreases")
         #expect(Reply(n([1, 5, 3])) == nil, "the shape before holds and settings")
         #expect(Reply(.integer(5)) == nil)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceConfig
 import SluiceLimiter
+import SluiceRedis
 import Testing
 
 /// The deployment files against the code they deploy: numbers written in
@@ -22,9 +23,32 @@ import Testing
             .map { String($0.dropFirst(key.count + separator.count)) }
     }
 
+    /// A manifest's lines, trimmed.
+    static func lines(_ path: String) throws -> [String] {
+        try text(path).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// The container's `env`: each `- name:` followed by a `value:`.
+    static func environment(_ lines: [String]) -> [String: String] {
+        var environment: [String: String] = [:]
+        for (line, next) in zip(lines, lines.dropFirst()) where line.hasPrefix("- name: ") && next.hasPrefix("value: ") {
+            environment[String(line.dropFirst(8))] = String(next.dropFirst(7))
+        }
+        return environment
+    }
+
+    /// A Secret's `stringData`: key → value.
+    static func stringData(_ path: String) throws -> [String: String] {
+        try text(path).split(separator: "\n").drop { !$0.hasPrefix("stringData:") }.dropFirst()
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .reduce(into: [String: String]()) { keys, line in
+                if let colon = line.firstIndex(of: ":") { keys[String(line[..<colon])] = String(line[line.index(after: colon)...].dropFirst()) }
+            }
+    }
+
     /// The ConfigMap's `sluice.json`: the block scalar's lines, unindented.
     static func configMapFleet() throws -> FleetConfig {
-        let lines = try text("k8s/configmap.yaml").split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try text("k8s/base/configmap.yaml").split(separator: "\n", omittingEmptySubsequences: false)
         let start = try #require(lines.firstIndex { $0.contains("sluice.json: |") })
         let json = lines[(start + 1)...].prefix { $0.hasPrefix("    ") || $0.isEmpty }.map { $0.dropFirst(4) }.joined(separator: "\n")
         return try FleetConfig.parse(Array(json.utf8))
@@ -41,20 +65,11 @@ import Testing
     /// supervisor checks at start resolves through that wiring.
     @Test func secretAndEnvironment_resolveEveryCredentialTheConfigNames() throws {
         let config = try Self.configMapFleet()
-        let statefulSet = try Self.text("k8s/statefulset.yaml").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        var environment: [String: String] = [:]
-        for (line, next) in zip(statefulSet, statefulSet.dropFirst()) where line.hasPrefix("- name: ") && next.hasPrefix("value: ") {
-            environment[String(line.dropFirst(8))] = String(next.dropFirst(7))
-        }
+        let statefulSet = try Self.lines("k8s/base/statefulset.yaml")
         let mount = "/run/secrets/sluice/"
         #expect(statefulSet.contains("mountPath: \(mount.dropLast())"))
-        let secret = try Self.text("k8s/secret.example.yaml")
-        let keys = secret.split(separator: "\n").drop { !$0.hasPrefix("stringData:") }.dropFirst()
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .reduce(into: [String: String]()) { keys, line in
-                if let colon = line.firstIndex(of: ":") { keys[String(line[..<colon])] = String(line[line.index(after: colon)...].dropFirst()) }
-            }
-        try config.checkCredentials(environment: environment) { path in
+        let keys = try Self.stringData("k8s/base/secret.example.yaml")
+        try config.checkCredentials(environment: Self.environment(statefulSet)) { path in
             path.hasPrefix(mount) ? keys[String(path.dropFirst(mount.count))] : nil
         }
         #expect(config.adminToken != nil, "listening beyond loopback needs the admin token")
@@ -62,19 +77,19 @@ import Testing
 
     @Test func statefulSet_portIsTheConfiguredListenPort() throws {
         let config = try Self.configMapFleet()
-        let port = try #require(Self.value(of: "containerPort", in: Self.text("k8s/statefulset.yaml")))
+        let port = try #require(Self.value(of: "containerPort", in: Self.text("k8s/base/statefulset.yaml")))
         #expect(port == "\(config.listen.port)")
     }
 
     @Test func statefulSet_graceOutlastsTheDrainAndItsEscalation() throws {
         let config = try Self.configMapFleet()
-        let grace = try #require(Self.value(of: "terminationGracePeriodSeconds", in: Self.text("k8s/statefulset.yaml")).flatMap { UInt64($0) })
+        let grace = try #require(Self.value(of: "terminationGracePeriodSeconds", in: Self.text("k8s/base/statefulset.yaml")).flatMap { UInt64($0) })
         // The supervisor SIGKILLs workers 3 s after shutdownTimeout; the kubelet must not kill it first.
         #expect(grace * 1_000_000_000 > config.shutdownTimeout + 3_000_000_000)
     }
 
     @Test func statefulSet_sharedMemoryVolumeHoldsTheSegment() throws {
-        let limit = try #require(Self.value(of: "sizeLimit", in: Self.text("k8s/statefulset.yaml")))
+        let limit = try #require(Self.value(of: "sizeLimit", in: Self.text("k8s/base/statefulset.yaml")))
         let mebibytes = try #require(limit.hasSuffix("Mi") ? Int(limit.dropLast(2)) : nil, "sizeLimit \(limit) in Mi")
         #expect(mebibytes << 20 >= SegmentLayout.default.segmentSize, "\(limit) < \(SegmentLayout.default.segmentSize) bytes")
     }

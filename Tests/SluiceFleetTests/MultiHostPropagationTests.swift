@@ -7,7 +7,8 @@ import SluicePOSIX
 import SluiceTestSupport
 import Testing
 
-/// Several hosts, one queue: a 429 on one host, and an operator's set-rate,
+/// Several hosts, one queue: a 429 on one host (its hold and the decrease it
+/// teaches), and an operator's set-rate,
 /// pause and resume through one host's API, are obeyed by every host.
 /// Judged at the sandbox from the arrivals of the other host's requests
 /// alone: host A (0) sends refunds, host B (1) payment intents, both through
@@ -67,6 +68,9 @@ import Testing
         let metricsA = String(decoding: try cluster.api(host: 0, "GET", "/metrics").body, as: UTF8.self)
         #expect(metricsA.contains("sluice_coordinator_holds_total{direction=\"published\"} 1"), "host A counts the hold it published")
         #expect(metrics.contains("sluice_coordinator_holds_total{direction=\"applied\"} 1"), "host B counts the hold it applied")
+        // AIMD fleet-wide: host A's 429 lowered host B's rate in force too (one decrease).
+        #expect(metrics.contains("sluice_rate_limit_decreases{queue=\"stripe-api\"} 1"), "host B learnt from host A's 429")
+        #expect(metricsA.contains("sluice_rate_limit_decreases{queue=\"stripe-api\"} 1"), "host A learnt from its own 429")
     }
 
     @Test func setRateThroughHostAsAPI_isTheRateTheSandboxMeasuresFromHostB() throws {

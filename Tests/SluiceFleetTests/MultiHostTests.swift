@@ -75,6 +75,7 @@ import Testing
         usleep(1_000_000)
         let readiness = try cluster.api(host: 0, "GET", "/readyz")
         let metrics = String(decoding: try cluster.api(host: 1, "GET", "/metrics").body, as: UTF8.self)
+        let described = try cluster.api(host: 0, "GET", "/v1/queues/stripe-api").json
         usleep(2_000_000)
         cluster.redis.resume()
         let resumedAt = MonotonicClock.now()
@@ -89,6 +90,14 @@ import Testing
         #expect(readiness.status == 503 && String(decoding: readiness.body, as: UTF8.self).contains("coordinator: Redis"),
                 "/readyz names the reason: \(String(decoding: readiness.body, as: UTF8.self))")
         #expect(metrics.contains("sluice_coordinator_up 0"), "sluice_coordinator_up is 0")
+        // The operator's tools say the same: describe while frozen, the CLI once Redis is back.
+        #expect(described?.value(at: ["coordinator", "up"]) == .bool(false)
+                    && described?.value(at: ["coordinator", "acrossHosts"]) == .bool(true), "describe while frozen: \(String(describing: described))")
+        if case .string(let reason)? = described?.value(at: ["coordinator", "reason"]) { #expect(reason.contains("coordinator: Redis")) } else { Issue.record("describe names no reason") }
+        let cli = try SpawnedChild(cluster.fixture.sluice, ["queue", "describe", "stripe-api", "--config", cluster.configPath(1)],
+                                   in: cluster.fixture.files, label: "describe", environment: FleetFixture.credentials)
+        #expect(try cli.wait() == .exited(0))
+        #expect(cli.output.contains("across hosts    yes") && cli.output.contains(" up · host host-1/"), "sluice queue describe: \(cli.output) \(cli.errors)")
         #expect(afterResume >= 45, "sending again after the freeze: \(afterResume) in a second")
         let stats = try cluster.fixture.stats()
         #expect(number(stats, "limits", "stripe.requests", "worstWindow") <= number(stats, "limits", "stripe.requests", "allowed"))

@@ -18,8 +18,8 @@ import Testing
 
     @Test func inForce_widensTheIntervalByTheGuardPerWindow_andKeepsTheBurst() {
         let learner = RateLearner(configured: GCRA.Limit(interval: 50_000_000, tolerance: 100_000_000), window: Self.second, edgeGuard: 5_000_000)
-        // 5 ms per second: 50 ms × 1.005.
-        #expect(learner.inForce == GCRA.Limit(interval: 50_250_000, tolerance: 100_500_000))
+        // 5 ms per second, and the path's 1 ms: 50 ms × 1.006.
+        #expect(learner.inForce == GCRA.Limit(interval: 50_300_000, tolerance: 100_600_000))
         #expect(RateLearner(configured: .unlimited, window: Self.second).inForce == .unlimited)
         #expect(RateLearner(configured: Self.twenty, window: 0).inForce == Self.twenty)
     }
@@ -31,10 +31,31 @@ import Testing
         ([(2_500_000, 1_000)], second, 3_000_000, "everything 2.5 ms late: the guard covers it"),
         ([(80_000, 999), (12_000_000, 1)], second, 100_000, "one in a thousand at 12 ms: dropping it (0.1%) is cheaper than a 15 ms guard (1.5%)"),
         ([(80_000, 900), (12_000_000, 100)], 60 * second, 15_000_000, "per minute a 15 ms guard is nearly free: cover the 10%"),
-        ([(80_000, 20)], second, nil, "too few observations: keep the guard in force"),
+        ([(80_000, 19)], second, nil, "too few observations: keep the guard in force"),
     ] as [([(UInt64, UInt64)], UInt64, UInt64?, String)])
     func chooseGuard_takesTheBoundThatCostsTheLeastThroughput(_ observations: [(UInt64, UInt64)], _ window: UInt64, _ expected: UInt64?, _ why: String) {
         #expect(RateLearner.chooseGuard(Self.lateness(observations), window: window) == expected, "\(why)")
+    }
+
+    /// A 429 at the full rate doubles the path guard (the path's jitter may
+    /// be what the provider saw); one at a learnt share (another client)
+    /// does not; a minute without a 429 halves it, never below 1 ms.
+    @Test func aFourTwentyNineAtTheFullRate_doublesThePathGuard_andCalmHalvesIt() {
+        var learner = RateLearner(configured: Self.twenty, window: Self.second)
+        #expect(learner.pathGuard == 1_000_000)
+        learner.rateLimited(now: Self.second)
+        #expect(learner.pathGuard == 2_000_000, "at the full rate")
+        learner.rateLimited(now: 3 * Self.second)
+        #expect(learner.pathGuard == 2_000_000, "at 90%: another client's, not the path's")
+        learner.quiet(now: 62 * Self.second, elapsed: 59 * Self.second)
+        #expect(learner.pathGuard == 2_000_000, "a minute not yet passed since the last 429")
+        learner.quiet(now: 64 * Self.second, elapsed: 2 * Self.second)
+        #expect(learner.pathGuard == 1_000_000)
+        learner.quiet(now: 200 * Self.second, elapsed: 136 * Self.second)
+        #expect(learner.pathGuard == 1_000_000, "never below its floor")
+        var jittery = RateLearner(configured: Self.twenty, window: Self.second, pathGuard: 20_000_000)
+        jittery.rateLimited(now: Self.second)
+        #expect(jittery.pathGuard == RateLearner.pathGuardRange.upperBound, "bounded")
     }
 
     @Test func aFourTwentyNine_cutsTheShare_onceForABurstOfThem_andNeverBelowTheFloor() {

@@ -8,17 +8,21 @@ import Synchronization
 /// setup is slow once (a lost SYN costs Linux's 1 s initial retransmission
 /// timeout) or always. Reached with `ALL_PROXY=socks5h://127.0.0.1:port`;
 /// connections are kept alive as the client and the destination keep them.
+/// With `jitter`, what the client sends waits a uniformly random 0…`jitter`
+/// seconds before it is passed on (a network path's queueing delay).
 final class ForwardingSocksProxy: @unchecked Sendable {
     let port: UInt16
     private let listener: Int32
     private let delay: @Sendable (Int) -> Double
+    private let jitter: Double
     private let accepted = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let threads = Mutex<[PosixThread]>([])
     private var acceptor: PosixThread?
 
-    init(delay: @escaping @Sendable (Int) -> Double) throws {
+    init(jitter: Double = 0, delay: @escaping @Sendable (Int) -> Double) throws {
         self.delay = delay
+        self.jitter = jitter
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -84,7 +88,9 @@ final class ForwardingSocksProxy: @unchecked Sendable {
             guard ready >= 0 else { return }
             for (from, to) in [(0, b), (1, a)] where fds[from].revents != 0 {
                 let count = recv(fds[from].fd, &buffer, buffer.count, 0)
-                guard count > 0, write(to, Array(buffer[..<count])) else { return }
+                guard count > 0 else { return }
+                if from == 0, jitter > 0 { usleep(UInt32.random(in: 0...UInt32(jitter * 1e6))) }
+                guard write(to, Array(buffer[..<count])) else { return }
             }
         }
     }
