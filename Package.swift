@@ -25,7 +25,7 @@ let package = Package(
         // Layer 1: the durable on-disk task spool.
         .target(name: "SluiceSpool", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON"], swiftSettings: strict),
         // The configuration file, decoded once into typed, validated structs.
-        .target(name: "SluiceConfig", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceRedis"], swiftSettings: strict),
+        .target(name: "SluiceConfig", dependencies: ["SluicePOSIX", "SluiceCore", "SluiceJSON", "SluiceLimiter", "SluiceRedis", "SluiceSpool"], swiftSettings: strict),
         // Pure providers: task → request, answer → outcome; the shared status rules.
         .target(name: "SluiceProviders", dependencies: ["SluiceCore", "SluiceConfig", "SluiceJSON", "SluiceSpool"], swiftSettings: strict),
         // One worker process: claim, reserve, send, classify, settle; graceful drain.

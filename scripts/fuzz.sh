@@ -33,6 +33,7 @@ http-head   | Fuzz/HTTPHeadFirstFuzz.swift     | SluiceHTTP                     
 path        | Fuzz/RequestPathFuzz.swift       | SluiceProviders                | 4096
 redact      | Fuzz/SecretRedactorFuzz.swift    | SluiceProviders SluiceConfig   | 4096
 answer      | Fuzz/CurlTransferFuzz.swift      | SluiceWorker SluiceProviders   | 8192
+result      | Fuzz/ResultCaptureFuzz.swift     | SluiceProviders SluiceConfig SluiceSpool SluiceJSON | 8192
 resp        | Fuzz/RESPParserFuzz.swift        | SluiceRedis                    | 512
 door        | Fuzz/TaskAdmissionFuzz.swift     | SluiceControl SluiceProviders SluiceConfig SluiceSpool SluiceHTTP | 8192 | task
 "

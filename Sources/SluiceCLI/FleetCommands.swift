@@ -94,7 +94,7 @@ private let workerCommand = Command(
     if parent == nil, config.coordinator != nil, !limiter.isCoordinated {
         throw UsageError("\(path) has a coordinator block, and no `sluice run` on this host has made \(queue.name) coordinated: a worker alone would send at the full rate here, whatever the other hosts send; start `sluice run` (sluice.service) first, then extra workers")
     }
-    let store = try SpoolQueue(root: config.spoolRoot ?? SpoolRoot.defaultPath(), name: queue.name, options: config.spoolOptions)
+    let store = try SpoolQueue(root: config.spoolRoot ?? SpoolRoot.defaultPath(), name: queue.name, options: config.spoolOptions(for: queue))
     if parent == nil { try recoverUnsupervised(store, limiter, coordinator) }
     let worker = Worker(queue: queue, parts: Worker.Parts(
         store: store,

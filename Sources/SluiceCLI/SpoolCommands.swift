@@ -10,6 +10,7 @@ let spoolCommands: [Command] = [
     spoolQueueResetCommand,
     spoolTaskShowCommand,
     spoolTaskResetCommand,
+    spoolTaskWaitCommand,
     spoolDeadListCommand,
     spoolDeadReplayCommand,
     spoolBenchCommand,

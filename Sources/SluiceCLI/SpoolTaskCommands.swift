@@ -9,7 +9,8 @@ let spoolTaskShowCommand = Command(
         sluice task show <id> [--queue QUEUE] [--json] \(SpoolLocation.usage)
 
         Looks the id up in every queue (or in QUEUE). Exit 1 if it is not found.
-          --json          the stored task as JSON, with "state" (and "leasedBy") added
+          --json          the stored task as JSON, with "state" (and "leasedBy") added; a finished
+                          task has "result": the provider's answer (status, headers, body)
         \(SpoolLocation.help)
         """
 ) { arguments, terminal in
@@ -69,7 +70,7 @@ func taskID(_ text: String) throws(UsageError) -> TaskID {
 }
 
 /// The task `id` in queue `only`, or in the first queue that has it.
-private func findTask(_ id: TaskID, only: String?, location: SpoolLocation) throws -> TaskStatus? {
+func findTask(_ id: TaskID, only: String?, location: SpoolLocation) throws -> TaskStatus? {
     let names = try only.map { [try location.queueName($0)] } ?? location.queueNames()
     for name in names {
         if let status = try location.openExisting(name)?.status(of: id) { return status }
@@ -77,7 +78,7 @@ private func findTask(_ id: TaskID, only: String?, location: SpoolLocation) thro
     return nil
 }
 
-private func showText(_ status: TaskStatus, now: UInt64) -> String {
+func showText(_ status: TaskStatus, now: UInt64) -> String {
     var lines = ["task \(status.id) in queue \(status.queue)"]
     func row(_ label: String, _ value: String) { lines.append("  " + label.padding(11) + TerminalText.escaped(value)) }
     switch status.state {
@@ -99,5 +100,24 @@ private func showText(_ status: TaskStatus, now: UInt64) -> String {
         lines += record.history.map { "    " + TerminalText.escaped($0) }
     }
     row("payload", JSONWriter.string(.object(record.payload)))
+    if let result = record.result { lines += resultLines(result) }
     return lines.joined(separator: "\n")
+}
+
+/// The kept answer, as `task show` prints it: status, headers, then the body
+/// (JSON and text as they are, base64 as stored), every line escaped.
+func resultLines(_ result: TaskResult) -> [String] {
+    var lines = ["  result"]
+    func row(_ label: String, _ value: String) { lines.append("    " + label.padding(9) + TerminalText.escaped(value)) }
+    row("status", "\(result.status) (attempt \(result.attempt), \(Timestamp.format(result.receivedAt)))")
+    for name in result.headers.keys.sorted() { lines.append("    " + TerminalText.escaped("\(name): \(result.headers[name] ?? "")")) }
+    let size = result.bodyBytes.map { "\($0) bytes" } ?? "not read: over maxResponseBytes"
+    row("body", "\(result.body.encoding), \(size)\(result.truncated && result.bodyBytes != nil ? ", truncated" : "")")
+    switch result.body {
+    case .json(let value): lines.append("    " + TerminalText.escaped(JSONWriter.string(value)))
+    case .text(let text): lines += text.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + TerminalText.escaped(String($0)) }
+    case .base64(let text): lines.append("    " + text)
+    case .unread: break
+    }
+    return lines
 }

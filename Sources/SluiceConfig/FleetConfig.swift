@@ -16,6 +16,10 @@ public struct FleetConfig: Equatable, Sendable {
     /// How long finished tasks stay in the spool's `done/` (ns); 0 forgets
     /// them at once. Keeping them lets `sluice task show` and audits find them.
     public var doneRetention: UInt64 = 0
+    /// How long finished tasks' answers are kept with them (ns), unless a
+    /// queue sets its own; 0 keeps none. Finished tasks stay in `done/`
+    /// (and their ids taken) for the longer of this and `doneRetention`.
+    public var resultRetention: UInt64 = 24 * 3600 * 1_000_000_000
     /// The largest request body the listener reads (an NDJSON batch), in bytes.
     public var maxRequestBodyBytes = 8 << 20
     /// The least important log lines written (`debug`, `info`, `warn`,
@@ -77,6 +81,7 @@ public struct FleetConfig: Equatable, Sendable {
         }
         config.shutdownTimeout = try root.duration("shutdownTimeout", atLeast: 1_000_000) ?? config.shutdownTimeout
         config.doneRetention = try root.duration("doneRetention") ?? config.doneRetention
+        config.resultRetention = try root.duration("resultRetention") ?? config.resultRetention
         config.maxRequestBodyBytes = try root.integer("maxRequestBodyBytes", in: 1024...(1 << 30)) ?? config.maxRequestBodyBytes
         if let text = try root.string("logLevel") {
             guard let level = EventLog.Level(rawValue: text) else {

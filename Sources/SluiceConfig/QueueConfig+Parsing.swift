@@ -2,6 +2,7 @@ import Foundation
 import SluiceJSON
 import SluiceLimiter
 import SluiceCore
+import SluiceSpool
 
 extension QueueConfig {
     /// Decodes one queue; every error names the field's path.
@@ -32,6 +33,9 @@ extension QueueConfig {
             throw ConfigError(reader.field("firstByteTimeout"), "\(DurationText.seconds(firstByte)) is longer than requestTimeout (\(DurationText.seconds(queue.requestTimeout))): the request would time out first; shorten it or drop it")
         }
         queue.maxResponseBytes = try reader.integer("maxResponseBytes", in: 1024...(1 << 30)) ?? queue.maxResponseBytes
+        queue.resultHeaders = try ResultHeaders.parse(&reader) ?? queue.resultHeaders
+        queue.resultMaxBytes = try reader.integer("resultMaxBytes", in: 0...TaskResult.maximumBodyBytes) ?? queue.resultMaxBytes
+        queue.resultRetention = try reader.duration("resultRetention")
         let credential = try reader.string("credential") ?? provider.defaultCredential
         queue.credential = try credential.map { (name: String) throws(ConfigError) -> CredentialSource in
             guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {

@@ -32,6 +32,16 @@ public struct QueueConfig: Equatable, Sendable {
     /// and the rest is not read. (When answers are kept as results, this is
     /// also the most kept.)
     public var maxResponseBytes = 4 << 20
+    /// The answer's headers kept with a finished task's result (names,
+    /// lowercased): by default the content type and the providers' request
+    /// and object ids (`ResultHeaders.defaults`).
+    public var resultHeaders: [String] = ResultHeaders.defaults
+    /// The most body bytes kept per answer; beyond it the body is cut and
+    /// the result marked `truncated`. 0 keeps status and headers only.
+    public var resultMaxBytes = 1 << 20
+    /// How long this queue keeps finished tasks' answers (ns); nil: the
+    /// fleet's `resultRetention`.
+    public var resultRetention: UInt64?
     /// Where the credential comes from; nil if the queue sends none.
     public var credential: CredentialSource?
     /// A limit per key (e.g. per sending number) and the payload field that

@@ -32,6 +32,7 @@ public final class ControlPlane: Sendable {
     let queueOrder: [String]
     let state: FleetState
     let sampler: QueueSampler
+    let purger: FinishedTaskPurger
     let rateLearning: RateLearning
     let authorization: Authorization
     let browserGuard: BrowserGuard
@@ -58,6 +59,7 @@ public final class ControlPlane: Sendable {
         queueOrder = config.queues.map(\.name.rawValue)
         self.state = state
         sampler = QueueSampler(queues: queueOrder.compactMap { queues[$0] }.map { ($0.handle, $0.spool) })
+        purger = FinishedTaskPurger(spools: queueOrder.compactMap { queues[$0]?.spool }, log: log)
         rateLearning = RateLearning(queues: queueOrder.compactMap { queues[$0] }.map { queue in
             let saved = (try? RuntimeOverrides.load(root: config.spoolRoot ?? SpoolRoot.defaultPath(), queue: queue.config.name.rawValue))?.rate
             return (queue.handle, queue.handle.limits.rate, (saved?.rate ?? queue.config.rate).period)
@@ -97,6 +99,7 @@ public final class ControlPlane: Sendable {
         let bound = try server.start()
         self.server.withLock { $0 = server }
         sampler.start()
+        purger.start()
         rateLearning.start()
         do {
             try ControlEndpoint(pid: getpid(), address: bound, fleet: config.fleet.rawValue).write(root: spoolRoot)
@@ -122,6 +125,7 @@ public final class ControlPlane: Sendable {
         }
         server?.stop()
         sampler.stop()
+        purger.stop()
         rateLearning.stop()
         ControlEndpoint.remove(root: spoolRoot, ifOwnedBy: getpid())
     }

@@ -46,10 +46,16 @@ public struct SecretRedactor: Sendable, Equatable {
     /// `text` with every secret and credential-shaped value replaced.
     public func redact(_ text: String) -> String {
         guard !text.isEmpty else { return text }
-        var bytes = Array(text.utf8)
+        return String(decoding: redact(bytes: Array(text.utf8)), as: UTF8.self)
+    }
+
+    /// `bytes` (any bytes: text or not) with every secret and
+    /// credential-shaped value replaced; valid UTF-8 stays valid UTF-8.
+    public func redact(bytes: [UInt8]) -> [UInt8] {
+        guard !bytes.isEmpty else { return bytes }
+        var bytes = bytes
         for form in exact { bytes = Self.replacing(form, in: bytes) }
-        bytes = Self.redactShapes(bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        return Self.redactShapes(bytes)
     }
 
     // MARK: Exact forms

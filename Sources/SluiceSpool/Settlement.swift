@@ -48,10 +48,22 @@ extension TaskRecord {
         }
     }
 
+    /// Keeps `answer` as the task's result, when `settlement` finishes the
+    /// task (done, or dead with its last answer); any other settlement keeps
+    /// none (a retried task's answer is summed up in its history line).
+    public mutating func keep(_ answer: TaskResult?, for settlement: Settlement) {
+        switch settlement {
+        case .complete, .deadLetter: result = answer
+        case .retry, .postpone, .reschedule, .release: break
+        }
+    }
+
     /// Updates the record for a replay from `dead/` at `now`: attempts start
     /// again from 1, due at once; the history and last error stay for context.
     public mutating func replay(now: UInt64) {
         appendHistory(at: now, "replayed from dead after attempt \(attempt); attempts reset")
+        // The dead attempt's answer belongs to that life; a replayed task has none until it finishes again.
+        result = nil
         attempt = 1
         dueAt = now
     }

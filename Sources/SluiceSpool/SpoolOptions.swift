@@ -4,6 +4,11 @@ import SluicePOSIX
 public struct SpoolOptions: Sendable {
     /// How long finished tasks stay in `done/` (ns); 0 deletes them at once.
     public var doneRetention: UInt64 = 0
+    /// How long a finished task's answer (`TaskResult`) is kept (ns); 0
+    /// keeps none. The answer lives in the task's record in `done/`, so a
+    /// finished task stays there for the longer of the two retentions, and
+    /// its id stays taken as long (a re-enqueue is answered "existing, done").
+    public var resultRetention: UInt64 = 0
     /// How often a claimer rebuilds its index from a full directory scan, as
     /// a safety net behind inotify (ns).
     public var rescanInterval: UInt64 = 120 * 1_000_000_000
@@ -23,4 +28,8 @@ public struct SpoolOptions: Sendable {
     public var faults: SpoolFaults = .none
 
     public init() {}
+
+    /// How long a finished task stays in `done/` (ns): the longer of
+    /// `doneRetention` and `resultRetention`; 0 forgets it at once.
+    public var finishedRetention: UInt64 { max(doneRetention, resultRetention) }
 }

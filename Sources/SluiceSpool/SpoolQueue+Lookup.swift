@@ -1,8 +1,9 @@
 import SluicePOSIX
 
 extension SpoolQueue {
-    /// The largest task file read back (a task is at most 1 MiB, plus the spool's fields).
-    static let maximumFileSize = 2 << 20
+    /// The largest task file read back: a task is at most 1 MiB, plus the
+    /// spool's fields, plus a kept result (see `TaskResult.maximumStoredBytes`).
+    static let maximumFileSize = (2 << 20) + TaskResult.maximumStoredBytes
 
     /// Where task `id` is and what it holds; nil if the queue never had it
     /// (or it finished and was forgotten: done retention 0).
@@ -40,7 +41,7 @@ extension SpoolQueue {
             guard try folders.ids.exists(key) else { continue }
             if let id = idByKey[key] {
                 found[key] = TaskStatus(id: id, queue: name, state: .done, record: nil,
-                                        problem: "finished; no record is kept (done retention is 0)")
+                                        problem: "finished; no record is kept (doneRetention and resultRetention are 0)")
             }
         }
         return found

@@ -115,14 +115,25 @@ extension SpoolQueue {
         }
     }
 
+    /// Removes finished tasks (and their answers) past their retention from
+    /// `done/`, and forgets their ids: the part of `recover` a long-running
+    /// fleet needs periodically, since recovery itself runs only at a
+    /// start or a worker's exit. Returns how many went.
+    public func purgeFinished() throws(SpoolError) -> Int {
+        var report = RecoveryReport()
+        try spoolIO("purge finished tasks of queue \"\(name)\"") { try purgeDone(into: &report) }
+        return report.donePurged
+    }
+
     private func purgeDone(into report: inout RecoveryReport) throws(SystemError) {
-        guard options.doneRetention > 0 else { return }
+        let retention = options.finishedRetention
+        guard retention > 0 else { return }
         let (now, latest) = retentionClock.withLock {
-            ($0.now(wall: clock.now(), monotonic: instants.now(), window: options.doneRetention), $0.latestOffset)
+            ($0.now(wall: clock.now(), monotonic: instants.now(), window: retention), $0.latestOffset)
         }
         let file = RetentionClockFile(folder: folders.queue, tmp: folders.tmp)
         if let latest, latest != file.load() { file.save(latest, scratch: tmpName()) }
-        let cutoff = now &- options.doneRetention
+        let cutoff = now &- retention
         for key in try folders.done.names() {
             guard let finished = folders.done.modificationTime(of: key), finished < cutoff else { continue }
             if try SpareFiles.retire(SpoolPath(.done, key), folders: folders, as: tmpName()) {

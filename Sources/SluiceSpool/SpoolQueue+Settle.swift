@@ -1,18 +1,26 @@
 import SluicePOSIX
 
 extension SpoolQueue {
-    /// Settles `lease` (see `Settlement`).
+    /// True when finished tasks keep their answers (`resultRetention` > 0).
+    public var keepsResults: Bool { options.resultRetention > 0 }
+
+    /// Settles `lease` (see `Settlement`), keeping `result` with the task
+    /// when the settlement finishes it and results are kept
+    /// (`resultRetention` > 0).
     ///
     /// Requires: this process holds the lease. Complete unlinks the lease and
-    /// then the id's marker (or, with a done retention, moves the task to
-    /// `done/`); retry and dead-letter first replace the lease's content with
-    /// the updated task (fdatasync'd, then renamed over it) and then rename
-    /// it; release is one rename back to `ready/` at the same due time.
-    public func settle(_ lease: Lease, _ settlement: Settlement) throws(SpoolError) {
+    /// then the id's marker (or, with a done or result retention, moves the
+    /// task to `done/`); retry, dead-letter and a kept completion first
+    /// replace the lease's content with the updated task, result included
+    /// (fdatasync'd, then swapped in for it), and then rename it; release is
+    /// one rename back to `ready/` at the same due time. So a result is on
+    /// disk whole before its task leaves `leased/`, or not at all.
+    public func settle(_ lease: Lease, _ settlement: Settlement, result: TaskResult?) throws(SpoolError) {
         var record = lease.task
         record.apply(settlement, now: clock.now())
+        if keepsResults { record.keep(result, for: settlement) }
         var state = lease.state
-        let move = try transition { try state.settle(settlement, key: lease.key, keepDone: options.doneRetention > 0) }
+        let move = try transition { try state.settle(settlement, key: lease.key, keepDone: options.finishedRetention > 0) }
         try perform(move, record: record, key: lease.key, doing: "\(settlement.verb) task \"\(lease.task.id)\"")
     }
 

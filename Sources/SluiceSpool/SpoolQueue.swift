@@ -53,7 +53,7 @@ public final class SpoolQueue: Sendable {
         folders = try spoolIO("open queue \"\(name)\" at \(path)") {
             try QueueFolders(path: path, create: create, faults: options.faults)
         }
-        if options.doneRetention > 0 { startRetentionClock() }
+        if options.finishedRetention > 0 { startRetentionClock() }
     }
 
     /// Learns the offset in force now (a step after this is not trusted at
@@ -64,7 +64,7 @@ public final class SpoolQueue: Sendable {
         let saved = file.load()
         let latest = retentionClock.withLock { clock in
             if let saved { clock.seed(offset: saved, at: instants.now()) }
-            _ = clock.now(wall: self.clock.now(), monotonic: instants.now(), window: options.doneRetention)
+            _ = clock.now(wall: self.clock.now(), monotonic: instants.now(), window: options.finishedRetention)
             return clock.latestOffset
         }
         // A scratch name of our pid, without marking this value as started (see `recover`).

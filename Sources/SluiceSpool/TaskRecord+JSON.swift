@@ -20,6 +20,7 @@ extension TaskRecord {
         object["dueAt"] = .string(Timestamp.format(dueAt))
         if let lastError { object["lastError"] = .string(lastError) }
         object["history"] = .array(history.map { .string($0) })
+        if let result { object["result"] = .object(result.jsonObject()) }
         object["payload"] = .object(payload)
         return object
     }
@@ -61,6 +62,7 @@ extension TaskRecord {
         maxAttempts = try TaskFieldRules.integer(object, "maxAttempts").map { Int($0) }
         lastError = try TaskFieldRules.string(object, "lastError")
         history = try Self.historyLines(object)
+        result = try object["result"].map { (value: JSONValue) throws(TaskValidationError) -> TaskResult in try TaskResult(parsing: value) }
     }
 
     private static func historyLines(_ object: JSONObject) throws(TaskValidationError) -> [String] {

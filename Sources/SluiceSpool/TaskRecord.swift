@@ -4,7 +4,8 @@ import SluiceJSON
 ///
 /// The spool adds `attempt` (the number of the attempt the next claim makes,
 /// from 1), `enqueuedAt`, `dueAt`, `lastError` and `history` (one short line
-/// per settled attempt: time, outcome, status). The task's file name is the
+/// per settled attempt: time, outcome, status), and once finished the
+/// provider's answer, `result` (see `TaskResult`). The task's file name is the
 /// authority for its state and due time; `dueAt` here is refreshed from the
 /// name whenever a file is read (a reset renames without rewriting).
 public struct TaskRecord: Sendable, Equatable {
@@ -21,6 +22,9 @@ public struct TaskRecord: Sendable, Equatable {
     public var dueAt: UInt64
     public var lastError: String?
     public var history: [String]
+    /// The answer of the attempt that finished the task (done, or the last
+    /// one when it went dead); nil while it runs or when results are not kept.
+    public var result: TaskResult?
 
     /// The most history lines kept; older ones are dropped first.
     public static let maximumHistory = 50

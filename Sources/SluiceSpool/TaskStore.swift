@@ -7,6 +7,9 @@ import SluiceCore
 /// carry the task id as Idempotency-Key).
 public protocol TaskStore: Sendable {
     var name: QueueName { get }
+    /// Whether a settle keeps the answer it is given (results are retained):
+    /// when not, a worker need not make one.
+    var keepsResults: Bool { get }
 
     /// Durably accepts tasks; an id already present is not written again.
     func enqueue(_ requests: [TaskRequest], expandingNow: Bool) throws(SpoolError) -> [EnqueueOutcome]
@@ -21,9 +24,10 @@ public protocol TaskStore: Sendable {
     func waitForArrivals(milliseconds: Int32) -> Bool
 
     /// Settles a lease: complete, retry later (attempt spent), postpone (attempt not spent),
-    /// dead-letter, or release (attempt not spent).
+    /// dead-letter, or release (attempt not spent); a completion or a
+    /// dead-letter keeps `result`, the provider's answer, with the task.
     /// Requires: the caller holds `lease`.
-    func settle(_ lease: Lease, _ settlement: Settlement) throws(SpoolError)
+    func settle(_ lease: Lease, _ settlement: Settlement, result: TaskResult?) throws(SpoolError)
 
     /// Returns leases of processes that are gone to ready (attempt not spent),
     /// removes their half-written files, expands pending batches.
@@ -43,6 +47,8 @@ public protocol TaskStore: Sendable {
 }
 
 extension TaskStore {
+    /// Settles a lease keeping no answer.
+    public func settle(_ lease: Lease, _ settlement: Settlement) throws(SpoolError) { try settle(lease, settlement, result: nil) }
     public func complete(_ lease: Lease) throws(SpoolError) { try settle(lease, .complete) }
     public func retry(_ lease: Lease, at dueAt: UInt64, error: String) throws(SpoolError) {
         try settle(lease, .retry(dueAt: dueAt, error: error))

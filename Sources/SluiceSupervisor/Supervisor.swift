@@ -53,7 +53,7 @@ public final class Supervisor {
         var spools: [String: SpoolQueue] = [:]
         var processes: [String: Int] = [:]
         for queue in config.queues {
-            let spool = try SpoolQueue(root: root, name: queue.name, options: config.spoolOptions)
+            let spool = try SpoolQueue(root: root, name: queue.name, options: config.spoolOptions(for: queue))
             let overrides = try Self.runtimeOverrides(of: queue, root: root, log: log)
             try coordinator.register(queue: queue.name, limits: overrides.applied(to: queue.limits))
             processes[queue.name.rawValue] = overrides.processes?.processes ?? queue.processes
@@ -192,10 +192,12 @@ public final class Supervisor {
 }
 
 extension FleetConfig {
-    /// The spool options every process of the fleet opens its queues with.
-    public var spoolOptions: SpoolOptions {
+    /// The spool options every process of the fleet opens `queue` with: the
+    /// fleet's retentions, the queue's own `resultRetention` first.
+    public func spoolOptions(for queue: QueueConfig) -> SpoolOptions {
         var options = SpoolOptions()
         options.doneRetention = doneRetention
+        options.resultRetention = queue.resultRetention ?? resultRetention
         options.log = EventLog(component: "spool", minimum: logLevel)
         return options
     }

@@ -40,7 +40,28 @@ extension Worker {
         case .release: "task.released"
         default: "task.retry"
         }
-        settle(lease, settlement, log: log.with([("status", statusText), ("ms", "\(elapsed / 1_000_000)")]), event: event)
+        settle(lease, settlement, result: answer(result, for: settlement, attempt: record.attempt),
+               log: log.with([("status", statusText), ("ms", "\(elapsed / 1_000_000)")]), event: event)
+    }
+
+    /// The answer to keep with the task when `settlement` finishes it (done,
+    /// or dead with its last answer); nil otherwise, when none came, or when
+    /// the store keeps none (no redaction and encoding spent for nothing).
+    func answer(_ result: HTTPExecutor.Result, for settlement: Settlement, attempt: Int) -> TaskResult? {
+        guard parts.store.keepsResults else { return nil }
+        switch settlement {
+        case .complete, .deadLetter: break
+        case .retry, .postpone, .reschedule, .release: return nil
+        }
+        let now = parts.wallClock.now()
+        switch result {
+        case .answered(let response):
+            return resultCapture.result(status: response.status, headers: response.headers, body: response.body, attempt: attempt, at: now)
+        case .oversized(let status, let headers, _) where status > 0:
+            return resultCapture.unreadResult(status: status, headers: headers, attempt: attempt, at: now)
+        case .oversized, .transportFailure:
+            return nil
+        }
     }
 
     /// Holds the queue until a budget the answer states refills, when what
@@ -118,10 +139,10 @@ extension Worker {
 
     /// Settles and logs; a spool failure is logged, and the lease stays for
     /// recovery to return (at least once, never lost).
-    func settle(_ lease: Lease, _ settlement: Settlement, log: EventLog, event: String) {
+    func settle(_ lease: Lease, _ settlement: Settlement, result: TaskResult? = nil, log: EventLog, event: String) {
         let settlement = redacted(settlement)
         do {
-            try parts.store.settle(lease, settlement)
+            try parts.store.settle(lease, settlement, result: result)
         } catch {
             log.error("spool.settle_failed", ("error", "\(error)"))
             return

@@ -45,6 +45,8 @@ public final class Worker: Sendable {
     /// Removes the queue's credential from everything a provider wrote
     /// before it is stored or logged.
     let redactor: SecretRedactor
+    /// Makes the answer kept with a finished task, through `redactor`.
+    let resultCapture: ResultCapture
     /// Provider code runs through it, so a crash in it is blamed on its task.
     let providerGuard: ProviderGuard
     /// The queue's rules, as the door judges tasks (`TaskAdmission`).
@@ -88,6 +90,7 @@ public final class Worker: Sendable {
         self.localLimiter = queue.perWorkerRate.map { LocalLimiter(limit: GCRA.Limit(rate: $0, burst: queue.perWorkerBurst)) }
         self.permits = DispatchSemaphore(value: queue.maxConcurrentPerWorker)
         self.redactor = parts.provider.redactor(credential: parts.credential)
+        self.resultCapture = ResultCapture(headerNames: queue.resultHeaders, maximumBodyBytes: queue.resultMaxBytes, redactor: redactor)
         self.providerGuard = ProviderGuard(limiter: parts.limiter, faults: parts.faults)
         self.grantWaiterEntry = parts.limiter.isCoordinated ? parts.limiter.claimGrantWaiterEntry() : nil
         self.admissionRules = AdmissionRules(queue: queue)

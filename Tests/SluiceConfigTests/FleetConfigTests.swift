@@ -68,10 +68,10 @@ import SluiceCore
         (#"{"queues": {"q": {"provider": "stripe", "rate": "100/sec"}}}"#,
          #"config: queues.q.rate: "100/sec" is not a rate: "sec" is not a unit; write "100/s" or "6000/min" (units: s, min, h, d)"#),
         (#"{"queues": {"q": {"provider": "stripe", "rate": "1/s", "procesess": 2}}}"#,
-         "config: queues.q.procesess: is not a known field (known here: accountSid, baseURL, budgetHeaders, burst, credential, firstByteTimeout, maxConcurrent, maxConcurrentPerWorker, maxResponseBytes, perKey, perWorkerBurst, perWorkerRate, processes, provider, rate, requestTimeout, retry, weighted)"),
+         "config: queues.q.procesess: is not a known field (known here: accountSid, baseURL, budgetHeaders, burst, credential, firstByteTimeout, maxConcurrent, maxConcurrentPerWorker, maxResponseBytes, perKey, perWorkerBurst, perWorkerRate, processes, provider, rate, requestTimeout, resultHeaders, resultMaxBytes, resultRetention, retry, weighted)"),
         // Found by the `config` fuzz target: an empty key was refused naming no field at all.
         (#"{"": 1, "queues": {"q": {"provider": "stripe", "rate": "1/s"}}}"#,
-         #"config: "": is not a known field (known here: adminToken, allowedHosts, coordinator, doneRetention, fleet, listen, logLevel, maxBufferedBodyBytes, maxConnections, maxRequestBodyBytes, queues, shutdownTimeout, spool)"#),
+         #"config: "": is not a known field (known here: adminToken, allowedHosts, coordinator, doneRetention, fleet, listen, logLevel, maxBufferedBodyBytes, maxConnections, maxRequestBodyBytes, queues, resultRetention, shutdownTimeout, spool)"#),
         (#"{"queues": {"q": {"provider": "mailgun", "rate": "1/s"}}}"#,
          #"config: queues.q.provider: "mailgun" is not a provider; use one of sendgrid, stripe, openai, twilio, http"#),
         (#"{"queues": {"q": {"provider": "http", "rate": "1/s"}}}"#,

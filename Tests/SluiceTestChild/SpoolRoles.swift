@@ -13,6 +13,7 @@ let spoolRoles: [String: @Sendable ([String]) -> Int32] = [
     "spool-holder": { spoolHolder($0) },
     "spool-settle": { spoolSettle($0) },
     "spool-die-at": { spoolDieAt($0) },
+    "spool-finish-die-at": { spoolFinishDieAt($0) },
     "spool-stress": { spoolStress($0) },
 ]
 
@@ -133,6 +134,43 @@ private func spoolDieAt(_ arguments: [String]) -> Int32 {
         StandardStream.error.line("spool-die-at: \(error)")
         return 1
     }
+}
+
+/// `spool-finish-die-at <root> <queue> <step> <id> (done|dead)`: claims task
+/// `id` and finishes it with a result kept (results retained for an hour), as
+/// a worker does with a provider's answer, but is SIGKILLed by itself just
+/// before its `step`-th file-system call. Prints `finished <id>` and
+/// `steps <n>` if it gets that far.
+private func spoolFinishDieAt(_ arguments: [String]) -> Int32 {
+    guard arguments.count == 5, let dieAt = Int(arguments[2]) else { return usage("spool-finish-die-at <root> <queue> <step> <id> (done|dead)") }
+    let steps = Atomic<Int>(0)
+    var options = SpoolOptions()
+    options.resultRetention = 3_600_000_000_000
+    options.faults = SpoolFaults { _, _ in
+        if steps.add(1, ordering: .relaxed).newValue == dieAt { raise(SIGKILL) }
+        return nil
+    }
+    guard let queue = openQueue(arguments[0], arguments[1], options: options) else { return 1 }
+    do {
+        guard let lease = try queue.claim(), lease.task.id.rawValue == arguments[3] else {
+            StandardStream.error.line("spool-finish-die-at: task \(arguments[3]) is not due")
+            return 1
+        }
+        try queue.settle(lease, arguments[4] == "dead" ? .deadLetter(reason: "HTTP 400") : .complete,
+                         result: crashTestResult(attempt: lease.task.attempt))
+        StandardStream.output.line("finished \(lease.task.id)")
+        StandardStream.output.line("steps \(steps.load(ordering: .relaxed))")
+        return 0
+    } catch {
+        StandardStream.error.line("spool-finish-die-at: \(error)")
+        return 1
+    }
+}
+
+/// The result `spool-finish-die-at` keeps: big enough to span several pages.
+func crashTestResult(attempt: Int) -> TaskResult {
+    TaskResult(status: 200, headers: ["request-id": "req_crash"], body: .text(String(repeating: "answer ", count: 4096)),
+               bodyBytes: 7 * 4096, truncated: false, attempt: attempt, receivedAt: 1_763_717_400_000_000_000)
 }
 
 /// `spool-stress <enqueue|claim|replay|recover> <root> <queue> <stop-file> <id-space>`:
