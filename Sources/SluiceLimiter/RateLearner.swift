@@ -12,9 +12,9 @@ import Glibc
 ///   window before it; requests spaced exactly `W/n` apart arrive that close
 ///   whenever the earlier one was later than the later one. So the spacing
 ///   is widened to put `W + g` between a request and the one `n` after it,
-///   and a request that cannot be on the wire within ¾·g of its instant is
-///   not sent but booked again (the worker's `notAfter`; the last quarter is
-///   margin for what follows the stamp): any two arrive at least `W` apart. `W` is the configured rate's own unit (`20/s`: 1 s),
+///   and a request that cannot be on the wire within `g` of its instant is
+///   not sent but booked again (the worker's `notAfter`; what follows the
+///   stamp has the path guard): any two leave at least `W` apart. `W` is the configured rate's own unit (`20/s`: 1 s),
 ///   the window providers publish their numbers in. The guard costs `g/W` of
 ///   the rate and the drops cost the share of requests later than `g`; it is
 ///   the bucket bound that minimises the sum (`chooseGuard`).

@@ -303,10 +303,13 @@ extension Worker {
         }
     }
 
-    /// How late a request may go on the wire under an edge guard: three
-    /// quarters of it, the rest a margin for what follows our stamp (the
-    /// write itself, the loopback or the network, the provider's own stamp).
-    static func lateness(allowedBy edgeGuard: UInt64) -> UInt64 { edgeGuard - edgeGuard / 4 }
+    /// How late a request may go on the wire under an edge guard: all of
+    /// it. What follows our stamp (the write, the network, the provider's
+    /// own stamp) has a guard of its own, the path guard (`RateLearner`);
+    /// the learner's cost model counts as dropped exactly the requests later
+    /// than `g`, so the rule must be the same. (It was ¾·g, when no path
+    /// guard existed: the learner then undercounted the drops.)
+    static func lateness(allowedBy edgeGuard: UInt64) -> UInt64 { edgeGuard }
 
     /// Whether the rate in force moved enough that bookings made at `booked`
     /// must be made again: an operator's set-rate, a 429's decrease. The
