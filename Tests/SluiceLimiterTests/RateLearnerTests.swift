@@ -87,8 +87,8 @@ import Testing
         }
         advance(0.5)
         #expect(abs(learner.share - 0.925) < 1e-9, "0.05 a second, for 0.5 s")
-        advance(0.75)
-        #expect(abs(learner.share - RateLearner.returnUpTo) < 0.001, "then held near 95% of where the 429 came: \(learner.share)")
+        advance(1.25)
+        #expect(abs(learner.share - RateLearner.returnUpTo) < 0.001, "then held near 98% of where the 429 came: \(learner.share)")
         advance(5)
         #expect(learner.share < 0.99, "probing slowly at first: \(learner.share)")
         advance(45)
