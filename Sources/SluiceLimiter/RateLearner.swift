@@ -53,14 +53,22 @@ public struct RateLearner: Equatable, Sendable {
     public static let floor = 0.1
     /// 429s closer together than this teach one decrease.
     public static let decreaseSpacing: UInt64 = 1_000_000_000
+    /// A decrease this long after the one before is a probe that went a
+    /// little too far: the share climbs quickly back to just below where
+    /// it came. Decreases closer together say the budget is lower still:
+    /// no quick climb (it would take the queue straight back into 429s,
+    /// each one holding the queue for its wait; a shared budget then took
+    /// 16 s to learn, a 429 every other second).
+    public static let isolatedAfter: UInt64 = 10_000_000_000
     /// Back to just below the share a 429 came at, per second.
     public static let returnPerSecond = 0.05
-    /// How far below that share the quick return stops. Near it (98%), and
-    /// then a slow probe: each 429 also holds the queue for its wait (a
-    /// whole second when the provider says no finer), so the fewer cycles
-    /// the better, and the nearer the plateau the more of the budget used
-    /// (a model with those holds: 94% of a shared budget, against 92% with
-    /// 95% and a probe four times faster; `bench schedule --only shared-budget`).
+    /// How far below that share the quick return stops (after an isolated
+    /// decrease, `isolatedAfter`). Near it (98%), and then a slow probe:
+    /// each 429 also holds the queue for its wait (a whole second when the
+    /// provider says no finer), so the fewer cycles the better, and the
+    /// nearer the plateau the more of the budget used (a model with those
+    /// holds: 96% of a shared budget, where 95%, a probe four times faster
+    /// and a quick return after every decrease gave 90.5%, as measured).
     public static let returnUpTo = 0.98
     /// The probing climb per second after the return, doubling every
     /// `probeDoubling` of quiet, at most `probeMaximum`.
@@ -81,7 +89,8 @@ public struct RateLearner: Equatable, Sendable {
     public private(set) var share = 1.0
     /// 429s that lowered the share since the rate was configured.
     public private(set) var decreases: UInt64 = 0
-    private var shareBeforeDecrease = 1.0
+    /// Where the quick climb after the last decrease stops.
+    private var returnTarget = 1.0
     private var lastDecreaseAt: UInt64?
 
     /// `window`: the configured rate's unit (`Rate.period`); 0 for an
@@ -141,7 +150,8 @@ public struct RateLearner: Equatable, Sendable {
             pathGuard = min(pathGuard * 2, Self.pathGuardRange.upperBound)
         }
         pathGuardSince = now
-        shareBeforeDecrease = share
+        let isolated = lastDecreaseAt.map { now >= $0 &+ Self.isolatedAfter } ?? true
+        returnTarget = isolated ? share * Self.returnUpTo : 0
         share = max(Self.floor, share * Self.decrease)
         lastDecreaseAt = now
         decreases &+= 1
@@ -156,7 +166,6 @@ public struct RateLearner: Equatable, Sendable {
         }
         guard share < 1, let last = lastDecreaseAt else { return }
         let seconds = Double(elapsed) / 1e9
-        let returnTarget = shareBeforeDecrease * Self.returnUpTo
         if share < returnTarget {
             share = min(returnTarget, share + Self.returnPerSecond * seconds)
         } else {

@@ -95,6 +95,20 @@ import Testing
         #expect(learner.share == 1, "back to the configured rate within 52 s of quiet: \(learner.share)")
     }
 
+    /// Decreases close together say the budget is lower still: no quick
+    /// climb back after the second, only the slow probe.
+    @Test func decreasesCloseTogether_climbBackOnlySlowly() {
+        var learner = RateLearner(configured: Self.twenty, window: Self.second)
+        learner.rateLimited(now: Self.second)
+        learner.rateLimited(now: 3 * Self.second)
+        #expect(abs(learner.share - 0.81) < 1e-9)
+        learner.quiet(now: 5 * Self.second, elapsed: 2 * Self.second)
+        #expect(learner.share < 0.812, "no quick climb after a decrease 2 s after the one before: \(learner.share)")
+        learner.rateLimited(now: 20 * Self.second)
+        learner.quiet(now: 22 * Self.second, elapsed: 2 * Self.second)
+        #expect(learner.share > 0.78, "an isolated decrease (17 s after the one before) climbs back quickly: \(learner.share)")
+    }
+
     @Test func aSharedBudget_settlesNearIt() {
         // The provider allows 70% of the configured rate: a 429 whenever the
         // share in force passes 0.7. The learner must average within 5% of it.
