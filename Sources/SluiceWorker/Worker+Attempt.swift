@@ -169,15 +169,16 @@ extension Worker {
         let statistics = parts.limiter.taskStatistics
         return HTTPExecutor.Rebooking(within: within) { [self] lateAt in
             held.replace { old in
-                statistics.started(lateness: lateAt > old.startAt ? lateAt - old.startAt : 0, rebooked: true)
                 old.ticket.giveBack()
                 old.localTicket?.giveBack()
                 let rateBooked = parts.limiter.limits.rate
                 let (reservation, ticket, localTicket) = reserve(cost: cost, key: key, maxWait: within)
                 guard case .granted(let startAt) = reservation else {
-                    // Nothing held now but the slot: the abort gives that back.
+                    // Nothing held now but the slot: the abort gives that back,
+                    // and the `.tooLate` path records the late instant (once).
                     return (old.withoutTickets, nil)
                 }
+                statistics.started(lateness: lateAt > old.startAt ? lateAt - old.startAt : 0, rebooked: true)
                 let booking = Booking(slot: old.slot, startAt: startAt, tolerance: old.tolerance, rateBooked: rateBooked,
                                       ticket: ticket, localTicket: localTicket)
                 return (booking, (gate: startAt, notAfter: startAt &+ old.tolerance))
