@@ -133,7 +133,10 @@ extension SpoolQueue {
         }
         let file = RetentionClockFile(folder: folders.queue, tmp: folders.tmp)
         if let latest, latest != file.load() { file.save(latest, scratch: tmpName()) }
-        let cutoff = now &- retention
+        // A retention longer than the clock's count since 1970 keeps everything
+        // (a wrapped cutoff purged every finished task at once).
+        guard now > retention else { return }
+        let cutoff = now - retention
         for key in try folders.done.names() {
             guard let finished = folders.done.modificationTime(of: key), finished < cutoff else { continue }
             if try SpareFiles.retire(SpoolPath(.done, key), folders: folders, as: tmpName()) {
